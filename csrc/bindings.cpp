@@ -1,0 +1,47 @@
+// The extension module relufast._core: one bind_* per concept, nothing else here.
+#include "bind_common.hpp"
+#include "common.hpp"
+
+#ifndef RELUFAST_VERSION
+#define RELUFAST_VERSION "dev"
+#endif
+
+namespace relufast {
+int cuda_device_count();  // csrc/cuda/ when built with CUDA, else 0 (info.cpp)
+namespace bind {
+void bind_teacher(py::module_& m);
+void bind_linalg(py::module_& m);
+void bind_mlp(py::module_& m);
+}  // namespace bind
+}  // namespace relufast
+
+PYBIND11_MODULE(_core, m) {
+  namespace py = pybind11;
+  m.doc() = "relufast native kernels (private; use the relufast package)";
+  m.attr("__version__") = RELUFAST_VERSION;
+#ifdef _OPENMP
+  m.attr("has_openmp") = true;
+#else
+  m.attr("has_openmp") = false;
+#endif
+#ifdef RELUFAST_WITH_CUDA
+  m.attr("built_with_cuda") = true;
+#else
+  m.attr("built_with_cuda") = false;
+#endif
+  m.def("max_threads", &relufast::max_threads, "OpenMP threads the kernels use.");
+  m.def(
+      "set_num_threads",
+      [](int n) {
+#ifdef _OPENMP
+        omp_set_num_threads(n);
+#else
+        (void)n;
+#endif
+      },
+      py::arg("n"));
+  m.def("cuda_device_count", &relufast::cuda_device_count, "CUDA devices visible (0 without CUDA).");
+  relufast::bind::bind_teacher(m);
+  relufast::bind::bind_linalg(m);
+  relufast::bind::bind_mlp(m);
+}
