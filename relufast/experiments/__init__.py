@@ -1,0 +1,1 @@
+"""One module per figure of the lecture: its protocol, defaults, paper values and result tables."""

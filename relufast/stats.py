@@ -1,0 +1,109 @@
+"""Small statistics helpers shared by the experiments (binomial proportions and their intervals).
+
+Every experiment that reports "x % of runs ended at ..." reports it with a Wilson score interval, so
+that a page can show whether ours and the paper's number are compatible.
+
+References
+----------
+E. B. Wilson, "Probable inference, the law of succession, and statistical inference",
+J. Amer. Statist. Assoc. 22 (1927) 209-212.
+L. D. Brown, T. T. Cai and A. DasGupta, "Interval estimation for a binomial proportion",
+Statist. Sci. 16 (2001) 101-133.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+__all__ = ["wilson", "proportion_table"]
+
+
+def _check_counts(successes, n):
+    s = np.asarray(successes)
+    m = np.asarray(n)
+    for name, a in (("successes", s), ("n", m)):
+        if a.dtype == bool or not (np.issubdtype(a.dtype, np.integer) or _integral_floats(a)):
+            raise ValueError(f"{name} must be integer counts, got {a!r}")
+    s = s.astype(np.int64)
+    m = m.astype(np.int64)
+    if np.any(m < 1):
+        raise ValueError(f"n must be >= 1, got {n!r}")
+    if np.any(s < 0) or np.any(s > m):
+        raise ValueError(f"successes must lie in [0, n], got successes={successes!r}, n={n!r}")
+    return s, m
+
+
+def _integral_floats(a: np.ndarray) -> bool:
+    return (
+        np.issubdtype(a.dtype, np.floating)
+        and bool(np.all(np.isfinite(a)))
+        and bool(np.all(a == np.round(a)))
+    )
+
+
+def wilson(successes, n, z: float = 1.96):
+    """Wilson score interval for a binomial proportion.
+
+    Parameters
+    ----------
+    successes : int or array_like of int
+        Number of successes, ``0 <= successes <= n``.
+    n : int or array_like of int
+        Number of trials, ``n >= 1`` (broadcast against ``successes``).
+    z : float, default 1.96
+        Standard-normal quantile; 1.96 gives a 95 % interval.
+
+    Returns
+    -------
+    lo, hi : float or ndarray
+        Interval bounds in [0, 1]; floats when both inputs are scalars.
+
+    Notes
+    -----
+    With :math:`\\hat p = s/n`,
+
+    .. math::
+
+        \\frac{\\hat p + z^2/2n \\pm z\\sqrt{\\hat p(1-\\hat p)/n + z^2/4n^2}}{1 + z^2/n}.
+
+    Unlike the normal (Wald) interval it never leaves [0, 1] and is not degenerate at 0 or n
+    successes, which matters for rare outcomes such as "1 run in 1000".
+    """
+    if isinstance(z, bool) or not isinstance(z, numbers.Real) or not np.isfinite(z) or z <= 0:
+        raise ValueError(f"z must be a finite positive number, got {z!r}")
+    s, m = _check_counts(successes, n)
+    p = s / m
+    z2 = float(z) ** 2
+    denom = 1.0 + z2 / m
+    center = (p + z2 / (2 * m)) / denom
+    half = float(z) * np.sqrt(p * (1 - p) / m + z2 / (4 * m * m)) / denom
+    lo = np.clip(center - half, 0.0, 1.0)
+    hi = np.clip(center + half, 0.0, 1.0)
+    # exact bounds at the ends (avoid -1e-17 style round-off)
+    lo = np.where(s == 0, 0.0, lo)
+    hi = np.where(s == m, 1.0, hi)
+    if np.ndim(lo) == 0:
+        return float(lo), float(hi)
+    return lo, hi
+
+
+def proportion_table(counts, n, z: float = 1.96) -> dict:
+    """Fractions and Wilson intervals for several outcome counts out of the same ``n`` trials.
+
+    Parameters
+    ----------
+    counts : array_like of int, shape (k,)
+    n : int
+    z : float, default 1.96
+
+    Returns
+    -------
+    dict
+        ``{"count": (k,), "fraction": (k,), "lo": (k,), "hi": (k,)}`` as NumPy arrays.
+    """
+    c = np.atleast_1d(np.asarray(counts))
+    lo, hi = wilson(c, np.full(c.shape, n), z)
+    c = c.astype(np.int64)
+    return {"count": c, "fraction": c / int(n), "lo": np.atleast_1d(lo), "hi": np.atleast_1d(hi)}
