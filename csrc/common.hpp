@@ -21,7 +21,7 @@ constexpr double INV2PI = 0.15915494309189533577;
 constexpr double MOREBITS = 6.123233995736765886130e-17;  // pi/2 - double(pi/2)
 
 // atan(x) for x in [0, 1], branch-free so that loops over lanes vectorise (Cephes rational, ~1 ulp).
-inline double atan01(double x) {
+__attribute__((always_inline)) inline double atan01(double x) {
   const bool big = x > 0.41421356237309504880;  // tan(pi/8)
   const double y = big ? (x - 1.0) / (x + 1.0) : x;
   const double z = y * y;
@@ -36,7 +36,7 @@ inline double atan01(double x) {
 }
 
 // atan2(y, x) for y >= 0, in [0, pi]; well conditioned at both ends (no acos of a clipped cosine).
-inline double angle(double y, double x) {
+__attribute__((always_inline)) inline double angle(double y, double x) {
   const double ax = std::fabs(x);
   const double hi = std::max(y, ax), lo = std::min(y, ax);
   const double a = atan01(lo / (hi > 0.0 ? hi : 1.0));

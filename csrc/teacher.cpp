@@ -20,7 +20,75 @@ struct Scratch {
 };
 
 // E[relu(w.x) relu(v.x)] / (|w||v|) as a function of the angle: (sin t + (pi - t) cos t) / 2pi.
-inline double kappa(double t, double sint, double cost) { return (sint + (PI - t) * cost) * INV2PI; }
+__attribute__((always_inline)) inline double kappa(double t, double sint, double cost) { return (sint + (PI - t) * cost) * INV2PI; }
+
+// The lane loops below live in small functions of their own: gcc vectorises each of them
+// reliably, which it does not when they are all inlined into one large loop nest.
+
+// D = |ub - vb|^2 and S = |ub + vb|^2 per lane; vb is per lane (stride L) or shared (stride 0).
+template <int VS>
+void pair_sums(const double* ub, const double* vb, int d, double* D, double* S) {
+  LANE_LOOP D[l] = S[l] = 0.0;
+  for (int m = 0; m < d; ++m) LANE_LOOP {
+    const double v = vb[m * (VS ? L : 1) + (VS ? l : 0)];
+    const double x = ub[m * L + l] - v, y = ub[m * L + l] + v;
+    D[l] += x * x;
+    S[l] += y * y;
+  }
+}
+
+// Student pair (i, j): coefficients of the gradient and the pair's share of F.
+__attribute__((noinline)) void student_pair(const double* D, const double* S, const double* al_i,
+                                            const double* al_j, const double* wn_i,
+                                            const double* wn_j, double* a_i, double* a_j,
+                                            double* pt, double* f) {
+  LANE_LOOP {
+    const double rd = std::sqrt(D[l]), rs = std::sqrt(S[l]);
+    const double t = 2.0 * angle(rd, rs);
+    const double sint = 0.5 * rd * rs, cost = 0.25 * (S[l] - D[l]);
+    const double both = al_i[l] * al_j[l];
+    pt[l] = (PI - t) * INV2PI * both;
+    a_i[l] += wn_j[l] * sint * INV2PI * both;
+    a_j[l] += wn_i[l] * sint * INV2PI * both;
+    f[l] += wn_i[l] * wn_j[l] * kappa(t, sint, cost);
+  }
+}
+
+// Student i against a general teacher row of norm vn.
+__attribute__((noinline)) void teacher_pair(const double* D, const double* S, const double* al,
+                                            const double* wn, double vn, double* a, double* pt,
+                                            double* f) {
+  LANE_LOOP {
+    const double rd = std::sqrt(D[l]), rs = std::sqrt(S[l]);
+    const double t = 2.0 * angle(rd, rs);
+    const double sint = 0.5 * rd * rs, cost = 0.25 * (S[l] - D[l]);
+    pt[l] = (PI - t) * INV2PI * al[l];
+    a[l] -= vn * sint * INV2PI * al[l];
+    f[l] -= wn[l] * vn * kappa(t, sint, cost);
+  }
+}
+
+// Student i against the identity teacher: v_j = e_j, so cos t = wb_j and sin t = |wb without
+// coordinate j|, from prefix and suffix sums of squares (no cancellation anywhere).
+__attribute__((noinline)) void identity_teacher(const double* wb, int d, const double* al,
+                                                const double* wn, double* a, double* g, double* f,
+                                                double* pre) {
+  double acc[L] = {};
+  for (int m = 0; m < d; ++m) LANE_LOOP {
+    pre[m * L + l] = acc[l];
+    acc[l] += wb[m * L + l] * wb[m * L + l];
+  }
+  double suf[L] = {};
+  for (int j = d - 1; j >= 0; --j) LANE_LOOP {
+    const double c = wb[j * L + l];
+    const double sint = std::sqrt(pre[j * L + l] + suf[l]);
+    const double t = angle(sint, c);
+    a[l] -= sint * INV2PI * al[l];
+    g[j * L + l] -= (PI - t) * INV2PI * al[l];
+    f[l] -= wn[l] * kappa(t, sint, c);
+    suf[l] += c * c;
+  }
+}
 
 // Loss, gradient and per-restart max neuron-gradient norm for one block (w, g: [n][d][L]).
 // Dead neurons (|w_i| = 0) take relu'(0) = 0: their cross terms and those against them vanish.
@@ -30,11 +98,12 @@ void eval_block(const double* w, int n, int d, const Teacher& T, double* g, doub
   double* wn = s.wn.data();
   double* alive = s.alive.data();
   double* a = s.a.data();
+  const size_t dl = size_t(d) * L;
   LANE_LOOP f[l] = T.half_vv;
 
   for (int i = 0; i < n; ++i) {
     double sq[L] = {};
-    const double* wi = w + size_t(i) * d * L;
+    const double* wi = w + i * dl;
     for (int m = 0; m < d; ++m) LANE_LOOP sq[l] += wi[m * L + l] * wi[m * L + l];
     double inv[L];
     LANE_LOOP {
@@ -45,8 +114,8 @@ void eval_block(const double* w, int n, int d, const Teacher& T, double* g, doub
       a[i * L + l] = 0.0;
       f[l] += 0.25 * sq[l];
     }
-    double* wbi = wb + size_t(i) * d * L;
-    double* gi = g + size_t(i) * d * L;
+    double* wbi = wb + i * dl;
+    double* gi = g + i * dl;
     for (int m = 0; m < d; ++m) LANE_LOOP {
       wbi[m * L + l] = wi[m * L + l] * inv[l];
       gi[m * L + l] = 0.5 * wi[m * L + l];
@@ -54,32 +123,14 @@ void eval_block(const double* w, int n, int d, const Teacher& T, double* g, doub
   }
 
   // Student-student pairs: angle from |wb_i - wb_j| and |wb_i + wb_j| (stable at 0 and pi).
+  double D[L], S[L], pt[L];
   for (int i = 0; i < n; ++i) {
-    const double* wi = w + size_t(i) * d * L;
-    const double* wbi = wb + size_t(i) * d * L;
-    double* gi = g + size_t(i) * d * L;
     for (int j = i + 1; j < n; ++j) {
-      const double* wj = w + size_t(j) * d * L;
-      const double* wbj = wb + size_t(j) * d * L;
-      double* gj = g + size_t(j) * d * L;
-      double D[L] = {}, S[L] = {};
-      for (int m = 0; m < d; ++m) LANE_LOOP {
-        const double x = wbi[m * L + l] - wbj[m * L + l];
-        const double y = wbi[m * L + l] + wbj[m * L + l];
-        D[l] += x * x;
-        S[l] += y * y;
-      }
-      double pt[L];
-      LANE_LOOP {
-        const double rd = std::sqrt(D[l]), rs = std::sqrt(S[l]);
-        const double t = 2.0 * angle(rd, rs);
-        const double sint = 0.5 * rd * rs, cost = 0.25 * (S[l] - D[l]);
-        const double both = alive[i * L + l] * alive[j * L + l];
-        pt[l] = (PI - t) * INV2PI * both;
-        a[i * L + l] += wn[j * L + l] * sint * INV2PI * both;
-        a[j * L + l] += wn[i * L + l] * sint * INV2PI * both;
-        f[l] += wn[i * L + l] * wn[j * L + l] * kappa(t, sint, cost);
-      }
+      pair_sums<1>(wb + i * dl, wb + j * dl, d, D, S);
+      student_pair(D, S, alive + i * L, alive + j * L, wn + i * L, wn + j * L, a + i * L,
+                   a + j * L, pt, f);
+      const double *wi = w + i * dl, *wj = w + j * dl;
+      double *gi = g + i * dl, *gj = g + j * dl;
       for (int m = 0; m < d; ++m) LANE_LOOP {
         gi[m * L + l] += pt[l] * wj[m * L + l];
         gj[m * L + l] += pt[l] * wi[m * L + l];
@@ -88,62 +139,25 @@ void eval_block(const double* w, int n, int d, const Teacher& T, double* g, doub
   }
 
   // Student-teacher pairs.
-  double* pre = s.pre.data();
   for (int i = 0; i < n; ++i) {
-    const double* wbi = wb + size_t(i) * d * L;
-    double* gi = g + size_t(i) * d * L;
-    const double* al = alive + i * L;
-    const double* wni = wn + i * L;
-    double* ai = a + i * L;
+    double* gi = g + i * dl;
     if (T.identity) {
-      // v_j = e_j: cos t = wb_j and sin t = |wb with coordinate j removed|, from prefix and suffix
-      // sums of squares (no cancellation anywhere).
-      double acc[L] = {};
-      for (int m = 0; m < d; ++m) LANE_LOOP {
-        pre[m * L + l] = acc[l];
-        acc[l] += wbi[m * L + l] * wbi[m * L + l];
-      }
-      double suf[L] = {};
-      for (int j = d - 1; j >= 0; --j) LANE_LOOP {
-        const double c = wbi[j * L + l];
-        const double sint = std::sqrt(pre[j * L + l] + suf[l]);
-        const double t = angle(sint, c);
-        ai[l] -= sint * INV2PI * al[l];
-        gi[j * L + l] -= (PI - t) * INV2PI * al[l];
-        f[l] -= wni[l] * kappa(t, sint, c);
-        suf[l] += c * c;
-      }
-    } else {
-      for (int j = 0; j < T.k; ++j) {
-        const double vn = T.vn[j];
-        if (vn == 0.0) continue;
-        const double* vb = T.vb.data() + size_t(j) * d;
-        const double* vj = T.v.data() + size_t(j) * d;
-        double D[L] = {}, S[L] = {};
-        for (int m = 0; m < d; ++m) LANE_LOOP {
-          const double x = wbi[m * L + l] - vb[m];
-          const double y = wbi[m * L + l] + vb[m];
-          D[l] += x * x;
-          S[l] += y * y;
-        }
-        double pt[L];
-        LANE_LOOP {
-          const double rd = std::sqrt(D[l]), rs = std::sqrt(S[l]);
-          const double t = 2.0 * angle(rd, rs);
-          const double sint = 0.5 * rd * rs, cost = 0.25 * (S[l] - D[l]);
-          pt[l] = (PI - t) * INV2PI * al[l];
-          ai[l] -= vn * sint * INV2PI * al[l];
-          f[l] -= wni[l] * vn * kappa(t, sint, cost);
-        }
-        for (int m = 0; m < d; ++m) LANE_LOOP gi[m * L + l] -= pt[l] * vj[m];
-      }
+      identity_teacher(wb + i * dl, d, alive + i * L, wn + i * L, a + i * L, gi, f, s.pre.data());
+      continue;
+    }
+    for (int j = 0; j < T.k; ++j) {
+      if (T.vn[j] == 0.0) continue;  // a zero teacher row contributes nothing
+      pair_sums<0>(wb + i * dl, T.vb.data() + size_t(j) * d, d, D, S);
+      teacher_pair(D, S, alive + i * L, wn + i * L, T.vn[j], a + i * L, pt, f);
+      const double* vj = T.v.data() + size_t(j) * d;
+      for (int m = 0; m < d; ++m) LANE_LOOP gi[m * L + l] -= pt[l] * vj[m];
     }
   }
 
   LANE_LOOP gmax[l] = 0.0;
   for (int i = 0; i < n; ++i) {
-    double* gi = g + size_t(i) * d * L;
-    const double* wbi = wb + size_t(i) * d * L;
+    double* gi = g + i * dl;
+    const double* wbi = wb + i * dl;
     double sq[L] = {};
     for (int m = 0; m < d; ++m) LANE_LOOP {
       gi[m * L + l] += a[i * L + l] * wbi[m * L + l];
