@@ -1,0 +1,1 @@
+"""Data shipped with relufast: paper tables and reference results."""
