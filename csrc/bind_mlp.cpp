@@ -1,6 +1,146 @@
-// pybind11 glue for the finite-data MLP kernels (filled in by the MLP work).
+// pybind11 glue for the finite-data MLP kernels.
+#include <optional>
+#include <vector>
+
 #include "bind_common.hpp"
+#include "mlp.hpp"
 
 namespace relufast::bind {
-void bind_mlp(py::module_&) {}
+
+namespace {
+
+using Labels = py::array_t<int64_t, py::array::c_style | py::array::forcecast>;
+
+// Checks shapes against the net and builds the kernel's view of the data.
+mlp::Data make_data(const mlp::Net& net, const In& X, const std::optional<In>& Y,
+                    const std::optional<Labels>& labels, int loss) {
+  require(loss >= 0 && loss <= 2, "loss code must be 0 (sse), 1 (mse) or 2 (ce)");
+  require(X.ndim() == 2 && X.shape(1) == net.sizes[0] && X.shape(0) > 0,
+          "X must have shape (N, d_in) with N > 0");
+  mlp::Data d;
+  d.X = X.data();
+  d.N = X.shape(0);
+  d.loss = mlp::Loss(loss);
+  const int dout = net.sizes.back();
+  if (loss == mlp::CE) {
+    require(labels.has_value(), "labels are required for the ce loss");
+    require(labels->ndim() == 1 && labels->shape(0) == d.N, "labels must have shape (N,)");
+    const int64_t* lab = labels->data();
+    for (int64_t n = 0; n < d.N; ++n)
+      require(lab[n] >= 0 && lab[n] < dout, "labels must lie in [0, d_out)");
+    d.labels = lab;
+  } else {
+    require(Y.has_value(), "Y is required for the sse and mse losses");
+    require(Y->ndim() == 2 && Y->shape(0) == d.N && Y->shape(1) == dout,
+            "Y must have shape (N, d_out)");
+    d.Y = Y->data();
+  }
+  return d;
+}
+
+void check_params(const mlp::Net& net, const In& params) {
+  require(params.ndim() == 2 && params.shape(1) == net.P, "params must have shape (R, P)");
+}
+
+py::tuple evaluate(const In& params, const In& X, const std::optional<In>& Y,
+                   const std::optional<Labels>& labels, const std::vector<int>& sizes, int loss,
+                   bool output_bias, bool want_grad) {
+  const mlp::Net net(sizes, output_bias);
+  check_params(net, params);
+  const mlp::Data d = make_data(net, X, Y, labels, loss);
+  const int64_t R = params.shape(0);
+  py::array_t<double> F(R);
+  py::object G = py::none();
+  double* g = nullptr;
+  if (want_grad) {
+    py::array_t<double> Ga({R, net.P});
+    g = Ga.mutable_data();
+    G = Ga;
+  }
+  const double* p = params.data();
+  double* f = F.mutable_data();
+  {
+    py::gil_scoped_release release;
+    mlp::evaluate(p, R, net, d, f, g);
+  }
+  return py::make_tuple(F, G);
+}
+
+py::array_t<double> hessian(const In& params, const In& X, const std::optional<In>& Y,
+                            const std::optional<Labels>& labels, const std::vector<int>& sizes,
+                            int loss, bool output_bias) {
+  const mlp::Net net(sizes, output_bias);
+  check_params(net, params);
+  const mlp::Data d = make_data(net, X, Y, labels, loss);
+  const int64_t R = params.shape(0);
+  py::array_t<double> H({R, net.P, net.P});
+  const double* p = params.data();
+  double* h = H.mutable_data();
+  {
+    py::gil_scoped_release release;
+    mlp::hessian(p, R, net, d, h);
+  }
+  return H;
+}
+
+void train(Out<double> params, std::optional<Out<double>> m, std::optional<Out<double>> v,
+           const In& X, const std::optional<In>& Y, const std::optional<Labels>& labels,
+           const std::vector<int>& sizes, int loss, bool output_bias, int optimizer, double lr,
+           int64_t steps, int64_t t0, int64_t batch, uint64_t seed, double beta1, double beta2,
+           double eps) {
+  const mlp::Net net(sizes, output_bias);
+  require(params.ndim() == 2 && params.shape(1) == net.P, "params must have shape (R, P)");
+  const mlp::Data d = make_data(net, X, Y, labels, loss);
+  require(optimizer == mlp::GD || optimizer == mlp::ADAM, "optimizer code must be 0 (gd) or 1 (adam)");
+  require(steps >= 0 && t0 >= 0 && batch >= 0, "steps, t0 and batch must be >= 0");
+  const int64_t R = params.shape(0);
+  double *pm = nullptr, *pv = nullptr;
+  if (optimizer == mlp::ADAM) {
+    require(m.has_value() && v.has_value(), "adam needs the moment arrays m and v");
+    require(m->ndim() == 2 && m->shape(0) == R && m->shape(1) == net.P, "m must match params");
+    require(v->ndim() == 2 && v->shape(0) == R && v->shape(1) == net.P, "v must match params");
+    pm = m->mutable_data();
+    pv = v->mutable_data();
+  }
+  mlp::TrainOptions opt;
+  opt.optimizer = mlp::Optimizer(optimizer);
+  opt.lr = lr;
+  opt.steps = steps;
+  opt.t0 = t0;
+  opt.batch = batch;
+  opt.seed = seed;
+  opt.beta1 = beta1;
+  opt.beta2 = beta2;
+  opt.eps = eps;
+  double* p = params.mutable_data();
+  py::gil_scoped_release release;
+  mlp::train(p, pm, pv, R, net, d, opt);
+}
+
+py::array_t<int64_t> permutation(uint64_t seed, int64_t r, int64_t epoch, int64_t N) {
+  require(N >= 1 && r >= 0 && epoch >= 0, "need N >= 1, r >= 0, epoch >= 0");
+  py::array_t<int64_t> out(N);
+  mlp::epoch_permutation(seed, r, epoch, N, out.mutable_data());
+  return out;
+}
+
+}  // namespace
+
+void bind_mlp(py::module_& m) {
+  m.def("mlp_eval", &evaluate, py::arg("params"), py::arg("X"), py::arg("Y"), py::arg("labels"),
+        py::arg("sizes"), py::arg("loss"), py::arg("output_bias"), py::arg("want_grad") = true,
+        "(F (R,), G (R, P) or None) of R MLPs; loss 0 sse, 1 mse, 2 ce (labels).");
+  m.def("mlp_hessian", &hessian, py::arg("params"), py::arg("X"), py::arg("Y"), py::arg("labels"),
+        py::arg("sizes"), py::arg("loss"), py::arg("output_bias"),
+        "Exact Hessians (R, P, P) of R MLPs (relu'' = 0, relu'(0) = 0), symmetrised.");
+  m.def("mlp_train", &train, py::arg("params").noconvert(), py::arg("m").noconvert(),
+        py::arg("v").noconvert(), py::arg("X"), py::arg("Y"), py::arg("labels"), py::arg("sizes"),
+        py::arg("loss"), py::arg("output_bias"), py::arg("optimizer"), py::arg("lr"),
+        py::arg("steps"), py::arg("t0"), py::arg("batch"), py::arg("seed"), py::arg("beta1"),
+        py::arg("beta2"), py::arg("eps"),
+        "Run one chunk of training in place (optimizer 0 gd/sgd, 1 adam; batch 0 = full batch).");
+  m.def("mlp_permutation", &permutation, py::arg("seed"), py::arg("r"), py::arg("epoch"),
+        py::arg("N"), "The data order of restart r in epoch `epoch` (mini-batch training).");
+}
+
 }  // namespace relufast::bind
