@@ -40,6 +40,7 @@ __all__ = [
     "LABELS",
     "SPURIOUS_F",
     "TABLE_COLUMNS",
+    "z_vs_paper",
 ]
 
 SPURIOUS_F = 1e-3  # endpoints with F >= this are spurious-minimum candidates (paper)
@@ -140,6 +141,7 @@ class Result:
             "paper_pct": paper.get("pct", float("nan")),
             "paper_lambda_min": paper.get("lambda_min", float("nan")),
             "paper_F": paper.get("F", float("nan")),
+            "z_vs_paper": z_vs_paper(s, R, paper.get("pct", float("nan"))),
         }
 
 
@@ -147,8 +149,21 @@ class Result:
 TABLE_COLUMNS = [
     "k", "n", "runs", "spurious", "pct_spurious", "ci_lo", "ci_hi", "avg_lambda_min", "avg_F",
     "saddles", "not_converged", "families", "median_iterations", "wall_s", "backend",
-    "paper_pct", "paper_lambda_min", "paper_F",
+    "paper_pct", "paper_lambda_min", "paper_F", "z_vs_paper",
 ]
+
+
+def z_vs_paper(spurious: int, runs: int, paper_pct: float, paper_runs: int = 1000) -> float:
+    """Two-proportion z statistic of our rate against the paper's (both binomial samples).
+
+    |z| < 1.96 means the two rates agree at the 5 % level; NaN where the paper has no value.
+    """
+    if not np.isfinite(paper_pct):
+        return float("nan")
+    p1, p2 = spurious / runs, paper_pct / 100.0
+    pool = (spurious + p2 * paper_runs) / (runs + paper_runs)
+    se = np.sqrt(pool * (1 - pool) * (1 / runs + 1 / paper_runs))
+    return 0.0 if se == 0 else float((p1 - p2) / se)
 
 
 def _labels(F, status, lam, pd_tol):

@@ -1,0 +1,147 @@
+"""The ``relufast`` command line.
+
+    relufast table --k 6-10 --extra 0,1 --restarts 1000 --out table.csv
+    relufast info
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import sys
+import time
+
+from . import backend as _backend
+
+__all__ = ["main", "parse_ints"]
+
+
+def parse_ints(text: str) -> list[int]:
+    """'6-10' -> [6..10], '6,8,10' -> [6, 8, 10], '6-8,12' -> [6, 7, 8, 12]."""
+    out = []
+    try:
+        for part in text.split(","):
+            part = part.strip()
+            if "-" in part[1:]:
+                lo, hi = part.split("-", 1)
+                out.extend(range(int(lo), int(hi) + 1))
+            elif part:
+                out.append(int(part))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected integers like '6-10' or '0,1,2', got {text!r}")
+    if not out:
+        raise argparse.ArgumentTypeError(f"no integers in {text!r}")
+    return out
+
+
+class ProgressBar:
+    """A dependency-free progress bar on stderr (silent when stderr is not a terminal and quiet)."""
+
+    def __init__(self, stream=sys.stderr, width: int = 30, enabled: bool = True):
+        self.stream, self.width, self.enabled = stream, width, enabled
+        self.t0 = time.perf_counter()
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if not self.enabled or (now - self.last < 0.2 and done < total):
+            return
+        self.last = now
+        frac = done / total if total else 1.0
+        fill = int(round(self.width * frac))
+        eta = (now - self.t0) * (1 - frac) / frac if frac > 0 else math.inf
+        eta_s = f"{eta:6.0f}s" if math.isfinite(eta) else "     ?"
+        self.stream.write(f"\r[{'#' * fill}{'.' * (self.width - fill)}] {done}/{total} runs  eta {eta_s}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return "-" if math.isnan(v) else f"{v:.4g}"
+    return str(v)
+
+
+def _cmd_table(args) -> int:
+    from .experiments import safran_shamir as ss
+
+    if args.threads:
+        _backend.set_num_threads(args.threads)
+    shown = ["k", "n", "runs", "pct_spurious", "ci_lo", "ci_hi", "paper_pct", "avg_lambda_min",
+             "paper_lambda_min", "avg_F", "paper_F", "families", "wall_s"]
+    out = open(args.out, "w", newline="") if args.out else None
+    writer = csv.DictWriter(out, fieldnames=ss.TABLE_COLUMNS) if out else None
+    if writer:
+        writer.writeheader()
+        out.flush()
+    bar = ProgressBar(enabled=not args.quiet)
+    rows = []
+
+    def on_row(row):
+        rows.append(row)
+        if writer:  # written at once: an interrupt keeps every finished row
+            writer.writerow(row)
+            out.flush()
+
+    status = 0
+    try:
+        ss.table(args.k, args.extra, args.restarts, args.seed, backend=args.backend,
+                 max_iters=args.max_iters, polish=args.polish, progress=bar, on_row=on_row)
+    except KeyboardInterrupt:
+        status = 130
+        sys.stderr.write(f"\ninterrupted: {len(rows)} finished row(s) kept\n")
+    finally:
+        bar.close()
+        if out:
+            out.close()
+    widths = {c: max(len(c), *(len(_fmt(r[c])) for r in rows)) if rows else len(c) for c in shown}
+    print("  ".join(c.rjust(widths[c]) for c in shown))
+    for r in rows:
+        print("  ".join(_fmt(r[c]).rjust(widths[c]) for c in shown))
+    if args.out:
+        print(f"wrote {len(rows)} row(s) to {args.out}")
+    return status
+
+
+def _cmd_info(args) -> int:
+    for key, val in _backend.info().items():
+        print(f"{key:>16}: {val}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="relufast", description=__doc__.split("\n")[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("table", help="reproduce Safran & Shamir's Table 1 (spurious-minimum rates)")
+    t.add_argument("--k", type=parse_ints, default=[6, 7, 8], help="teacher widths, e.g. 6-10 (default 6-8)")
+    t.add_argument("--extra", type=parse_ints, default=[0, 1], help="n - k values, e.g. 0,1,2 (default 0,1)")
+    t.add_argument("--restarts", type=int, default=200, help="GD runs per cell (paper: 1000; default 200)")
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--backend", default="auto", choices=_backend.BACKENDS)
+    t.add_argument("--threads", type=int, default=0, help="OpenMP threads (default: all cores)")
+    t.add_argument("--max-iters", type=int, default=1_000_000, help="safety cap on GD steps per run")
+    t.add_argument("--polish", action="store_true", help="Newton-polish spurious endpoints")
+    t.add_argument("--out", help="CSV file; rows are written as they finish")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.set_defaults(func=_cmd_table)
+    i = sub.add_parser("info", help="which backend runs, threads, CUDA devices")
+    i.set_defaults(func=_cmd_info)
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, RuntimeError) as exc:
+        sys.stderr.write(f"relufast: error: {exc}\n")
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
