@@ -1,0 +1,387 @@
+"""Batched training of dense ReLU MLPs (:mod:`relufast.mlp`): initialisation and chunked trainers.
+
+R restarts (each with its own parameters, all on the same data) train at once. Every step of a
+chunk runs in native code (``backend="cpu"``); Python only loops over chunks, records the full-data
+loss after each and calls ``progress``. ``backend="numpy"`` runs the same math in NumPy (the
+reference the C++ trainers are tested against).
+
+Optimizers
+----------
+``"gd"``
+    Full-batch gradient descent, ``p -= lr * g``.
+``"sgd"``
+    The same update on mini-batches of ``batch_size`` points (full batch when ``batch_size`` is
+    None, which is then identical to ``"gd"``).
+``"adam"``
+    Adam (Kingma & Ba) with bias correction, full batch or mini-batch; at step t = 1, 2, ...::
+
+        m = b1 m + (1 - b1) g
+        v = b2 v + (1 - b2) g**2
+        p -= (lr / (1 - b1**t)) * (m / (sqrt(v) * (1 / sqrt(1 - b2**t)) + eps))
+
+Mini-batches
+------------
+Training runs in epochs of ``ceil(N / batch_size)`` steps. In each epoch every restart walks its own
+random permutation of the N points (the last batch holds the ``N mod batch_size`` leftovers). The
+permutation of restart r (its row in ``params``) in epoch e is a function of ``(seed, r, e)`` only
+(Fisher-Yates driven by a splitmix64 hash), so results do not depend on R, on the chunking, on the
+thread count or on the backend. The batch loss is the chosen loss on the batch's points (``"sse"``:
+their sum; ``"mse"``, ``"ce"``: their mean).
+"""
+
+from __future__ import annotations
+
+import numbers
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import backend as _backend
+from . import mlp as _mlp
+from ._validate import positive_float, positive_int
+
+__all__ = ["OPTIMIZERS", "INIT_SCHEMES", "init_params", "train", "TrainResult", "epoch_permutations"]
+
+OPTIMIZERS = ("gd", "adam", "sgd")
+INIT_SCHEMES = ("normal", "he", "xavier")
+INIT_BLOCK = 1024  # restarts per SeedSequence block of init_params
+
+
+# --------------------------------------------------------------------------- initialisation
+
+
+def _per_layer(value, nl: int, name: str, allow_none: bool = False, nonneg: bool = False):
+    """A scalar or a length-nl sequence -> list of nl floats (None kept where allowed)."""
+    if value is None or isinstance(value, numbers.Real):
+        vals = [value] * nl
+    elif isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, (str, bytes)):
+        vals = list(value)
+        if len(vals) != nl:
+            raise ValueError(f"{name} must be a number or a sequence of {nl} (one per layer), got {len(vals)}")
+    else:
+        raise ValueError(f"{name} must be a number or a sequence of {nl} numbers, got {value!r}")
+    out = []
+    for v in vals:
+        if v is None:
+            if not allow_none:
+                raise ValueError(f"{name} must not be None")
+            out.append(None)
+            continue
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real) or not np.isfinite(v):
+            raise ValueError(f"{name} must hold finite real numbers, got {v!r}")
+        if nonneg and v < 0:
+            raise ValueError(f"{name} must be >= 0, got {v!r}")
+        out.append(float(v))
+    return out
+
+
+def _seed(seed, name: str = "seed") -> int:
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**64:
+        raise ValueError(f"{name} must be an integer in [0, 2**64), got {seed!r}")
+    return int(seed)
+
+
+def init_params(sizes, R: int, *, seed: int = 0, weight_mean=0.0, weight_std=None, bias_mean=0.0,
+                bias_std=0.0, scheme: str = "normal", output_bias: bool = True) -> np.ndarray:
+    """Random initial parameters for R restarts, shape (R, P), layout of :mod:`relufast.mlp`.
+
+    Every weight of layer l is drawn from N(weight_mean[l], weight_std[l]^2) and every bias from
+    N(bias_mean[l], bias_std[l]^2), independently.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        ``[d_in, h_1, ..., d_out]``.
+    R : int
+        Number of restarts.
+    seed : int
+        Restart i is reproducible alone: its parameters depend only on (seed, i, sizes,
+        distributions), never on R. Restarts are drawn in blocks of ``INIT_BLOCK`` = 1024; block b
+        uses ``numpy.random.SeedSequence(seed, spawn_key=(b,))`` and fills a (1024, P) array of
+        standard normals, row by row; the first R rows overall are kept.
+    weight_mean, bias_mean : float or sequence of float (one per layer)
+        Means (very negative values put the net in the "blind spot").
+    weight_std : float, sequence of float/None, or None
+        None (or a None entry) takes the scheme's value for that layer.
+    bias_std : float or sequence of float
+        Default 0: biases start exactly at ``bias_mean``.
+    scheme : {"normal", "he", "xavier"}
+        Default weight std: 1 ("normal"), sqrt(2 / fan_in) ("he"), sqrt(2 / (fan_in + fan_out))
+        ("xavier").
+    output_bias : bool
+
+    Returns
+    -------
+    ndarray (R, P)
+
+    Examples
+    --------
+    The five-point protocol (all four parameters N(0, 1)):
+
+    >>> p = init_params([1, 1, 1], 4000, seed=0, bias_std=1.0)
+    >>> p.shape
+    (4000, 4)
+    """
+    sizes = _mlp.check_sizes(sizes)
+    R = positive_int(R, "R")
+    seed = _seed(seed)
+    if not isinstance(scheme, str) or scheme not in INIT_SCHEMES:
+        raise ValueError(f"scheme must be one of {INIT_SCHEMES}, got {scheme!r}")
+    ob = bool(output_bias)
+    nl = len(sizes) - 1
+    wm = _per_layer(weight_mean, nl, "weight_mean")
+    ws = _per_layer(weight_std, nl, "weight_std", allow_none=True, nonneg=True)
+    bm = _per_layer(bias_mean, nl, "bias_mean")
+    bs = _per_layer(bias_std, nl, "bias_std", nonneg=True)
+    layout, P = _mlp._layout(sizes, ob)
+    mean = np.zeros(P)
+    std = np.zeros(P)
+    for l, (w, b, dout, din) in enumerate(layout):
+        s = ws[l]
+        if s is None:
+            s = {"normal": 1.0, "he": np.sqrt(2.0 / din), "xavier": np.sqrt(2.0 / (din + dout))}[scheme]
+        mean[w : w + dout * din] = wm[l]
+        std[w : w + dout * din] = s
+        if b is not None:
+            mean[b : b + dout] = bm[l]
+            std[b : b + dout] = bs[l]
+    out = np.empty((R, P))
+    for blk in range((R + INIT_BLOCK - 1) // INIT_BLOCK):
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(blk,)))
+        Z = rng.standard_normal((INIT_BLOCK, P))
+        r0 = blk * INIT_BLOCK
+        r1 = min(R, r0 + INIT_BLOCK)
+        out[r0:r1] = mean + std * Z[: r1 - r0]
+    return out
+
+
+# --------------------------------------------------------------------------- data order
+
+_GOLDEN = 0x9E3779B97F4A7C15
+_MASK = (1 << 64) - 1
+
+
+def _mix64(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser on a uint64 array (wrapping arithmetic)."""
+    x = x ^ (x >> np.uint64(30))
+    x = x * np.uint64(0xBF58476D1CE4E5B9)
+    x = x ^ (x >> np.uint64(27))
+    x = x * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def epoch_permutations(seed: int, rows, epoch: int, N: int) -> np.ndarray:
+    """The data order of restarts ``rows`` in epoch ``epoch``: int64 array (len(rows), N).
+
+    Mirrors the C++ core exactly: key = mix(mix(mix(seed + G) + r) + epoch), then Fisher-Yates
+    for i = N-1, ..., 1 swapping positions i and mix(key + i G) mod (i + 1), where mix is the
+    splitmix64 finaliser and G = 0x9E3779B97F4A7C15 (all arithmetic mod 2^64).
+    """
+    seed = _seed(seed)
+    rows = np.asarray(rows, dtype=np.uint64).reshape(-1)
+    n = rows.shape[0]
+    key = _mix64(np.full(n, (seed + _GOLDEN) & _MASK, dtype=np.uint64))
+    key = _mix64(key + rows)
+    key = _mix64(key + np.full(n, epoch & _MASK, dtype=np.uint64))
+    perm = np.tile(np.arange(N, dtype=np.int64), (n, 1))
+    ar = np.arange(n)
+    for i in range(N - 1, 0, -1):
+        u = _mix64(key + np.uint64((i * _GOLDEN) & _MASK))
+        j = (u % np.uint64(i + 1)).astype(np.int64)
+        pi = perm[:, i].copy()
+        perm[:, i] = perm[ar, j]
+        perm[ar, j] = pi
+    return perm
+
+
+# --------------------------------------------------------------------------- trainers
+
+
+@dataclass
+class TrainResult:
+    """Outcome of :func:`train`.
+
+    Attributes
+    ----------
+    params : ndarray (R, P)
+        Final parameters.
+    loss : ndarray (R,)
+        Final full-data loss of each restart.
+    history : ndarray (C + 1, R)
+        Full-data loss at the start and after each of the C chunks that ran.
+    history_steps : ndarray (C + 1,)
+        Step count at each row of ``history``.
+    steps : int
+        Steps that ran (fewer than asked when ``progress`` returned False).
+    m, v : ndarray (R, P) or None
+        Adam's moment estimates after the last step (None for "gd"/"sgd").
+    """
+
+    params: np.ndarray
+    loss: np.ndarray
+    history: np.ndarray
+    history_steps: np.ndarray
+    steps: int
+    optimizer: str
+    lr: float
+    batch_size: int | None
+    loss_kind: str
+    backend: str
+    seconds: float
+    m: np.ndarray | None = field(default=None, repr=False)
+    v: np.ndarray | None = field(default=None, repr=False)
+
+
+def _np_chunk(p, m, v, X, Yf, labels, sizes, lk, ob, adam, lr, steps, t0, B, seed, b1, b2, eps):
+    """Reference trainer: ``steps`` steps in place (same math and data order as the C++ core)."""
+    R = p.shape[0]
+    N = X.shape[0]
+    spe = -(-N // B) if B else 1
+    rows = np.arange(R)
+    perm = None
+    for t in range(steps):
+        s = t0 + t
+        if B:
+            e, k = divmod(s, spe)
+            if k == 0 or perm is None:
+                perm = epoch_permutations(seed, rows, e, N)
+            idx = perm[:, k * B : min(N, (k + 1) * B)]
+            Xb = X[idx]
+            Yb = None if Yf is None else Yf[idx]
+            lb = None if labels is None else labels[idx]
+            g = _mlp._np_loss_grad(p, Xb, Yb, lb, sizes, lk, ob)[1]
+        else:
+            g = _mlp._np_loss_grad(p, X, Yf, labels, sizes, lk, ob)[1]
+        if not adam:
+            p -= lr * g
+        else:
+            tt = float(s + 1)
+            a1 = lr / (1.0 - b1**tt)
+            c2 = 1.0 / np.sqrt(1.0 - b2**tt)
+            m[:] = b1 * m + (1.0 - b1) * g
+            v[:] = b2 * v + (1.0 - b2) * (g * g)
+            p -= a1 * (m / (np.sqrt(v) * c2 + eps))
+
+
+def _run(p, m, v, full_loss, be, X, Yf, labels, sizes, lk, ob, adam, lr, steps, chunk, B, seed, b1, b2,
+         eps, progress):
+    hist, hsteps = [full_loss(p)], [0]
+    done = 0
+    while done < steps:
+        n = min(chunk, steps - done)
+        if be == "cpu":
+            _backend.core().mlp_train(
+                p, m, v, X, Yf, labels, list(sizes), _mlp._LOSS_CODE[lk], ob, int(adam), lr, n, done,
+                B, seed, b1, b2, eps,
+            )
+        else:
+            # a diverging restart is a legitimate outcome (its loss becomes inf/nan), not a warning
+            with np.errstate(over="ignore", invalid="ignore"):
+                _np_chunk(p, m, v, X, Yf, labels, sizes, lk, ob, adam, lr, n, done, B, seed, b1, b2, eps)
+        done += n
+        hist.append(full_loss(p))
+        hsteps.append(done)
+        if progress is not None and progress(done, steps) is False:
+            break
+    return hist, hsteps, done
+
+
+def train(params, X, Y, sizes, *, optimizer: str = "gd", lr: float, steps: int,
+          batch_size: int | None = None, seed: int = 0, loss: str = "sse", output_bias: bool = True,
+          backend: str = "auto", chunk: int = 1000,
+          progress: Callable[[int, int], object] | None = None,
+          betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> TrainResult:
+    """Train R restarts of a ReLU MLP at once; all steps of a chunk run in native code.
+
+    Parameters
+    ----------
+    params : array_like, shape (P,) or (R, P)
+        Initial parameters (e.g. from :func:`init_params`); not modified.
+    X, Y, sizes, loss, output_bias
+        As in :func:`relufast.mlp.loss`.
+    optimizer : {"gd", "adam", "sgd"}
+        See the module docstring. "gd" is full-batch only.
+    lr : float
+        Learning rate (> 0).
+    steps : int
+        Number of optimizer steps (>= 0).
+    batch_size : int, optional
+        Mini-batch size in [1, N] for "sgd"/"adam"; None (or N) means full batch.
+    seed : int
+        Seed of the mini-batch data order (unused for full batch).
+    backend : {"auto", "cpu", "numpy"}
+    chunk : int
+        Steps per native call; the loss history is recorded and ``progress`` called after each.
+    progress : callable(done_steps, total_steps), optional
+        Called after every chunk. If it returns False (exactly), training stops there.
+    betas, eps
+        Adam's (b1, b2) in [0, 1) and eps > 0.
+
+    Returns
+    -------
+    TrainResult
+
+    Notes
+    -----
+    Results are identical for any thread count and any R (a restart's arithmetic never depends
+    on its neighbours), and the C++ and NumPy trainers agree to rounding.
+    """
+    sizes = _mlp.check_sizes(sizes)
+    ob = bool(output_bias)
+    lk = _mlp._check_loss(loss)
+    if not isinstance(optimizer, str) or optimizer not in OPTIMIZERS:
+        raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
+    lr = positive_float(lr, "lr")
+    steps = positive_int(steps, "steps", minimum=0)
+    chunk = positive_int(chunk, "chunk")
+    seed = _seed(seed)
+    try:
+        b1, b2 = (float(b) for b in betas)
+    except (TypeError, ValueError):
+        raise ValueError(f"betas must be a pair of floats in [0, 1), got {betas!r}") from None
+    if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
+        raise ValueError(f"betas must be a pair of floats in [0, 1), got {betas!r}")
+    eps = positive_float(eps, "eps")
+    p2, _ = _mlp.check_params(params, sizes, ob)
+    p = np.array(p2, dtype=np.float64, order="C", copy=True)
+    X, Yf, labels = _mlp.check_data(X, Y, sizes, lk)
+    N = X.shape[0]
+    if batch_size is not None:
+        batch_size = positive_int(batch_size, "batch_size")
+        if batch_size > N:
+            raise ValueError(f"batch_size must be at most N = {N}, got {batch_size}")
+    B = 0 if batch_size is None or batch_size == N else batch_size
+    if optimizer == "gd" and B:
+        raise ValueError("batch_size: optimizer='gd' is full-batch; use optimizer='sgd' for mini-batches")
+    be = _mlp._resolve(backend)
+    adam = optimizer == "adam"
+    R, P = p.shape
+    m = np.zeros((R, P)) if adam else None
+    v = np.zeros((R, P)) if adam else None
+
+    def full_loss(q):
+        if be == "cpu":
+            return _backend.core().mlp_eval(q, X, Yf, labels, list(sizes), _mlp._LOSS_CODE[lk], ob, False)[0]
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _mlp._np_loss_grad(q, X, Yf, labels, sizes, lk, ob, want_grad=False)[0]
+
+    t_start = time.perf_counter()
+    hist, hsteps, done = _run(p, m, v, full_loss, be, X, Yf, labels, sizes, lk, ob, adam, lr, steps, chunk,
+                              B, seed, b1, b2, eps, progress)
+    return TrainResult(
+        params=p,
+        loss=hist[-1].copy(),
+        history=np.array(hist),
+        history_steps=np.array(hsteps, dtype=np.int64),
+        steps=done,
+        optimizer=optimizer,
+        lr=lr,
+        batch_size=batch_size,
+        loss_kind=lk,
+        backend=be,
+        seconds=time.perf_counter() - t_start,
+        m=m,
+        v=v,
+    )
