@@ -1,0 +1,91 @@
+import numpy as np
+import pytest
+
+from relufast import mlp
+from relufast.experiments import blind_spot as bs
+
+
+@pytest.mark.parametrize("way", ["weights", "biases"])
+@pytest.mark.parametrize("output_bias", [False, True])
+def test_dead_net_has_exactly_zero_first_layer_gradient(way, output_bias):
+    p = bs.dead_params(way=way, output_bias=output_bias)
+    assert bs.in_blind_spot(p, bs.X, bs.SIZES, output_bias=output_bias)
+    for backend in ("numpy", "auto"):
+        g = mlp.grad(p, bs.X, bs.Y, bs.SIZES, output_bias=output_bias, backend=backend)
+        if output_bias:
+            assert np.all(g[:-1] == 0.0) and g[-1] != 0.0  # only the output bias is pushed
+        else:
+            assert np.all(g == 0.0)
+    # the net outputs a constant: 0 without output bias
+    out = mlp.predict(p, bs.X, bs.SIZES, output_bias=output_bias)[:, 0]
+    assert np.all(out == out[0]) and (output_bias or out[0] == 0.0)
+
+
+def test_gd_stays_put_without_output_bias():
+    d = bs.demo(output_bias=False, steps=500)
+    assert d.first_layer_grad_max == 0.0
+    assert not d.moved.any()
+    np.testing.assert_array_equal(d.params_end, d.params0)
+    assert d.loss0 == d.loss_end == pytest.approx(d.sum_y2)  # L = sum y^2
+    assert d.perturbation_max_change == 0.0  # flat: a (non-strict) local minimum
+    assert d.better_loss < d.loss0  # ... but not a global one
+
+
+def test_gd_moves_only_the_output_bias_to_mean_y():
+    d = bs.demo(output_bias=True, way="biases", steps=500)
+    assert d.moved.tolist() == [False] * (d.params0.size - 1) + [True]
+    assert d.output_bias_end == pytest.approx(d.mean_y, abs=1e-9)
+    assert d.loss_end == pytest.approx(np.sum((bs.Y - bs.Y.mean()) ** 2))
+    assert d.better_loss < d.loss_end
+
+
+def test_deeper_dead_net_stays_put():
+    d = bs.demo(sizes=(1, 4, 4, 1), output_bias=False, steps=200)
+    assert not d.moved.any() and d.better_loss is None
+
+
+def test_one_live_unit_beats_blind_spot():
+    p = bs.dead_params(output_bias=False)
+    q, L = bs.one_live_unit(p, output_bias=False)
+    x, y = bs.X, bs.Y
+    assert L == pytest.approx(np.sum(y**2) - np.sum(x * y) ** 2 / np.sum(x**2))
+    assert not bs.in_blind_spot(q, x, bs.SIZES, output_bias=False)
+
+
+def test_dead_fraction_matches_exact_probability():
+    means = np.array([-2.0, -0.5, 0.0, 1.0, 3.0])
+    r = bs.dead_fraction_vs_init_mean(means, restarts=4000, seed=3)
+    # one hidden layer of 3 units, zero biases, positive inputs: P = Phi(-mean)^3
+    assert r["exact"][2] == pytest.approx(0.125)
+    assert np.all(np.diff(r["fraction"]) <= 0)  # more negative mean -> more dead inits
+    inside = (r["lo"] <= r["exact"] + 1e-12) & (r["exact"] - 1e-12 <= r["hi"])
+    assert inside.sum() >= 4  # a 95 % interval may miss once in a while, not often
+    assert r["fraction"][0] > 0.85 and r["dead"][-1] == 0
+    rb = bs.dead_fraction_vs_init_mean([-2.0, 0.0], restarts=2000, which="bias", bias_std=0.5)
+    assert np.all(np.abs(rb["fraction"] - rb["exact"]) < 0.04)
+
+
+def test_unit_dead_probability_closed_form_and_quadrature_agree():
+    for wm, bm in [(-1.0, 0.0), (0.5, 0.3), (0.0, -1.0), (0.5, -0.3)]:
+        a = bs.unit_dead_probability(bs.X, wm, 1.0, bm, 0.0)
+        b = bs.unit_dead_probability(bs.X, wm, 1.0, bm, 1e-7)
+        assert a == pytest.approx(b, abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: bs.dead_params(way="magic"),
+        lambda: bs.dead_params(way="weights", X_=[-1.0, 1.0]),  # negative inputs: not all dead
+        lambda: bs.dead_params(sizes=(1, 1)),  # no hidden layer
+        lambda: bs.dead_params(magnitude=0.0),
+        lambda: bs.dead_fraction_vs_init_mean([0.0], restarts=0),
+        lambda: bs.dead_fraction_vs_init_mean([0.0], which="output"),
+        lambda: bs.dead_fraction_vs_init_mean([np.nan]),
+        lambda: bs.one_live_unit(np.zeros(9), sizes=(2, 3, 1)),
+        lambda: bs.demo(steps=0),
+    ],
+)
+def test_bad_input(call):
+    with pytest.raises(ValueError):
+        call()
