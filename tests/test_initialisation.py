@@ -1,0 +1,167 @@
+import gzip
+import struct
+
+import numpy as np
+import pytest
+
+from relufast import datasets
+from relufast.experiments import initialisation as ini
+
+pytest.importorskip("sklearn")
+
+
+# --------------------------------------------------------------------------- datasets
+
+
+def test_digits_scaled_and_majority_rate():
+    X, y = datasets.digits()
+    assert X.shape == (1797, 64) and X.dtype == np.float64 and y.dtype == np.int64
+    assert X.min() == 0.0 and X.max() == 1.0
+    assert datasets.majority_rate(y) == pytest.approx(183 / 1797)
+
+
+def test_permuted_labels_keep_counts_and_break_the_link():
+    _, y = datasets.digits()
+    p = datasets.permute_labels(y, seed=0)
+    np.testing.assert_array_equal(np.bincount(p), np.bincount(y))
+    np.testing.assert_array_equal(p, datasets.permute_labels(y, seed=0))
+    assert np.mean(p == y) < 0.2
+    assert not np.array_equal(p, datasets.permute_labels(y, seed=1))
+
+
+def _idx_bytes(arr, code):
+    head = bytes([0, 0, code, arr.ndim]) + struct.pack(">" + "I" * arr.ndim, *arr.shape)
+    return head + arr.astype(arr.dtype.newbyteorder(">")).tobytes()
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_load_mnist_idx(tmp_path, compress):
+    rng = np.random.default_rng(0)
+    imgs = rng.integers(0, 256, size=(7, 28, 28), dtype=np.uint8)
+    labs = rng.integers(0, 10, size=7, dtype=np.uint8)
+    suffix = ".gz" if compress else ""
+    opener = gzip.open if compress else open
+    ipath = tmp_path / f"train-images-idx3-ubyte{suffix}"
+    with opener(ipath, "wb") as fh:
+        fh.write(_idx_bytes(imgs, 0x08))
+    with opener(tmp_path / f"train-labels-idx1-ubyte{suffix}", "wb") as fh:
+        fh.write(_idx_bytes(labs, 0x08))
+    X, y = datasets.load_mnist(ipath)  # labels file inferred from the name
+    assert X.shape == (7, 784) and y.tolist() == labs.tolist()
+    np.testing.assert_allclose(X, imgs.reshape(7, -1) / 255.0)
+    X3, y3 = datasets.load_mnist(ipath, limit=3)
+    assert X3.shape == (3, 784) and y3.tolist() == labs[:3].tolist()
+
+
+def test_load_mnist_npz(tmp_path):
+    rng = np.random.default_rng(1)
+    xtr = rng.integers(0, 256, size=(5, 4, 4), dtype=np.uint8)
+    ytr = np.arange(5)
+    path = tmp_path / "mnist.npz"
+    np.savez(path, x_train=xtr, y_train=ytr, x_test=xtr[:2], y_test=ytr[:2])
+    X, y = datasets.load_mnist(path)
+    assert X.shape == (5, 16) and y.tolist() == [0, 1, 2, 3, 4]
+    assert datasets.load_mnist(path, split="test")[0].shape == (2, 16)
+
+
+def test_load_mnist_errors(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        datasets.load_mnist(tmp_path / "nope.npz")
+    bad = tmp_path / "train-images-idx3-ubyte"
+    bad.write_bytes(b"\x01\x02\x03\x04garbage")
+    (tmp_path / "train-labels-idx1-ubyte").write_bytes(_idx_bytes(np.zeros(1, np.uint8), 0x08))
+    with pytest.raises(ValueError, match="idx"):
+        datasets.load_mnist(bad)
+    trunc = tmp_path / "t-images-idx3-ubyte"
+    trunc.write_bytes(_idx_bytes(np.zeros((3, 2, 2), np.uint8), 0x08)[:-3])
+    (tmp_path / "t-labels-idx1-ubyte").write_bytes(_idx_bytes(np.zeros(3, np.uint8), 0x08))
+    with pytest.raises(ValueError, match="truncated"):
+        datasets.load_mnist(trunc)
+    mism = tmp_path / "m-images-idx3-ubyte"
+    mism.write_bytes(_idx_bytes(np.zeros((3, 2, 2), np.uint8), 0x08))
+    (tmp_path / "m-labels-idx1-ubyte").write_bytes(_idx_bytes(np.zeros(2, np.uint8), 0x08))
+    with pytest.raises(ValueError, match="labels"):
+        datasets.load_mnist(mism)
+    np.savez(tmp_path / "other.npz", a=np.zeros(2))
+    with pytest.raises(ValueError):
+        datasets.load_mnist(tmp_path / "other.npz")
+    with pytest.raises(ValueError):
+        datasets.load_mnist(tmp_path / "other.npz", split="valid")
+
+
+def test_label_helpers_bad_input():
+    for bad in ([], [[1, 2]], [1.5, 2.0], [-1, 2], [True, False]):
+        with pytest.raises(ValueError):
+            datasets.majority_rate(bad)
+    np.testing.assert_array_equal(datasets.one_hot([0, 2], 3), [[1, 0, 0], [0, 0, 1]])
+    with pytest.raises(ValueError):
+        datasets.one_hot([0, 3], 3)
+
+
+# --------------------------------------------------------------------------- experiment
+
+
+def test_stuck_columns_start_dead_and_zero_mean_columns_do_not():
+    X, _ = datasets.digits()
+    for depth in (2, 5):
+        sizes = ini.sizes_for(depth, 32)
+        assert sizes == [64] + [32] * depth + [10]
+        from relufast.experiments.blind_spot import in_blind_spot
+
+        for c in ini.COLUMNS:
+            p = ini.init_column(c, sizes, seed=0)
+            assert in_blind_spot(p, X, sizes) == c.stuck, (c.name, depth)
+    assert sum(c.stuck for c in ini.COLUMNS) == 3
+    assert sum(c.weight_mean == 0 and c.bias_mean == 0 for c in ini.COLUMNS) == 2
+
+
+def test_small_run_zero_mean_trains_stuck_stays_at_majority_rate():
+    r = ini.run(widths=(16,), depths=(2, 5), columns=("he", "small", "neg_w", "neg_b", "neg_w_wide"),
+                seeds=(0,), steps=300)
+    rows = r.rows
+    assert len(rows["column"]) == 10 and set(rows["labels"]) == {"real"}
+    good = np.isin(rows["column"], ["he", "small"])
+    assert np.all(rows["train_accuracy"][good] > 0.6)  # chance is 0.10
+    stuck = ~good
+    assert np.all(rows["dead_at_init"][stuck]) and np.all(rows["dead_at_end"][stuck])
+    # a constant classifier: at most the majority-class rate, at least the rarest class rate
+    assert np.all(rows["train_accuracy"][stuck] <= r.majority_rate + 1e-12)
+    assert np.all(rows["train_accuracy"][stuck] >= 0.09)
+    s = r.summary()
+    assert len(s["column"]) == 10 and s["nets"].sum() == 10
+
+
+def test_permuted_labels_run():
+    r = ini.run(widths=(8,), depths=(2,), columns=("he", "neg_b"), seeds=(0,), steps=50,
+                labels="permuted")
+    assert set(r.rows["labels"]) == {"permuted"}
+    assert r.rows["train_accuracy"][1] <= r.majority_rate + 1e-12
+
+
+def test_run_on_user_data():
+    rng = np.random.default_rng(0)
+    X = rng.random((40, 6))
+    y = (X[:, 0] > 0.5).astype(int)
+    r = ini.run(widths=(4,), depths=(2,), columns=("he",), seeds=(0, 1), steps=20, data=(X, y),
+                batch_size=None)
+    assert r.n_classes == 2 and r.rows["train_accuracy"].shape == (2,)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        {"widths": ()},
+        {"widths": (0,)},
+        {"depths": (2.5,)},
+        {"columns": ("bogus",)},
+        {"columns": ()},
+        {"labels": "shuffled"},
+        {"steps": 0},
+        {"lr": 0.0},
+        {"backend": "gpu"},
+        {"data": (np.zeros((3, 2)), np.array([0, 1]))},
+    ],
+)
+def test_run_bad_input(kw):
+    with pytest.raises(ValueError):
+        ini.run(**{"widths": (4,), "depths": (2,), "seeds": (0,), "steps": 1, **kw})
