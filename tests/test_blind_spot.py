@@ -76,7 +76,7 @@ def test_unit_dead_probability_closed_form_and_quadrature_agree():
     "call",
     [
         lambda: bs.dead_params(way="magic"),
-        lambda: bs.dead_params(way="weights", X_=[-1.0, 1.0]),  # negative inputs: not all dead
+        lambda: bs.dead_params(way="weights", x=[-1.0, 1.0]),  # negative inputs: not all dead
         lambda: bs.dead_params(sizes=(1, 1)),  # no hidden layer
         lambda: bs.dead_params(magnitude=0.0),
         lambda: bs.dead_fraction_vs_init_mean([0.0], restarts=0),

@@ -84,16 +84,16 @@ def data() -> tuple[np.ndarray, np.ndarray]:
     return X.copy(), Y.copy()
 
 
-def _inputs(X_, sizes) -> np.ndarray:
-    x = X if X_ is None else float_array(X_, "X", (1, 2))
+def _inputs(x, sizes) -> np.ndarray:
+    x = X if x is None else float_array(x, "X", (1, 2))
     x = x[:, None] if x.ndim == 1 else x
     if x.shape[1] != sizes[0]:
         raise ValueError(f"X must have shape (N, d_in={sizes[0]}), got {x.shape}")
     return x
 
 
-def _targets(Y_, n: int) -> np.ndarray:
-    y = Y if Y_ is None else float_array(Y_, "Y", (1,))
+def _targets(y, n: int) -> np.ndarray:
+    y = Y if y is None else float_array(y, "Y", (1,))
     if y.shape != (n,):
         raise ValueError(f"Y must have shape ({n},) to match X, got {y.shape}")
     return y
@@ -109,20 +109,20 @@ def _scalar_sizes(sizes) -> tuple:
 # --------------------------------------------------------------------------- dead units
 
 
-def hidden_preactivations(params, X_, sizes, *, output_bias: bool = True) -> list:
+def hidden_preactivations(params, x, sizes, *, output_bias: bool = True) -> list:
     """Pre-activations of every hidden layer: a list of arrays (R, N, h_l).
 
     Parameters
     ----------
     params : array_like, (P,) or (R, P)
-    X_ : array_like, (N, d_in) or (N,)
+    x : array_like, (N, d_in) or (N,)
     sizes : sequence of int
     output_bias : bool, default True
     """
     s = _scalar_sizes(sizes)
     p = float_array(params, "params", (1, 2))
     p = p[None] if p.ndim == 1 else p
-    x = _inputs(X_, s)
+    x = _inputs(x, s)
     layers = mlp.unpack(p, s, output_bias)
     A, out = np.broadcast_to(x, (p.shape[0], *x.shape)), []
     for W, b in layers[:-1]:
@@ -132,19 +132,19 @@ def hidden_preactivations(params, X_, sizes, *, output_bias: bool = True) -> lis
     return out
 
 
-def dead_layers(params, X_, sizes, *, output_bias: bool = True) -> np.ndarray:
+def dead_layers(params, x, sizes, *, output_bias: bool = True) -> np.ndarray:
     """Which hidden layers are dead: every unit has pre-activation <= 0 on every point.
 
     Returns a bool array (R, n_hidden_layers), or (n_hidden_layers,) for params (P,).
     """
-    Zs = hidden_preactivations(params, X_, sizes, output_bias=output_bias)
+    Zs = hidden_preactivations(params, x, sizes, output_bias=output_bias)
     D = np.stack([np.all(Z <= 0.0, axis=(1, 2)) for Z in Zs], axis=1)
     return D[0] if np.ndim(params) == 1 else D
 
 
-def in_blind_spot(params, X_, sizes, *, output_bias: bool = True):
+def in_blind_spot(params, x, sizes, *, output_bias: bool = True):
     """Whether some hidden layer is dead on all data (so the output is constant): bool or (R,)."""
-    D = dead_layers(params, X_, sizes, output_bias=output_bias)
+    D = dead_layers(params, x, sizes, output_bias=output_bias)
     return bool(D.any()) if D.ndim == 1 else D.any(axis=1)
 
 
@@ -154,7 +154,7 @@ def dead_params(
     way: str = "weights",
     magnitude: float = 5.0,
     output_bias: bool = False,
-    X_=None,
+    x=None,
     seed: int = 0,
 ) -> np.ndarray:
     """Parameters (P,) of a network whose hidden layers are all dead on the data, with margin.
@@ -168,7 +168,7 @@ def dead_params(
         -magnitude*(1 + max_i |W x_i|).
     magnitude : float, default 5.0
     output_bias : bool, default False
-    X_ : array_like, optional
+    x : array_like, optional
         Data the net must be dead on (default :data:`X`).
     seed : int, default 0
 
@@ -183,7 +183,7 @@ def dead_params(
         ``way="weights"``).
     """
     s = _scalar_sizes(sizes)
-    x = _inputs(X_, s)
+    x = _inputs(x, s)
     mag = positive_float(magnitude, "magnitude")
     if way not in ("weights", "biases"):
         raise ValueError(f"way must be 'weights' or 'biases', got {way!r}")
@@ -211,7 +211,7 @@ def dead_params(
     return p
 
 
-def one_live_unit(params, X_=None, Y_=None, *, sizes=SIZES, output_bias: bool = False):
+def one_live_unit(params, x=None, y=None, *, sizes=SIZES, output_bias: bool = False):
     """A better point next to a dead one-hidden-layer net: revive unit 0 and refit the output.
 
     Unit 0 gets input weight sign(mean x) and bias 0 (active on every point when all inputs
@@ -222,7 +222,7 @@ def one_live_unit(params, X_=None, Y_=None, *, sizes=SIZES, output_bias: bool = 
     ----------
     params : array_like (P,)
         A dead net (e.g. from :func:`dead_params`) with one hidden layer and d_in = d_out = 1.
-    X_, Y_ : array_like (N,), optional
+    x, y : array_like (N,), optional
     sizes : sequence of int, default (1, 3, 1)
     output_bias : bool, default False
 
@@ -235,8 +235,8 @@ def one_live_unit(params, X_=None, Y_=None, *, sizes=SIZES, output_bias: bool = 
     s = _scalar_sizes(sizes)
     if len(s) != 3 or s[0] != 1 or s[-1] != 1:
         raise ValueError(f"one_live_unit needs sizes (1, h, 1), got {list(s)}")
-    x = _inputs(X_, s)[:, 0]
-    y = _targets(Y_, x.size)
+    x = _inputs(x, s)[:, 0]
+    y = _targets(y, x.size)
     p = float_array(params, "params", (1,)).copy()
     (W1, b1), (W2, b2) = mlp.unpack(p, s, output_bias)
     W1[0, 0] = 1.0 if x.mean() >= 0 else -1.0
@@ -305,8 +305,8 @@ def demo(
     magnitude: float = 5.0,
     steps: int = 1000,
     lr: float = 0.01,
-    X_=None,
-    Y_=None,
+    x=None,
+    y=None,
     seed: int = 0,
     perturbation: float = 1e-3,
     backend: str = "auto",
@@ -322,7 +322,7 @@ def demo(
     steps : int, default 1000
     lr : float, default 0.01
         GD step on the sum of squares.
-    X_, Y_ : array_like, optional
+    x, y : array_like, optional
         Data (default :data:`X`, :data:`Y`).
     perturbation : float, default 1e-3
         Size of the 64 random perturbations used to probe flatness.
@@ -336,15 +336,15 @@ def demo(
     from .. import train
 
     s = _scalar_sizes(sizes)
-    x = _inputs(X_, s)
-    y = _targets(Y_, x.shape[0]) if s[-1] == 1 else float_array(Y_, "Y", (2,))
+    x = _inputs(x, s)
+    y = _targets(y, x.shape[0]) if s[-1] == 1 else float_array(y, "Y", (2,))
     steps = positive_int(steps, "steps")
     lr = positive_float(lr, "lr")
     eps = positive_float(perturbation, "perturbation")
     be = _backend.resolve(backend)
     t0 = time.perf_counter()
     kw = dict(loss="sse", output_bias=output_bias, backend=be)
-    p0 = dead_params(s, way=way, magnitude=magnitude, output_bias=output_bias, X_=x, seed=seed)
+    p0 = dead_params(s, way=way, magnitude=magnitude, output_bias=output_bias, x=x, seed=seed)
     g0 = np.asarray(mlp.grad(p0, x, y, s, **kw))
     first = slice(0, s[0] * s[1] + s[1])
     res = train.train(p0[None], x, y, list(s), optimizer="gd", lr=lr, steps=steps, seed=seed, **kw)
@@ -433,7 +433,7 @@ def dead_fraction_vs_init_mean(
     *,
     which: str = "weight",
     sizes=SIZES,
-    X_=None,
+    x=None,
     weight_std: float = 1.0,
     bias_std: float = 0.0,
     output_bias: bool = True,
@@ -450,7 +450,7 @@ def dead_fraction_vs_init_mean(
     which : {"weight", "bias"}
         Sweep the mean of all weights (biases mean 0) or of all biases (weights mean 0).
     sizes : sequence of int, default (1, 3, 1)
-    X_ : array_like, optional
+    x : array_like, optional
         Inputs (default :data:`X`, all positive).
     weight_std, bias_std : float, defaults 1.0 and 0.0
         Standard deviations of the normal init (:func:`relufast.train.init_params`,
@@ -468,7 +468,7 @@ def dead_fraction_vs_init_mean(
     from .. import train
 
     s = _scalar_sizes(sizes)
-    x = _inputs(X_, s)
+    x = _inputs(x, s)
     m = float_array(means, "means", (1,))
     R = positive_int(restarts, "restarts")
     if which not in ("weight", "bias"):

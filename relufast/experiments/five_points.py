@@ -102,9 +102,9 @@ def data() -> tuple[np.ndarray, np.ndarray]:
     return X.copy(), Y.copy()
 
 
-def _points(X_, Y_):
-    x = X if X_ is None else float_array(X_, "X", (1,))
-    y = Y if Y_ is None else float_array(Y_, "Y", (1,))
+def _points(x, y):
+    x = X if x is None else float_array(x, "X", (1,))
+    y = Y if y is None else float_array(y, "Y", (1,))
     if x.shape != y.shape:
         raise ValueError(f"X and Y must have the same shape, got {x.shape} and {y.shape}")
     return x, y
@@ -345,7 +345,7 @@ def _verified_drop(p, d, d2, x, y, L0):
     return None
 
 
-def certify_local_min(params, X_=None, Y_=None, *, tol: float = 1e-9) -> LocalMinCertificate:
+def certify_local_min(params, x=None, y=None, *, tol: float = 1e-9) -> LocalMinCertificate:
     r"""Certify (or refute) that ``params`` is a local minimum of the one-unit model's loss.
 
     Works exactly at ReLU kinks by enumerating the smooth pieces of L around the point.
@@ -354,7 +354,7 @@ def certify_local_min(params, X_=None, Y_=None, *, tol: float = 1e-9) -> LocalMi
     ----------
     params : array_like (4,)
         ``(w, b, v, c)``.
-    X_, Y_ : array_like (n,), optional
+    x, y : array_like (n,), optional
         Data (default D1).
     tol : float, default 1e-9
         Absolute tolerance for "pre-activation = 0" (a kink) and for zero gradients. GD endpoints
@@ -387,7 +387,7 @@ def certify_local_min(params, X_=None, Y_=None, *, tol: float = 1e-9) -> LocalMi
     v != 0 and some point is active: L is constant along (a w, a b, v / a, c).
     """
     p = _one_unit(params)
-    x, y = _points(X_, Y_)
+    x, y = _points(x, y)
     tol = positive_float(tol, "tol")
     w, b, v, c = p
     z = w * x + b
