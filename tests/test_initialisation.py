@@ -1,4 +1,5 @@
 import gzip
+import importlib.util
 import struct
 
 import numpy as np
@@ -7,12 +8,15 @@ import pytest
 from relufast import datasets
 from relufast.experiments import initialisation as ini
 
-pytest.importorskip("sklearn")
+needs_sklearn = pytest.mark.skipif(
+    importlib.util.find_spec("sklearn") is None, reason="the digits come from scikit-learn"
+)
 
 
 # --------------------------------------------------------------------------- datasets
 
 
+@needs_sklearn
 def test_digits_scaled_and_majority_rate():
     X, y = datasets.digits()
     assert X.shape == (1797, 64) and X.dtype == np.float64 and y.dtype == np.int64
@@ -20,6 +24,7 @@ def test_digits_scaled_and_majority_rate():
     assert datasets.majority_rate(y) == pytest.approx(183 / 1797)
 
 
+@needs_sklearn
 def test_permuted_labels_keep_counts_and_break_the_link():
     _, y = datasets.digits()
     p = datasets.permute_labels(y, seed=0)
@@ -101,6 +106,7 @@ def test_label_helpers_bad_input():
 # --------------------------------------------------------------------------- experiment
 
 
+@needs_sklearn
 def test_stuck_columns_start_dead_and_zero_mean_columns_do_not():
     X, _ = datasets.digits()
     for depth in (2, 5):
@@ -115,6 +121,7 @@ def test_stuck_columns_start_dead_and_zero_mean_columns_do_not():
     assert sum(c.weight_mean == 0 and c.bias_mean == 0 for c in ini.COLUMNS) == 2
 
 
+@needs_sklearn
 def test_small_run_zero_mean_trains_stuck_stays_at_majority_rate():
     r = ini.run(widths=(16,), depths=(2, 5), columns=("he", "small", "neg_w", "neg_b", "neg_w_wide"),
                 seeds=(0,), steps=300)
@@ -131,6 +138,7 @@ def test_small_run_zero_mean_trains_stuck_stays_at_majority_rate():
     assert len(s["column"]) == 10 and s["nets"].sum() == 10
 
 
+@needs_sklearn
 def test_permuted_labels_run():
     r = ini.run(widths=(8,), depths=(2,), columns=("he", "neg_b"), seeds=(0,), steps=50,
                 labels="permuted")
