@@ -20,26 +20,36 @@ constexpr double PIO4 = 0.78539816339744830962;
 constexpr double INV2PI = 0.15915494309189533577;
 constexpr double MOREBITS = 6.123233995736765886130e-17;  // pi/2 - double(pi/2)
 
-// atan(x) for x in [0, 1], branch-free so that loops over lanes vectorise (Cephes rational, ~1 ulp).
-__attribute__((always_inline)) inline double atan01(double x) {
-  const bool big = x > 0.41421356237309504880;  // tan(pi/8)
-  const double y = big ? (x - 1.0) / (x + 1.0) : x;
-  const double z = y * y;
-  const double p = (((-8.750608600031904122785e-1 * z - 1.615753718733365076637e1) * z -
-                     7.500855792314704667340e1) * z - 1.228866684490136173410e2) * z -
-                   6.485021904942025371773e1;
-  const double q = ((((z + 2.485846490142306297962e1) * z + 1.650270098316988542046e2) * z +
-                     4.328810604912902668951e2) * z + 4.853903996359136964868e2) * z +
-                   1.945506571482613964425e2;
-  const double r = y + y * z * p / q;
-  return big ? PIO4 + (r + 0.5 * MOREBITS) : r;
+// atan(x) for |x| <= tan(pi/8): x + x z P(z), z = x^2, P a degree-10 fit (max error ~1 ulp).
+// A polynomial rather than a rational: divisions and square roots are what limit these kernels.
+__attribute__((always_inline)) inline double atan_small(double x) {
+  const double z = x * x;
+  double p = -0.01917688711906226;
+  p = p * z + 0.039231658295587189;
+  p = p * z - 0.050854497379402598;
+  p = p * z + 0.0585814891280221;
+  p = p * z - 0.066645114473819475;
+  p = p * z + 0.076921831908260865;
+  p = p * z - 0.090909045781239026;
+  p = p * z + 0.11111111015256361;
+  p = p * z - 0.14285714284666542;
+  p = p * z + 0.19999999999995521;
+  p = p * z - 0.33333333333333331;
+  return x + x * z * p;
 }
 
-// atan2(y, x) for y >= 0, in [0, pi]; well conditioned at both ends (no acos of a clipped cosine).
+// atan2(y, x) for y >= 0, in [0, pi]; branch-free (loops over lanes vectorise) with a single
+// division, and well conditioned at both ends (no acos of a clipped cosine).
 __attribute__((always_inline)) inline double angle(double y, double x) {
+  constexpr double TAN_PI_8 = 0.41421356237309504880;
   const double ax = std::fabs(x);
   const double hi = std::max(y, ax), lo = std::min(y, ax);
-  const double a = atan01(lo / (hi > 0.0 ? hi : 1.0));
+  // atan(lo/hi) in [0, pi/4]; above tan(pi/8) use atan(q) = pi/4 + atan((q - 1)/(q + 1)).
+  const bool big = lo > TAN_PI_8 * hi;
+  const double num = big ? lo - hi : lo;
+  const double den = big ? lo + hi : (hi > 0.0 ? hi : 1.0);
+  const double r = atan_small(num / den);
+  const double a = big ? PIO4 + (r + 0.5 * MOREBITS) : r;
   const double b = (y > ax) ? (PIO2 - a) + MOREBITS : a;
   return (x < 0.0) ? (PI - b) + 2.0 * MOREBITS : b;
 }

@@ -13,51 +13,192 @@ namespace {
 
 constexpr int L = LANES;
 
-// Per-thread scratch for one block of L restarts, laid out [neuron][coordinate][lane].
+// One value per lane as a GCC/Clang vector: register tiles whose accumulators must stay in
+// registers are written with it (the auto-vectoriser spills them). Other targets split it.
+typedef double lanes __attribute__((vector_size(L * sizeof(double))));
+inline lanes load(const double* p) {
+  lanes v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store(double* p, lanes v) { std::memcpy(p, &v, sizeof v); }
+
+// Per-thread scratch for one block of L restarts, laid out [row][lane].
 struct Scratch {
-  std::vector<double> wb, wn, alive, a, pre;
-  Scratch(int n, int d) : wb(size_t(n) * d * L), wn(n * L), alive(n * L), a(n * L), pre(d * L) {}
+  std::vector<double> wb, wn, alive, a, c, sn, sa, sb, P, sint;
+  std::vector<int> pi, pj;  // the student pairs i < j, in a fixed order
+  Scratch(int n, int d)
+      : wb(size_t(n) * d * L), wn(n * L), alive(n * L), a(n * L), c(size_t(n) * n / 2 * L + L),
+        sn(c.size()), sa(c.size()), sb(c.size()), P(size_t(n) * n * L), sint(size_t(n) * d * L) {
+    for (int i = 0; i < n; ++i)
+      for (int j = i + 1; j < n; ++j) pi.push_back(i), pj.push_back(j);
+  }
 };
 
 // E[relu(w.x) relu(v.x)] / (|w||v|) as a function of the angle: (sin t + (pi - t) cos t) / 2pi.
-__attribute__((always_inline)) inline double kappa(double t, double sint, double cost) { return (sint + (PI - t) * cost) * INV2PI; }
+__attribute__((always_inline)) inline double kappa(double t, double sint, double cost) {
+  return (sint + (PI - t) * cost) * INV2PI;
+}
 
-// The lane loops below live in small functions of their own: gcc vectorises each of them
-// reliably, which it does not when they are all inlined into one large loop nest.
+// The evaluation runs in phases, each a loop whose iterations are independent, so that the
+// out-of-order core overlaps the divisions and square roots (the limiting units) of many pairs.
 
-// D = |ub - vb|^2 and S = |ub + vb|^2 per lane; vb is per lane (stride L) or shared (stride 0).
+// D = |ub - vb|^2 and S = |ub + vb|^2 per lane, exactly; vb per lane (VS = 1) or shared (VS = 0).
 template <int VS>
 void pair_sums(const double* ub, const double* vb, int d, double* D, double* S) {
-  LANE_LOOP D[l] = S[l] = 0.0;
+  double x[L] = {}, y[L] = {};
   for (int m = 0; m < d; ++m) LANE_LOOP {
     const double v = vb[m * (VS ? L : 1) + (VS ? l : 0)];
-    const double x = ub[m * L + l] - v, y = ub[m * L + l] + v;
-    D[l] += x * x;
-    S[l] += y * y;
+    const double u = ub[m * L + l];
+    x[l] += (u - v) * (u - v);
+    y[l] += (u + v) * (u + v);
+  }
+  LANE_LOOP D[l] = x[l], S[l] = y[l];
+}
+
+// Dot products of unit vector u with J consecutive neurons v_q = v0 + q*stride: J independent
+// accumulator chains (a single chain would be bound by the FMA latency).
+template <int J>
+void dots(const double* u, const double* v0, size_t stride, int d, double* out) {
+  lanes acc[J] = {};
+  for (int m = 0; m < d; ++m) {
+    const lanes x = load(u + m * L);
+    for (int q = 0; q < J; ++q) acc[q] += x * load(v0 + q * stride + m * L);
+  }
+  for (int q = 0; q < J; ++q) store(out + q * L, acc[q]);
+}
+
+// Student pairs, phase 1: cos t and sin t of every pair. Cheap path from one dot product of unit
+// vectors, sin t = sqrt((1 - c)(1 + c)); a lane with |c| > 0.9 (where that loses digits) takes
+// exact sums D = |u - v|^2, S = |u + v|^2 instead: sin t = sqrt(D S)/2, cos t = (S - D)/4. The
+// choice is per lane, so a restart's result never depends on the restarts beside it.
+void student_geometry(const double* wb, int n, int d, Scratch& s) {
+  const size_t dl = size_t(d) * L;
+  double* c = s.c.data();
+  size_t p = 0;
+  for (int i = 0; i < n; ++i) {
+    const double* u = wb + i * dl;
+    int j = i + 1;
+    for (; j + 4 <= n; j += 4, p += 4) dots<4>(u, wb + j * dl, dl, d, c + p * L);
+    for (; j < n; ++j, ++p) dots<1>(u, wb + j * dl, dl, d, c + p * L);
+  }
+  const size_t np = s.pi.size();
+  double* sn = s.sn.data();
+  for (size_t q = 0; q < np * L; ++q) sn[q] = std::sqrt((1.0 - c[q]) * (1.0 + c[q]));
+  for (size_t q = 0; q < np; ++q) {
+    bool exact = false;
+    for (int l = 0; l < L; ++l) exact |= std::fabs(c[q * L + l]) > 0.9;
+    if (!exact) continue;
+    double D[L], S[L];
+    pair_sums<1>(wb + s.pi[q] * dl, wb + s.pj[q] * dl, d, D, S);
+    LANE_LOOP {
+      const bool e = std::fabs(c[q * L + l]) > 0.9;
+      sn[q * L + l] = e ? 0.5 * std::sqrt(D[l] * S[l]) : sn[q * L + l];
+      c[q * L + l] = e ? 0.25 * (S[l] - D[l]) : c[q * L + l];
+    }
   }
 }
 
-// Student pair (i, j): coefficients of the gradient and the pair's share of F.
-__attribute__((noinline)) void student_pair(const double* D, const double* S, const double* al_i,
-                                            const double* al_j, const double* wn_i,
-                                            const double* wn_j, double* a_i, double* a_j,
-                                            double* pt, double* f) {
-  LANE_LOOP {
-    const double rd = std::sqrt(D[l]), rs = std::sqrt(S[l]);
-    const double t = 2.0 * angle(rd, rs);
-    const double sint = 0.5 * rd * rs, cost = 0.25 * (S[l] - D[l]);
-    const double both = al_i[l] * al_j[l];
-    pt[l] = (PI - t) * INV2PI * both;
-    a_i[l] += wn_j[l] * sint * INV2PI * both;
-    a_j[l] += wn_i[l] * sint * INV2PI * both;
-    f[l] += wn_i[l] * wn_j[l] * kappa(t, sint, cost);
+// Student pairs, phase 2: angles, the pairs' share of F, the coupling matrix P_ij = (pi - t)/2pi
+// (gradient term on the other neuron) and sa, sb (terms on each neuron's own direction).
+void student_angles(int n, Scratch& s, double* f) {
+  for (size_t p = 0; p < s.pi.size(); ++p) {
+    const int i = s.pi[p], j = s.pj[p];
+    const double *c = s.c.data() + p * L, *sn = s.sn.data() + p * L;
+    const double *al_i = s.alive.data() + i * L, *al_j = s.alive.data() + j * L;
+    const double *wn_i = s.wn.data() + i * L, *wn_j = s.wn.data() + j * L;
+    double *sa = s.sa.data() + p * L, *sb = s.sb.data() + p * L;
+    double *Pij = s.P.data() + (size_t(i) * n + j) * L, *Pji = s.P.data() + (size_t(j) * n + i) * L;
+    LANE_LOOP {
+      const double t = angle(sn[l], c[l]);
+      const double both = al_i[l] * al_j[l];
+      const double pt = (PI - t) * INV2PI * both;
+      Pij[l] = pt;
+      Pji[l] = pt;
+      sa[l] = wn_j[l] * sn[l] * INV2PI * both;
+      sb[l] = wn_i[l] * sn[l] * INV2PI * both;
+      f[l] += wn_i[l] * wn_j[l] * kappa(t, sn[l], c[l]);
+    }
+  }
+  for (size_t p = 0; p < s.pi.size(); ++p) {
+    double *a_i = s.a.data() + s.pi[p] * L, *a_j = s.a.data() + s.pj[p] * L;
+    const double *sa = s.sa.data() + p * L, *sb = s.sb.data() + p * L;
+    LANE_LOOP a_i[l] += sa[l], a_j[l] += sb[l];
+  }
+}
+
+// Student pairs, phase 3: g_i = w_i/2 + sum_j P_ij w_j for R rows i0.. and T coordinates m0..
+// at a time, accumulated in registers; each w_j load serves R rows.
+template <int R, int T>
+void couple_tile(const double* w, const double* P, int n, int d, int i0, int m0, double* g) {
+  const size_t dl = size_t(d) * L;
+  lanes acc[R][T];
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < T; ++t) acc[r][t] = 0.5 * load(w + (i0 + r) * dl + (m0 + t) * L);
+  for (int j = 0; j < n; ++j) {  // P_ii = 0
+    lanes p[R];
+    for (int r = 0; r < R; ++r) p[r] = load(P + (size_t(i0 + r) * n + j) * L);
+    const double* wj = w + j * dl + m0 * L;
+    for (int t = 0; t < T; ++t) {
+      const lanes x = load(wj + t * L);
+      for (int r = 0; r < R; ++r) acc[r][t] += p[r] * x;
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < T; ++t) store(g + (i0 + r) * dl + (m0 + t) * L, acc[r][t]);
+}
+
+template <int R>
+void couple_rows(const double* w, const double* P, int n, int d, int i0, double* g) {
+  int m = 0;
+  for (; m + 8 <= d; m += 8) couple_tile<R, 8>(w, P, n, d, i0, m, g);
+  for (; m < d; ++m) couple_tile<R, 1>(w, P, n, d, i0, m, g);
+}
+
+void student_coupling(const double* w, int n, int d, Scratch& s, double* g) {
+  for (int i = 0; i < n; ++i) store(s.P.data() + (size_t(i) * n + i) * L, lanes{});
+  int i = 0;
+  for (; i + 2 <= n; i += 2) couple_rows<2>(w, s.P.data(), n, d, i, g);
+  for (; i < n; ++i) couple_rows<1>(w, s.P.data(), n, d, i, g);
+}
+
+// Identity teacher, v_j = e_j: cos t = wb_j and sin t = |wb without coordinate j|, from prefix and
+// suffix sums of squares (no cancellation anywhere). Sines of all (i, j) first, then the angles.
+void identity_teacher(const double* wb, double* g, double* f, int n, int d, Scratch& s) {
+  const size_t dl = size_t(d) * L;
+  for (int i = 0; i < n; ++i) {
+    const double* u = wb + i * dl;
+    double* sn = s.sint.data() + i * dl;
+    double acc[L] = {};
+    for (int m = 0; m < d; ++m) LANE_LOOP {
+      sn[m * L + l] = acc[l];
+      acc[l] += u[m * L + l] * u[m * L + l];
+    }
+    LANE_LOOP acc[l] = 0.0;
+    for (int j = d - 1; j >= 0; --j) LANE_LOOP {
+      sn[j * L + l] = std::sqrt(sn[j * L + l] + acc[l]);
+      acc[l] += u[j * L + l] * u[j * L + l];
+    }
+  }
+  for (int i = 0; i < n; ++i) {
+    const double* u = wb + i * dl;
+    const double* sn = s.sint.data() + i * dl;
+    const double *al = s.alive.data() + i * L, *wn = s.wn.data() + i * L;
+    double* a = s.a.data() + i * L;
+    double* gi = g + i * dl;
+    for (int j = 0; j < d; ++j) LANE_LOOP {
+      const double c = u[j * L + l], sint = sn[j * L + l];
+      const double t = angle(sint, c);
+      a[l] -= sint * INV2PI * al[l];
+      gi[j * L + l] -= (PI - t) * INV2PI * al[l];
+      f[l] -= wn[l] * kappa(t, sint, c);
+    }
   }
 }
 
 // Student i against a general teacher row of norm vn.
-__attribute__((noinline)) void teacher_pair(const double* D, const double* S, const double* al,
-                                            const double* wn, double vn, double* a, double* pt,
-                                            double* f) {
+void teacher_pair(const double* D, const double* S, const double* al, const double* wn, double vn,
+                  double* a, double* pt, double* f) {
   LANE_LOOP {
     const double rd = std::sqrt(D[l]), rs = std::sqrt(S[l]);
     const double t = 2.0 * angle(rd, rs);
@@ -68,26 +209,18 @@ __attribute__((noinline)) void teacher_pair(const double* D, const double* S, co
   }
 }
 
-// Student i against the identity teacher: v_j = e_j, so cos t = wb_j and sin t = |wb without
-// coordinate j|, from prefix and suffix sums of squares (no cancellation anywhere).
-__attribute__((noinline)) void identity_teacher(const double* wb, int d, const double* al,
-                                                const double* wn, double* a, double* g, double* f,
-                                                double* pre) {
-  double acc[L] = {};
-  for (int m = 0; m < d; ++m) LANE_LOOP {
-    pre[m * L + l] = acc[l];
-    acc[l] += wb[m * L + l] * wb[m * L + l];
+// Norm |w|, alive flag (|w| > 0) and unit vector wb of one neuron; adds |w|^2/4 to F.
+void neuron_norm(const double* w, int d, double* wn, double* alive, double* wb, double* f) {
+  double sq[L] = {}, inv[L];
+  for (int m = 0; m < d; ++m) LANE_LOOP sq[l] += w[m * L + l] * w[m * L + l];
+  LANE_LOOP {
+    const bool live = sq[l] > 0.0;
+    wn[l] = std::sqrt(sq[l]);
+    alive[l] = live ? 1.0 : 0.0;
+    inv[l] = live ? 1.0 / std::sqrt(live ? sq[l] : 1.0) : 0.0;
+    f[l] += 0.25 * sq[l];
   }
-  double suf[L] = {};
-  for (int j = d - 1; j >= 0; --j) LANE_LOOP {
-    const double c = wb[j * L + l];
-    const double sint = std::sqrt(pre[j * L + l] + suf[l]);
-    const double t = angle(sint, c);
-    a[l] -= sint * INV2PI * al[l];
-    g[j * L + l] -= (PI - t) * INV2PI * al[l];
-    f[l] -= wn[l] * kappa(t, sint, c);
-    suf[l] += c * c;
-  }
+  for (int m = 0; m < d; ++m) LANE_LOOP wb[m * L + l] = w[m * L + l] * inv[l];
 }
 
 // Loss, gradient and per-restart max neuron-gradient norm for one block (w, g: [n][d][L]).
@@ -102,55 +235,26 @@ void eval_block(const double* w, int n, int d, const Teacher& T, double* g, doub
   LANE_LOOP f[l] = T.half_vv;
 
   for (int i = 0; i < n; ++i) {
-    double sq[L] = {};
-    const double* wi = w + i * dl;
-    for (int m = 0; m < d; ++m) LANE_LOOP sq[l] += wi[m * L + l] * wi[m * L + l];
-    double inv[L];
-    LANE_LOOP {
-      const double r = std::sqrt(sq[l]);
-      wn[i * L + l] = r;
-      alive[i * L + l] = sq[l] > 0.0 ? 1.0 : 0.0;
-      inv[l] = sq[l] > 0.0 ? 1.0 / r : 0.0;
-      a[i * L + l] = 0.0;
-      f[l] += 0.25 * sq[l];
-    }
-    double* wbi = wb + i * dl;
-    double* gi = g + i * dl;
-    for (int m = 0; m < d; ++m) LANE_LOOP {
-      wbi[m * L + l] = wi[m * L + l] * inv[l];
-      gi[m * L + l] = 0.5 * wi[m * L + l];
-    }
+    neuron_norm(w + i * dl, d, wn + i * L, alive + i * L, wb + i * dl, f);
+    LANE_LOOP a[i * L + l] = 0.0;
   }
+  student_geometry(wb, n, d, s);
+  student_angles(n, s, f);
+  student_coupling(w, n, d, s, g);
 
-  // Student-student pairs: angle from |wb_i - wb_j| and |wb_i + wb_j| (stable at 0 and pi).
-  double D[L], S[L], pt[L];
-  for (int i = 0; i < n; ++i) {
-    for (int j = i + 1; j < n; ++j) {
-      pair_sums<1>(wb + i * dl, wb + j * dl, d, D, S);
-      student_pair(D, S, alive + i * L, alive + j * L, wn + i * L, wn + j * L, a + i * L,
-                   a + j * L, pt, f);
-      const double *wi = w + i * dl, *wj = w + j * dl;
-      double *gi = g + i * dl, *gj = g + j * dl;
-      for (int m = 0; m < d; ++m) LANE_LOOP {
-        gi[m * L + l] += pt[l] * wj[m * L + l];
-        gj[m * L + l] += pt[l] * wi[m * L + l];
+  if (T.identity) {
+    identity_teacher(wb, g, f, n, d, s);
+  } else {
+    double D[L], S[L], pt[L];
+    for (int i = 0; i < n; ++i) {
+      double* gi = g + i * dl;
+      for (int j = 0; j < T.k; ++j) {
+        if (T.vn[j] == 0.0) continue;  // a zero teacher row contributes nothing
+        pair_sums<0>(wb + i * dl, T.vb.data() + size_t(j) * d, d, D, S);
+        teacher_pair(D, S, alive + i * L, wn + i * L, T.vn[j], a + i * L, pt, f);
+        const double* vj = T.v.data() + size_t(j) * d;
+        for (int m = 0; m < d; ++m) LANE_LOOP gi[m * L + l] -= pt[l] * vj[m];
       }
-    }
-  }
-
-  // Student-teacher pairs.
-  for (int i = 0; i < n; ++i) {
-    double* gi = g + i * dl;
-    if (T.identity) {
-      identity_teacher(wb + i * dl, d, alive + i * L, wn + i * L, a + i * L, gi, f, s.pre.data());
-      continue;
-    }
-    for (int j = 0; j < T.k; ++j) {
-      if (T.vn[j] == 0.0) continue;  // a zero teacher row contributes nothing
-      pair_sums<0>(wb + i * dl, T.vb.data() + size_t(j) * d, d, D, S);
-      teacher_pair(D, S, alive + i * L, wn + i * L, T.vn[j], a + i * L, pt, f);
-      const double* vj = T.v.data() + size_t(j) * d;
-      for (int m = 0; m < d; ++m) LANE_LOOP gi[m * L + l] -= pt[l] * vj[m];
     }
   }
 
