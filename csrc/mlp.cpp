@@ -134,6 +134,26 @@ void load_inputs(const Net& net, const Data& d, const int64_t* idx, int64_t n0, 
   }
 }
 
+// z_i = W_i . a (+ b_i) for IB consecutive units i and NB points at once (IB x NB accumulators in
+// registers; each weight vector loaded once per NB points). Sums run over j in order.
+template <int NB, int IB>
+inline void forward_units(const double* W, const double* B, const double* A, double* Z, int i, int din,
+                          int dout, bool hidden) {
+  double acc[IB][NB][L];
+  for (int u = 0; u < IB; ++u)
+    for (int q = 0; q < NB; ++q) LANE_LOOP acc[u][q][l] = 0.0;
+  const double* Wi = W + int64_t(i) * din * L;
+  for (int j = 0; j < din; ++j)
+    for (int u = 0; u < IB; ++u)
+      for (int q = 0; q < NB; ++q)
+        LANE_LOOP acc[u][q][l] += Wi[(u * din + j) * L + l] * A[(q * din + j) * L + l];
+  for (int u = 0; u < IB; ++u)
+    for (int q = 0; q < NB; ++q) LANE_LOOP {
+      const double z = B ? acc[u][q][l] + B[(i + u) * L + l] : acc[u][q][l];
+      Z[(q * dout + i + u) * L + l] = hidden ? (z > 0.0 ? z : 0.0) : z;
+    }
+}
+
 template <int NB>
 void forward(const double* p, const Net& net, Work& w) {
   for (int k = 0; k < net.layers; ++k) {
@@ -143,17 +163,9 @@ void forward(const double* p, const Net& net, Work& w) {
     double* Z = hidden ? w.act.data() + w.act_off[k + 1] : w.out.data();
     const double* W = p + net.w_off[k] * L;
     const double* B = net.b_off[k] >= 0 ? p + net.b_off[k] * L : nullptr;
-    for (int i = 0; i < dout; ++i) {
-      double acc[NB][L];
-      for (int q = 0; q < NB; ++q) LANE_LOOP acc[q][l] = 0.0;
-      const double* Wi = W + int64_t(i) * din * L;
-      for (int j = 0; j < din; ++j)
-        for (int q = 0; q < NB; ++q) LANE_LOOP acc[q][l] += Wi[j * L + l] * A[(q * din + j) * L + l];
-      for (int q = 0; q < NB; ++q) LANE_LOOP {
-        const double z = B ? acc[q][l] + B[i * L + l] : acc[q][l];
-        Z[(q * dout + i) * L + l] = hidden ? (z > 0.0 ? z : 0.0) : z;
-      }
-    }
+    int i = 0;
+    for (; i + 2 <= dout; i += 2) forward_units<NB, 2>(W, B, A, Z, i, din, dout, hidden);
+    for (; i < dout; ++i) forward_units<NB, 1>(W, B, A, Z, i, din, dout, hidden);
   }
 }
 
@@ -213,6 +225,45 @@ void output(const Net& net, const Data& d, const int64_t* idx, int64_t n0, doubl
   }
 }
 
+// gW_ij += sum_q delta_qi a_qj (q in order) for IB consecutive units i; gb_i += sum_q delta_qi.
+template <int NB, int IB>
+inline void grad_units(const double* delta, const double* A, double* gW, double* gB, int i, int din,
+                       int dout) {
+  double di[IB][NB][L];
+  for (int u = 0; u < IB; ++u)
+    for (int q = 0; q < NB; ++q) LANE_LOOP di[u][q][l] = delta[(q * dout + i + u) * L + l];
+  if (gB)
+    for (int u = 0; u < IB; ++u)
+      for (int q = 0; q < NB; ++q) LANE_LOOP gB[(i + u) * L + l] += di[u][q][l];
+  double* gWi = gW + int64_t(i) * din * L;
+  for (int j = 0; j < din; ++j) {
+    double s[IB][L];
+    for (int u = 0; u < IB; ++u) LANE_LOOP s[u][l] = gWi[(u * din + j) * L + l];
+    for (int q = 0; q < NB; ++q)
+      for (int u = 0; u < IB; ++u) LANE_LOOP s[u][l] += di[u][q][l] * A[(q * din + j) * L + l];
+    for (int u = 0; u < IB; ++u) LANE_LOOP gWi[(u * din + j) * L + l] = s[u][l];
+  }
+}
+
+// dprev_qj = [a_qj > 0] sum_i W_ij delta_qi (i in order) for JB consecutive inputs j.
+template <int NB, int JB>
+inline void delta_units(const double* W, const double* delta, const double* A, double* dprev, int j,
+                        int din, int dout) {
+  double acc[JB][NB][L];
+  for (int u = 0; u < JB; ++u)
+    for (int q = 0; q < NB; ++q) LANE_LOOP acc[u][q][l] = 0.0;
+  for (int i = 0; i < dout; ++i) {
+    const double* wij = W + (int64_t(i) * din + j) * L;
+    for (int q = 0; q < NB; ++q)
+      for (int u = 0; u < JB; ++u)
+        LANE_LOOP acc[u][q][l] += wij[u * L + l] * delta[(q * dout + i) * L + l];
+  }
+  for (int u = 0; u < JB; ++u)
+    for (int q = 0; q < NB; ++q) LANE_LOOP {
+      dprev[(q * din + j + u) * L + l] = A[(q * din + j + u) * L + l] > 0.0 ? acc[u][q][l] : 0.0;
+    }
+}
+
 // Backpropagate dL/dF (in w.out) and accumulate the gradient into g ([P][L]), point after point.
 template <int NB>
 void backward(const double* p, double* g, const Net& net, Work& w) {
@@ -225,33 +276,15 @@ void backward(const double* p, double* g, const Net& net, Work& w) {
     const double* W = p + net.w_off[k] * L;
     double* gW = g + net.w_off[k] * L;
     double* gB = net.b_off[k] >= 0 ? g + net.b_off[k] * L : nullptr;
-    for (int i = 0; i < dout; ++i) {
-      double di[NB][L];
-      for (int q = 0; q < NB; ++q) LANE_LOOP di[q][l] = delta[(q * dout + i) * L + l];
-      if (gB) {
-        for (int q = 0; q < NB; ++q) LANE_LOOP gB[i * L + l] += di[q][l];
-      }
-      double* gWi = gW + int64_t(i) * din * L;
-      for (int j = 0; j < din; ++j) LANE_LOOP {
-        double s = gWi[j * L + l];
-        for (int q = 0; q < NB; ++q) s += di[q][l] * A[(q * din + j) * L + l];
-        gWi[j * L + l] = s;
-      }
-    }
+    int i = 0;
+    for (; i + 2 <= dout; i += 2) grad_units<NB, 2>(delta, A, gW, gB, i, din, dout);
+    for (; i < dout; ++i) grad_units<NB, 1>(delta, A, gW, gB, i, din, dout);
     if (k == 0) break;
     double* dprev = bufs[nb];
     nb ^= 1;
-    for (int j = 0; j < din; ++j) {
-      double acc[NB][L];
-      for (int q = 0; q < NB; ++q) LANE_LOOP acc[q][l] = 0.0;
-      for (int i = 0; i < dout; ++i) {
-        const double* wij = W + (int64_t(i) * din + j) * L;
-        for (int q = 0; q < NB; ++q) LANE_LOOP acc[q][l] += wij[l] * delta[(q * dout + i) * L + l];
-      }
-      for (int q = 0; q < NB; ++q) LANE_LOOP {
-        dprev[(q * din + j) * L + l] = A[(q * din + j) * L + l] > 0.0 ? acc[q][l] : 0.0;
-      }
-    }
+    int j = 0;
+    for (; j + 2 <= din; j += 2) delta_units<NB, 2>(W, delta, A, dprev, j, din, dout);
+    for (; j < din; ++j) delta_units<NB, 1>(W, delta, A, dprev, j, din, dout);
     delta = dprev;
   }
 }
@@ -276,6 +309,183 @@ void block_eval(const double* p, double* g, double* loss, const Net& net, const 
   for (; n0 + G <= n; n0 += G) group<G>(p, g, loss, net, d, idx, n0, inv_n, w);
   for (; n0 < n; ++n0) group<1>(p, g, loss, net, d, idx, n0, inv_n, w);
   if (loss && d.loss != SSE) LANE_LOOP loss[l] = loss[l] / double(n);
+}
+
+// ----------------------------------------------------------------------------- tiny nets
+
+// Scalar-in, scalar-out nets [1, H, 1] with SSE/MSE on the full batch: the hot case (the five-point
+// net and friends). K blocks of L lanes step together so that the dependency chain of one step
+// (forward, residual, gradient, update) overlaps with the others; parameters, gradients and Adam's
+// moments live in registers for the whole chunk and the data are broadcast across lanes.
+// Gradients: with q_hn = r_n [z_hn > 0], dL/dw_h = s v_h sum_n q_hn x_n, dL/db_h = s v_h sum_n q_hn,
+// dL/dv_h = s sum_n r_n relu(z_hn), dL/dc = s sum_n r_n (s = 2 for SSE, 2 / N for MSE).
+// One SIMD vector of L lanes (GCC/Clang vector extension: AVX-512 registers with -march=native,
+// split into narrower ones elsewhere; the arithmetic per lane is the same either way).
+typedef double vec __attribute__((vector_size(L * sizeof(double))));
+
+template <int H, int K, bool OB, bool ADAM>
+void tiny_chunk(double* blk, double* mblk, double* vblk, const Data& d, const TrainOptions& opt,
+                const double* coef) {
+  constexpr int P = 3 * H + (OB ? 1 : 0);
+  constexpr int MP = ADAM ? P : 1;
+  vec p[P][K], m[MP][K], v[MP][K];
+  for (int i = 0; i < P; ++i)
+    for (int k = 0; k < K; ++k) std::memcpy(&p[i][k], blk + (i * K + k) * L, sizeof(vec));
+  if (ADAM)
+    for (int i = 0; i < P; ++i)
+      for (int k = 0; k < K; ++k) {
+        std::memcpy(&m[i][k], mblk + (i * K + k) * L, sizeof(vec));
+        std::memcpy(&v[i][k], vblk + (i * K + k) * L, sizeof(vec));
+      }
+  const double* X = d.X;
+  const double* Y = d.Y;
+  const int64_t N = d.N;
+  const double scale = d.loss == MSE ? 2.0 / double(N) : 2.0;
+  const double lr = opt.lr, b1 = opt.beta1, b2 = opt.beta2, eps = opt.eps;
+  const vec zero = {};
+  for (int64_t t = 0; t < opt.steps; ++t) {
+    vec gw[H][K], gb[H][K], gv[H][K], gc[K];
+    for (int k = 0; k < K; ++k) {
+      gc[k] = zero;
+      for (int h = 0; h < H; ++h) gw[h][k] = gb[h][k] = gv[h][k] = zero;
+    }
+    for (int64_t n = 0; n < N; ++n) {
+      const vec x = zero + X[n], y = zero + Y[n];
+      for (int k = 0; k < K; ++k) {
+        vec z[H];
+        vec f = OB ? p[3 * H][k] : zero;
+        for (int h = 0; h < H; ++h) {
+          z[h] = p[h][k] * x + p[H + h][k];
+          f = z[h] > 0.0 ? f + p[2 * H + h][k] * z[h] : f;
+        }
+        const vec r = f - y;
+        gc[k] += r;
+        for (int h = 0; h < H; ++h) {
+          const auto on = z[h] > 0.0;
+          gv[h][k] = on ? gv[h][k] + r * z[h] : gv[h][k];
+          gw[h][k] = on ? gw[h][k] + r * x : gw[h][k];
+          gb[h][k] = on ? gb[h][k] + r : gb[h][k];
+        }
+      }
+    }
+    if (!ADAM) {
+      for (int k = 0; k < K; ++k) {
+        for (int h = 0; h < H; ++h) {
+          const vec sv = scale * p[2 * H + h][k];
+          p[h][k] -= lr * (sv * gw[h][k]);
+          p[H + h][k] -= lr * (sv * gb[h][k]);
+          p[2 * H + h][k] -= lr * (scale * gv[h][k]);
+        }
+        if (OB) p[3 * H][k] -= lr * (scale * gc[k]);
+      }
+    } else {
+      const double a1 = coef[2 * t], c2 = coef[2 * t + 1];
+      auto upd = [&](int i, int k, vec g) {
+        const vec mi = b1 * m[i][k] + (1.0 - b1) * g;
+        const vec vi = b2 * v[i][k] + (1.0 - b2) * (g * g);
+        m[i][k] = mi;
+        v[i][k] = vi;
+        alignas(64) double sq[L];
+        std::memcpy(sq, &vi, sizeof(vec));
+        _Pragma("omp simd") for (int l = 0; l < L; ++l) sq[l] = std::sqrt(sq[l]);
+        vec sqv;
+        std::memcpy(&sqv, sq, sizeof(vec));
+        p[i][k] -= a1 * (mi / (sqv * c2 + eps));
+      };
+      for (int k = 0; k < K; ++k) {
+        for (int h = 0; h < H; ++h) {
+          const vec sv = scale * p[2 * H + h][k];
+          upd(h, k, sv * gw[h][k]);
+          upd(H + h, k, sv * gb[h][k]);
+          upd(2 * H + h, k, scale * gv[h][k]);
+        }
+        if (OB) upd(3 * H, k, scale * gc[k]);
+      }
+    }
+  }
+  for (int i = 0; i < P; ++i)
+    for (int k = 0; k < K; ++k) std::memcpy(blk + (i * K + k) * L, &p[i][k], sizeof(vec));
+  if (ADAM)
+    for (int i = 0; i < P; ++i)
+      for (int k = 0; k < K; ++k) {
+        std::memcpy(mblk + (i * K + k) * L, &m[i][k], sizeof(vec));
+        std::memcpy(vblk + (i * K + k) * L, &v[i][k], sizeof(vec));
+      }
+}
+
+// Restarts [r0, r0 + W) of a (R, P) array as [P][W]; lanes past R repeat the last restart.
+void pack_w(const double* X, int64_t R, int64_t r0, int64_t P, int W, double* blk) {
+  for (int l = 0; l < W; ++l) {
+    const double* src = X + std::min(r0 + l, R - 1) * P;
+    for (int64_t p = 0; p < P; ++p) blk[p * W + l] = src[p];
+  }
+}
+
+void unpack_w(const double* blk, int64_t R, int64_t r0, int64_t P, int W, double* X) {
+  for (int l = 0; l < W && r0 + l < R; ++l) {
+    double* dst = X + (r0 + l) * P;
+    for (int64_t p = 0; p < P; ++p) dst[p] = blk[p * W + l];
+  }
+}
+
+template <int H, int K, bool OB, bool ADAM>
+void tiny_train(double* params, double* m, double* v, int64_t R, const Data& d,
+                const TrainOptions& opt, const double* coef) {
+  constexpr int W = K * L;
+  constexpr int P = 3 * H + (OB ? 1 : 0);
+  const int64_t nsb = (R + W - 1) / W;
+#pragma omp parallel
+  {
+    alignas(64) double blk[P * W], mblk[ADAM ? P * W : 1], vblk[ADAM ? P * W : 1];
+#pragma omp for schedule(static)
+    for (int64_t b = 0; b < nsb; ++b) {
+      const int64_t r0 = b * W;
+      pack_w(params, R, r0, P, W, blk);
+      if (ADAM) {
+        pack_w(m, R, r0, P, W, mblk);
+        pack_w(v, R, r0, P, W, vblk);
+      }
+      tiny_chunk<H, K, OB, ADAM>(blk, mblk, vblk, d, opt, coef);
+      unpack_w(blk, R, r0, P, W, params);
+      if (ADAM) {
+        unpack_w(mblk, R, r0, P, W, m);
+        unpack_w(vblk, R, r0, P, W, v);
+      }
+    }
+  }
+}
+
+template <int H, int K>
+void tiny_dispatch(double* params, double* m, double* v, int64_t R, const Net& net, const Data& d,
+                   const TrainOptions& opt, const double* coef) {
+  const bool adam = opt.optimizer == ADAM;
+  if (net.output_bias) {
+    if (adam) tiny_train<H, K, true, true>(params, m, v, R, d, opt, coef);
+    else tiny_train<H, K, true, false>(params, m, v, R, d, opt, coef);
+  } else {
+    if (adam) tiny_train<H, K, false, true>(params, m, v, R, d, opt, coef);
+    else tiny_train<H, K, false, false>(params, m, v, R, d, opt, coef);
+  }
+}
+
+// The tiny path, if this problem has one.
+bool tiny(double* params, double* m, double* v, int64_t R, const Net& net, const Data& d,
+          const TrainOptions& opt, int64_t B, const double* coef) {
+  if (net.layers != 2 || net.sizes[0] != 1 || net.sizes[2] != 1 || d.loss == CE || B != 0)
+    return false;
+  // K (blocks stepped together) per width: enough independent chains to hide latency without
+  // spilling registers (measured on AVX-512).
+  switch (net.sizes[1]) {
+    case 1: tiny_dispatch<1, 2>(params, m, v, R, net, d, opt, coef); return true;
+    case 2: tiny_dispatch<2, 2>(params, m, v, R, net, d, opt, coef); return true;
+    case 3: tiny_dispatch<3, 1>(params, m, v, R, net, d, opt, coef); return true;
+    case 4: tiny_dispatch<4, 1>(params, m, v, R, net, d, opt, coef); return true;
+    case 5: tiny_dispatch<5, 1>(params, m, v, R, net, d, opt, coef); return true;
+    case 6: tiny_dispatch<6, 1>(params, m, v, R, net, d, opt, coef); return true;
+    case 7: tiny_dispatch<7, 1>(params, m, v, R, net, d, opt, coef); return true;
+    case 8: tiny_dispatch<8, 1>(params, m, v, R, net, d, opt, coef); return true;
+    default: return false;
+  }
 }
 
 // ----------------------------------------------------------------------------- Hessian (scalar)
@@ -559,6 +769,15 @@ void train(double* params, double* m, double* v, int64_t R, const Net& net, cons
   const bool adam = opt.optimizer == ADAM;
   const int64_t B = (opt.batch > 0 && opt.batch < N) ? opt.batch : 0;
   const int64_t spe = B ? (N + B - 1) / B : 1;  // steps per epoch
+  // Adam's step size and bias correction for every step of the chunk:
+  // coef[2t] = lr / (1 - b1^t'), coef[2t + 1] = 1 / sqrt(1 - b2^t'), t' = t0 + t + 1.
+  std::vector<double> coef(adam ? 2 * opt.steps : 0);
+  for (int64_t t = 0; adam && t < opt.steps; ++t) {
+    const double tt = double(opt.t0 + t + 1);
+    coef[2 * t] = opt.lr / (1.0 - std::pow(opt.beta1, tt));
+    coef[2 * t + 1] = 1.0 / std::sqrt(1.0 - std::pow(opt.beta2, tt));
+  }
+  if (tiny(params, m, v, R, net, data, opt, B, coef.data())) return;
 #pragma omp parallel
   {
     Work w(net);
@@ -598,9 +817,7 @@ void train(double* params, double* m, double* v, int64_t R, const Net& net, cons
           const double lr = opt.lr;
           for (int64_t i = 0; i < P; ++i) LANE_LOOP p[i * L + l] -= lr * g[i * L + l];
         } else {
-          const double tt = double(s + 1);
-          const double a1 = opt.lr / (1.0 - std::pow(opt.beta1, tt));
-          const double c2 = 1.0 / std::sqrt(1.0 - std::pow(opt.beta2, tt));
+          const double a1 = coef[2 * t], c2 = coef[2 * t + 1];
           const double b1 = opt.beta1, b2 = opt.beta2, eps = opt.eps;
           double* mm = w.m.data();
           double* vv = w.v.data();
