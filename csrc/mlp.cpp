@@ -95,6 +95,7 @@ struct Work {
   std::vector<int64_t> act_off;  // layer k's input A_k: [G][d_k][L] at act + act_off[k]
   Buf act, out, d0, d1, p, g, m, v;
   std::vector<int64_t> perm, idx;
+  const double* x = nullptr;  // shared input rows of the current group (null: per-lane rows in act)
   explicit Work(const Net& net) {
     int64_t off = 0;
     for (int k = 0; k < net.layers; ++k) {
@@ -111,21 +112,14 @@ struct Work {
   }
 };
 
-// Inputs of a group of NB points: shared points n0.. (idx null, broadcast to every lane) or
-// per-lane points idx[(n0 + q) * L + l].
+// Inputs of a group of NB points: shared points n0.. (idx null: read in place from X, broadcast to
+// every lane) or per-lane points idx[(n0 + q) * L + l] (gathered into act).
 template <int NB>
 void load_inputs(const Net& net, const Data& d, const int64_t* idx, int64_t n0, Work& w) {
   const int din = net.sizes[0];
   double* A = w.act.data();
-  if (!idx) {
-    for (int q = 0; q < NB; ++q) {
-      const double* x = d.X + (n0 + q) * din;
-      for (int j = 0; j < din; ++j) {
-        const double xv = x[j];
-        LANE_LOOP A[(q * din + j) * L + l] = xv;
-      }
-    }
-  } else {
+  w.x = idx ? nullptr : d.X + n0 * din;  // shared points are read in place and broadcast
+  if (idx) {
     for (int q = 0; q < NB; ++q)
       for (int l = 0; l < L; ++l) {
         const double* x = d.X + idx[(n0 + q) * L + l] * din;
@@ -136,7 +130,9 @@ void load_inputs(const Net& net, const Data& d, const int64_t* idx, int64_t n0, 
 
 // z_i = W_i . a (+ b_i) for IB consecutive units i and NB points at once (IB x NB accumulators in
 // registers; each weight vector loaded once per NB points). Sums run over j in order.
-template <int NB, int IB>
+#define A_AT(q, j) (BC ? A[(q) * din + (j)] : A[((q) * din + (j)) * L + l])
+
+template <int NB, int IB, bool BC>
 inline void forward_units(const double* W, const double* B, const double* A, double* Z, int i, int din,
                           int dout, bool hidden) {
   double acc[IB][NB][L];
@@ -146,7 +142,7 @@ inline void forward_units(const double* W, const double* B, const double* A, dou
   for (int j = 0; j < din; ++j)
     for (int u = 0; u < IB; ++u)
       for (int q = 0; q < NB; ++q)
-        LANE_LOOP acc[u][q][l] += Wi[(u * din + j) * L + l] * A[(q * din + j) * L + l];
+        LANE_LOOP acc[u][q][l] += Wi[(u * din + j) * L + l] * A_AT(q, j);
   for (int u = 0; u < IB; ++u)
     for (int q = 0; q < NB; ++q) LANE_LOOP {
       const double z = B ? acc[u][q][l] + B[(i + u) * L + l] : acc[u][q][l];
@@ -159,13 +155,19 @@ void forward(const double* p, const Net& net, Work& w) {
   for (int k = 0; k < net.layers; ++k) {
     const int din = net.sizes[k], dout = net.sizes[k + 1];
     const bool hidden = k + 1 < net.layers;
-    const double* A = w.act.data() + w.act_off[k];
+    const bool bc = k == 0 && w.x;
+    const double* A = bc ? w.x : w.act.data() + w.act_off[k];
     double* Z = hidden ? w.act.data() + w.act_off[k + 1] : w.out.data();
     const double* W = p + net.w_off[k] * L;
     const double* B = net.b_off[k] >= 0 ? p + net.b_off[k] * L : nullptr;
     int i = 0;
-    for (; i + 2 <= dout; i += 2) forward_units<NB, 2>(W, B, A, Z, i, din, dout, hidden);
-    for (; i < dout; ++i) forward_units<NB, 1>(W, B, A, Z, i, din, dout, hidden);
+    if (bc) {
+      for (; i + 2 <= dout; i += 2) forward_units<NB, 2, true>(W, B, A, Z, i, din, dout, hidden);
+      for (; i < dout; ++i) forward_units<NB, 1, true>(W, B, A, Z, i, din, dout, hidden);
+    } else {
+      for (; i + 2 <= dout; i += 2) forward_units<NB, 2, false>(W, B, A, Z, i, din, dout, hidden);
+      for (; i < dout; ++i) forward_units<NB, 1, false>(W, B, A, Z, i, din, dout, hidden);
+    }
   }
 }
 
@@ -226,7 +228,7 @@ void output(const Net& net, const Data& d, const int64_t* idx, int64_t n0, doubl
 }
 
 // gW_ij += sum_q delta_qi a_qj (q in order) for IB consecutive units i; gb_i += sum_q delta_qi.
-template <int NB, int IB>
+template <int NB, int IB, bool BC>
 inline void grad_units(const double* delta, const double* A, double* gW, double* gB, int i, int din,
                        int dout) {
   double di[IB][NB][L];
@@ -240,7 +242,7 @@ inline void grad_units(const double* delta, const double* A, double* gW, double*
     double s[IB][L];
     for (int u = 0; u < IB; ++u) LANE_LOOP s[u][l] = gWi[(u * din + j) * L + l];
     for (int q = 0; q < NB; ++q)
-      for (int u = 0; u < IB; ++u) LANE_LOOP s[u][l] += di[u][q][l] * A[(q * din + j) * L + l];
+      for (int u = 0; u < IB; ++u) LANE_LOOP s[u][l] += di[u][q][l] * A_AT(q, j);
     for (int u = 0; u < IB; ++u) LANE_LOOP gWi[(u * din + j) * L + l] = s[u][l];
   }
 }
@@ -272,13 +274,19 @@ void backward(const double* p, double* g, const Net& net, Work& w) {
   int nb = 0;
   for (int k = net.layers - 1; k >= 0; --k) {
     const int din = net.sizes[k], dout = net.sizes[k + 1];
-    const double* A = w.act.data() + w.act_off[k];
+    const bool bc = k == 0 && w.x;
+    const double* A = bc ? w.x : w.act.data() + w.act_off[k];
     const double* W = p + net.w_off[k] * L;
     double* gW = g + net.w_off[k] * L;
     double* gB = net.b_off[k] >= 0 ? g + net.b_off[k] * L : nullptr;
     int i = 0;
-    for (; i + 2 <= dout; i += 2) grad_units<NB, 2>(delta, A, gW, gB, i, din, dout);
-    for (; i < dout; ++i) grad_units<NB, 1>(delta, A, gW, gB, i, din, dout);
+    if (bc) {
+      for (; i + 2 <= dout; i += 2) grad_units<NB, 2, true>(delta, A, gW, gB, i, din, dout);
+      for (; i < dout; ++i) grad_units<NB, 1, true>(delta, A, gW, gB, i, din, dout);
+    } else {
+      for (; i + 2 <= dout; i += 2) grad_units<NB, 2, false>(delta, A, gW, gB, i, din, dout);
+      for (; i < dout; ++i) grad_units<NB, 1, false>(delta, A, gW, gB, i, din, dout);
+    }
     if (k == 0) break;
     double* dprev = bufs[nb];
     nb ^= 1;
