@@ -1,0 +1,29 @@
+"""relufast: the lecture's figures on spurious local minima of ReLU networks, one page each.
+
+Run from the repository root (after ``pip install -e .`` or ``pip install -r requirements.txt``)::
+
+    streamlit run app.py
+
+Every page opens on reference results shipped in ``relufast/data/reference`` (made by
+``scripts/make_reference.py``) and can recompute live. The pages hold no math: they call
+``relufast.experiments`` and chart what it returns.
+"""
+
+import streamlit as st
+
+st.set_page_config(page_title="relufast: spurious local minima", page_icon=":material/scatter_plot:",
+                   layout="wide")
+
+PAGES = [
+    st.Page("app_pages/five_points.py", title="Five points", icon=":material/timeline:",
+            url_path="five_points", default=True),
+    st.Page("app_pages/blind_spot.py", title="Blind spot", icon=":material/visibility_off:",
+            url_path="blind_spot"),
+    st.Page("app_pages/initialisation.py", title="Initialisation", icon=":material/grid_view:",
+            url_path="initialisation"),
+    st.Page("app_pages/teacher_student.py", title="Teacher-student", icon=":material/school:",
+            url_path="teacher_student"),
+    st.Page("app_pages/engine.py", title="Engine", icon=":material/memory:", url_path="engine"),
+]
+
+st.navigation(PAGES).run()

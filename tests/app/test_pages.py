@@ -1,0 +1,156 @@
+"""AppTest of every page of app.py: it renders from the shipped reference without an exception, its
+main chart is there, and changing a control recomputes (live runs use tiny sizes)."""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import PAGES, chart_data, find_chart
+
+pytest.importorskip("streamlit")
+pytest.importorskip("altair")
+
+
+def open_page(at, name: str):
+    at.run()
+    if name != "five_points":  # the default page
+        at.switch_page(PAGES[name][0]).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def assert_clean(at):
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def live_caption(at) -> str:
+    caps = [c.value for c in at.caption if "Live run" in c.value]
+    assert caps, [c.value for c in at.caption]
+    return caps[0]
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_renders_from_reference(app_test, name):
+    at = open_page(app_test, name)
+    assert_clean(at)
+    assert find_chart(at, PAGES[name][1]) is not None, f"main chart of {name} missing"
+    assert any("Shipped reference result" in c.value for c in at.caption), "no reference caption"
+    assert at.title[0].value  # header: title, claim, what to see
+    text = " ".join(m.value for m in at.markdown)
+    assert "The claim." in text and "What you should see." in text
+
+
+def test_five_points_recomputes(app_test):
+    at = open_page(app_test, "five_points")
+    before = chart_data(find_chart(at, "Where GD ends"))
+    at.select_slider(key="fp_restarts").set_value(100)
+    at.select_slider(key="fp_steps").set_value(1000)
+    at.button(key="fp_run").click().run()
+    assert_clean(at)
+    assert "100 restarts" in live_caption(at)
+    assert chart_data(find_chart(at, "Where GD ends")) != before
+    # the landscape slice follows its own controls at once
+    plane = chart_data(find_chart(at, "Loss on the plane"))
+    at.select_slider(key="fp_grid").set_value(21).run()
+    assert_clean(at)
+    assert chart_data(find_chart(at, "Loss on the plane")) != plane
+    # a point of your own is certified (or refuted) without a traceback
+    at.number_input(key="fp_p0").set_value(2.0).run()
+    assert_clean(at)
+    assert any("your point" in c.proto.spec for c in at.get("vega_lite_chart"))
+
+
+def test_five_points_rejects_too_much_work(app_test):
+    at = open_page(app_test, "five_points")
+    at.select_slider(key="fp_restarts").set_value(100_000)
+    at.select_slider(key="fp_steps").set_value(50_000)
+    at.button(key="fp_run").click().run()
+    assert_clean(at)
+    assert any("too much work" in w.value for w in at.warning)
+
+
+def test_blind_spot_recomputes(app_test):
+    at = open_page(app_test, "blind_spot")
+    assert any("In the blind spot" in s.value for s in at.success)
+    grad = chart_data(find_chart(at, "Exact gradient"))
+    # wake unit 1 up: it is no longer dead on every point and the gradient is no longer zero
+    w1 = [s for s in at.slider if s.label == "w1"][0]
+    w1.set_value(2.0).run()
+    assert_clean(at)
+    assert any("Not in the blind spot" in w.value for w in at.warning)
+    assert chart_data(find_chart(at, "Exact gradient")) != grad
+    # the sweep of the init mean, tiny
+    at.select_slider(key="bs_restarts").set_value(100)
+    at.select_slider(key="bs_npts").set_value(5)
+    at.button(key="bs_run").click().run()
+    assert_clean(at)
+    assert "5 means x 100 inits" in live_caption(at)
+    # the paper's variant with an output bias: GD moves only the bias
+    at.toggle(key="bs_ob").set_value(True).run()
+    assert_clean(at)
+    assert any("In the blind spot" in s.value for s in at.success)
+
+
+def test_initialisation_recomputes(app_test):
+    at = open_page(app_test, "initialisation")
+    before = chart_data(find_chart(at, "Final training accuracy"))
+    at.multiselect(key="in_widths").set_value([8])
+    at.multiselect(key="in_depths").set_value([1])
+    at.select_slider(key="in_steps").set_value(50)
+    at.button(key="in_run").click().run()
+    assert_clean(at)
+    assert "5 nets, 50 Adam updates" in live_caption(at)
+    assert chart_data(find_chart(at, "Final training accuracy")) != before
+
+
+def test_initialisation_bad_combination_is_a_message(app_test):
+    at = open_page(app_test, "initialisation")
+    at.multiselect(key="in_labels").set_value([])
+    at.button(key="in_run").click().run()
+    assert_clean(at)
+    assert any("Pick at least one" in w.value for w in at.warning)
+
+
+def test_teacher_student_recomputes(app_test):
+    at = open_page(app_test, "teacher_student")
+    before = chart_data(find_chart(at, "Table 1: ours"))
+    at.slider(key="ts_k").set_value((3, 4))
+    at.multiselect(key="ts_n").set_value(["n = k", "n = k+3"])
+    at.select_slider(key="ts_restarts").set_value(10)
+    at.button(key="ts_run").click().run()
+    assert_clean(at)
+    assert "10 restarts per cell, 4 cell(s)" in live_caption(at)
+    assert chart_data(find_chart(at, "Table 1: ours")) != before
+    # pick another cell of the live run
+    at.selectbox(key="ts_cell").set_value("k = 4, n = 7").run()
+    assert_clean(at)
+    assert find_chart(at, "Final loss of every run") is not None
+    # back to the reference
+    at.button(key="ts_live__reset").click().run()
+    assert_clean(at)
+    assert any("Shipped reference result" in c.value for c in at.caption)
+
+
+def test_teacher_student_bad_combination_is_a_message(app_test):
+    at = open_page(app_test, "teacher_student")
+    at.multiselect(key="ts_n").set_value([])
+    at.button(key="ts_run").click().run()
+    assert_clean(at)
+    assert any("Pick at least one student width" in w.value for w in at.warning)
+    at.multiselect(key="ts_n").set_value(["n = k", "n = k+1", "n = k+2", "n = k+3"])
+    at.slider(key="ts_k").set_value((20, 30))
+    at.select_slider(key="ts_restarts").set_value(5000)
+    at.button(key="ts_run").click().run()
+    assert_clean(at)
+    assert any("minutes here" in w.value for w in at.warning)
+
+
+def test_engine_recomputes(app_test):
+    at = open_page(app_test, "engine")
+    at.select_slider(key="eng_restarts").set_value(64)
+    at.select_slider(key="eng_k").set_value(4)
+    at.button(key="eng_run").click().run()
+    assert_clean(at)
+    assert "64 restarts, k = n = 4" in live_caption(at)
+    assert any("Benchmarks" in s.value for s in at.subheader)
