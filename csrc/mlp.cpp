@@ -30,6 +30,21 @@ struct Buf {
   double* data() { return p.get(); }
 };
 
+// One SIMD vector of L lanes (GCC/Clang vector extension: AVX-512 registers with -march=native,
+// split into narrower ones elsewhere; the arithmetic per lane is the same either way). The hot
+// kernels use it directly so that their vectorisation does not depend on the compiler's
+// auto-vectoriser.
+typedef double vec __attribute__((vector_size(L * sizeof(double))));
+
+inline vec vload(const double* p) {
+  vec v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void vstore(double* p, vec v) { std::memcpy(p, &v, sizeof v); }
+// x in every lane (x - 0 == x for every x, so this folds to a plain broadcast; x + 0 would not).
+inline vec vbcast(double x) { return x - vec{}; }
+
 int64_t num_blocks(int64_t R) { return (R + L - 1) / L; }
 
 // Copy restarts [r0, r0 + L) of a (R, P) array into a block [P][L]; lanes past R repeat the last
@@ -130,24 +145,33 @@ void load_inputs(const Net& net, const Data& d, const int64_t* idx, int64_t n0, 
 
 // z_i = W_i . a (+ b_i) for IB consecutive units i and NB points at once (IB x NB accumulators in
 // registers; each weight vector loaded once per NB points). Sums run over j in order.
-#define A_AT(q, j) (BC ? A[(q) * din + (j)] : A[((q) * din + (j)) * L + l])
+// Input a_qj of a layer as a vector: broadcast from shared rows (BC) or the lanes of act.
+#define A_AT(q, j) (BC ? vbcast(A[(q) * din + (j)]) : vload(A + ((q) * din + (j)) * L))
 
+// z_i = W_i . a (+ b_i) for IB consecutive units i and NB points at once (IB x NB accumulators in
+// registers; each weight vector loaded once per NB points). Sums run over j in order.
 template <int NB, int IB, bool BC>
 inline void forward_units(const double* W, const double* B, const double* A, double* Z, int i, int din,
                           int dout, bool hidden) {
-  double acc[IB][NB][L];
+  vec acc[IB][NB];
   for (int u = 0; u < IB; ++u)
-    for (int q = 0; q < NB; ++q) LANE_LOOP acc[u][q][l] = 0.0;
+    for (int q = 0; q < NB; ++q) acc[u][q] = vec{};
   const double* Wi = W + int64_t(i) * din * L;
-  for (int j = 0; j < din; ++j)
-    for (int u = 0; u < IB; ++u)
-      for (int q = 0; q < NB; ++q)
-        LANE_LOOP acc[u][q][l] += Wi[(u * din + j) * L + l] * A_AT(q, j);
-  for (int u = 0; u < IB; ++u)
-    for (int q = 0; q < NB; ++q) LANE_LOOP {
-      const double z = B ? acc[u][q][l] + B[(i + u) * L + l] : acc[u][q][l];
-      Z[(q * dout + i + u) * L + l] = hidden ? (z > 0.0 ? z : 0.0) : z;
+  for (int j = 0; j < din; ++j) {
+    vec w[IB];
+    for (int u = 0; u < IB; ++u) w[u] = vload(Wi + (u * din + j) * L);
+    for (int q = 0; q < NB; ++q) {
+      const vec a = A_AT(q, j);
+      for (int u = 0; u < IB; ++u) acc[u][q] += w[u] * a;
     }
+  }
+  for (int u = 0; u < IB; ++u) {
+    const vec b = B ? vload(B + (i + u) * L) : vec{};
+    for (int q = 0; q < NB; ++q) {
+      const vec z = B ? acc[u][q] + b : acc[u][q];
+      vstore(Z + (q * dout + i + u) * L, hidden ? (z > 0.0 ? z : vec{}) : z);
+    }
+  }
 }
 
 template <int NB>
@@ -231,19 +255,24 @@ void output(const Net& net, const Data& d, const int64_t* idx, int64_t n0, doubl
 template <int NB, int IB, bool BC>
 inline void grad_units(const double* delta, const double* A, double* gW, double* gB, int i, int din,
                        int dout) {
-  double di[IB][NB][L];
+  vec di[IB][NB];
   for (int u = 0; u < IB; ++u)
-    for (int q = 0; q < NB; ++q) LANE_LOOP di[u][q][l] = delta[(q * dout + i + u) * L + l];
+    for (int q = 0; q < NB; ++q) di[u][q] = vload(delta + (q * dout + i + u) * L);
   if (gB)
-    for (int u = 0; u < IB; ++u)
-      for (int q = 0; q < NB; ++q) LANE_LOOP gB[(i + u) * L + l] += di[u][q][l];
+    for (int u = 0; u < IB; ++u) {
+      vec s = vload(gB + (i + u) * L);
+      for (int q = 0; q < NB; ++q) s += di[u][q];
+      vstore(gB + (i + u) * L, s);
+    }
   double* gWi = gW + int64_t(i) * din * L;
   for (int j = 0; j < din; ++j) {
-    double s[IB][L];
-    for (int u = 0; u < IB; ++u) LANE_LOOP s[u][l] = gWi[(u * din + j) * L + l];
-    for (int q = 0; q < NB; ++q)
-      for (int u = 0; u < IB; ++u) LANE_LOOP s[u][l] += di[u][q][l] * A_AT(q, j);
-    for (int u = 0; u < IB; ++u) LANE_LOOP gWi[(u * din + j) * L + l] = s[u][l];
+    vec s[IB];
+    for (int u = 0; u < IB; ++u) s[u] = vload(gWi + (u * din + j) * L);
+    for (int q = 0; q < NB; ++q) {
+      const vec a = A_AT(q, j);
+      for (int u = 0; u < IB; ++u) s[u] += di[u][q] * a;
+    }
+    for (int u = 0; u < IB; ++u) vstore(gWi + (u * din + j) * L, s[u]);
   }
 }
 
@@ -251,18 +280,21 @@ inline void grad_units(const double* delta, const double* A, double* gW, double*
 template <int NB, int JB>
 inline void delta_units(const double* W, const double* delta, const double* A, double* dprev, int j,
                         int din, int dout) {
-  double acc[JB][NB][L];
+  vec acc[JB][NB];
   for (int u = 0; u < JB; ++u)
-    for (int q = 0; q < NB; ++q) LANE_LOOP acc[u][q][l] = 0.0;
+    for (int q = 0; q < NB; ++q) acc[u][q] = vec{};
   for (int i = 0; i < dout; ++i) {
-    const double* wij = W + (int64_t(i) * din + j) * L;
-    for (int q = 0; q < NB; ++q)
-      for (int u = 0; u < JB; ++u)
-        LANE_LOOP acc[u][q][l] += wij[u * L + l] * delta[(q * dout + i) * L + l];
+    vec w[JB];
+    for (int u = 0; u < JB; ++u) w[u] = vload(W + (int64_t(i) * din + j + u) * L);
+    for (int q = 0; q < NB; ++q) {
+      const vec dq = vload(delta + (q * dout + i) * L);
+      for (int u = 0; u < JB; ++u) acc[u][q] += w[u] * dq;
+    }
   }
   for (int u = 0; u < JB; ++u)
-    for (int q = 0; q < NB; ++q) LANE_LOOP {
-      dprev[(q * din + j + u) * L + l] = A[(q * din + j + u) * L + l] > 0.0 ? acc[u][q][l] : 0.0;
+    for (int q = 0; q < NB; ++q) {
+      const vec a = vload(A + (q * din + j + u) * L);
+      vstore(dprev + (q * din + j + u) * L, a > 0.0 ? acc[u][q] : vec{});
     }
 }
 
@@ -327,10 +359,6 @@ void block_eval(const double* p, double* g, double* loss, const Net& net, const 
 // moments live in registers for the whole chunk and the data are broadcast across lanes.
 // Gradients: with q_hn = r_n [z_hn > 0], dL/dw_h = s v_h sum_n q_hn x_n, dL/db_h = s v_h sum_n q_hn,
 // dL/dv_h = s sum_n r_n relu(z_hn), dL/dc = s sum_n r_n (s = 2 for SSE, 2 / N for MSE).
-// One SIMD vector of L lanes (GCC/Clang vector extension: AVX-512 registers with -march=native,
-// split into narrower ones elsewhere; the arithmetic per lane is the same either way).
-typedef double vec __attribute__((vector_size(L * sizeof(double))));
-
 template <int H, int K, bool OB, bool ADAM>
 void tiny_chunk(double* blk, double* mblk, double* vblk, const Data& d, const TrainOptions& opt,
                 const double* coef) {
@@ -358,7 +386,7 @@ void tiny_chunk(double* blk, double* mblk, double* vblk, const Data& d, const Tr
       for (int h = 0; h < H; ++h) gw[h][k] = gb[h][k] = gv[h][k] = zero;
     }
     for (int64_t n = 0; n < N; ++n) {
-      const vec x = zero + X[n], y = zero + Y[n];
+      const vec x = vbcast(X[n]), y = vbcast(Y[n]);
       for (int k = 0; k < K; ++k) {
         vec z[H];
         vec f = OB ? p[3 * H][k] : zero;
