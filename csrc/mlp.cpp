@@ -7,6 +7,12 @@
 
 #include "common.hpp"
 
+// The SIMD vector type below is wider than the registers of non-AVX-512 targets; it is only used
+// inside this file (inline helpers), so the ABI note GCC emits for it does not apply.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
 #define LANE_LOOP _Pragma("omp simd") for (int l = 0; l < LANES; ++l)
 
 namespace relufast::mlp {
@@ -14,7 +20,6 @@ namespace relufast::mlp {
 namespace {
 
 constexpr int L = LANES;
-constexpr int G = 8;  // data points per pass over the weights (register blocking)
 
 // 64-byte aligned scratch (one cache line / one AVX-512 vector per lane group).
 struct Buf {
@@ -30,11 +35,26 @@ struct Buf {
   double* data() { return p.get(); }
 };
 
-// One SIMD vector of L lanes (GCC/Clang vector extension: AVX-512 registers with -march=native,
-// split into narrower ones elsewhere; the arithmetic per lane is the same either way). The hot
+// One native SIMD register of doubles (GCC/Clang vector extension); a block of L lanes is NV of
+// them. The arithmetic of every lane is the same whatever the width. The hot
 // kernels use it directly so that their vectorisation does not depend on the compiler's
 // auto-vectoriser.
-typedef double vec __attribute__((vector_size(L * sizeof(double))));
+#if defined(__AVX512F__)
+constexpr int VW = 8;  // doubles per native SIMD register
+#elif defined(__AVX__)
+constexpr int VW = 4;
+#else
+constexpr int VW = 2;
+#endif
+constexpr int NV = L / VW;  // registers per lane group of L restarts
+static_assert(L % VW == 0, "LANES must be a multiple of the SIMD width");
+typedef double vec __attribute__((vector_size(VW * sizeof(double))));
+
+// Register blocking of the generic kernels: G data points x UB units per pass over the weights
+// (G x UB x NV accumulators must fit the register file). Neither changes any result: sums over
+// points and units always run in the same order.
+constexpr int G = VW == 8 ? 8 : 4;
+constexpr int UB = VW == 8 ? 2 : 1;
 
 inline vec vload(const double* p) {
   vec v;
@@ -146,32 +166,36 @@ void load_inputs(const Net& net, const Data& d, const int64_t* idx, int64_t n0, 
 // z_i = W_i . a (+ b_i) for IB consecutive units i and NB points at once (IB x NB accumulators in
 // registers; each weight vector loaded once per NB points). Sums run over j in order.
 // Input a_qj of a layer as a vector: broadcast from shared rows (BC) or the lanes of act.
-#define A_AT(q, j) (BC ? vbcast(A[(q) * din + (j)]) : vload(A + ((q) * din + (j)) * L))
+#define A_AT(q, j, v) (BC ? vbcast(A[(q) * din + (j)]) : vload(A + ((q) * din + (j)) * L + (v) * VW))
 
 // z_i = W_i . a (+ b_i) for IB consecutive units i and NB points at once (IB x NB accumulators in
 // registers; each weight vector loaded once per NB points). Sums run over j in order.
 template <int NB, int IB, bool BC>
 inline void forward_units(const double* W, const double* B, const double* A, double* Z, int i, int din,
                           int dout, bool hidden) {
-  vec acc[IB][NB];
+  vec acc[IB][NB][NV];
   for (int u = 0; u < IB; ++u)
-    for (int q = 0; q < NB; ++q) acc[u][q] = vec{};
+    for (int q = 0; q < NB; ++q)
+      for (int v = 0; v < NV; ++v) acc[u][q][v] = vec{};
   const double* Wi = W + int64_t(i) * din * L;
   for (int j = 0; j < din; ++j) {
-    vec w[IB];
-    for (int u = 0; u < IB; ++u) w[u] = vload(Wi + (u * din + j) * L);
-    for (int q = 0; q < NB; ++q) {
-      const vec a = A_AT(q, j);
-      for (int u = 0; u < IB; ++u) acc[u][q] += w[u] * a;
-    }
+    vec w[IB][NV];
+    for (int u = 0; u < IB; ++u)
+      for (int v = 0; v < NV; ++v) w[u][v] = vload(Wi + (u * din + j) * L + v * VW);
+    for (int q = 0; q < NB; ++q)
+      for (int v = 0; v < NV; ++v) {
+        const vec a = A_AT(q, j, v);
+        for (int u = 0; u < IB; ++u) acc[u][q][v] += w[u][v] * a;
+      }
   }
-  for (int u = 0; u < IB; ++u) {
-    const vec b = B ? vload(B + (i + u) * L) : vec{};
-    for (int q = 0; q < NB; ++q) {
-      const vec z = B ? acc[u][q] + b : acc[u][q];
-      vstore(Z + (q * dout + i + u) * L, hidden ? (z > 0.0 ? z : vec{}) : z);
+  for (int u = 0; u < IB; ++u)
+    for (int v = 0; v < NV; ++v) {
+      const vec b = B ? vload(B + (i + u) * L + v * VW) : vec{};
+      for (int q = 0; q < NB; ++q) {
+        const vec z = B ? acc[u][q][v] + b : acc[u][q][v];
+        vstore(Z + (q * dout + i + u) * L + v * VW, hidden ? (z > 0.0 ? z : vec{}) : z);
+      }
     }
-  }
 }
 
 template <int NB>
@@ -186,10 +210,10 @@ void forward(const double* p, const Net& net, Work& w) {
     const double* B = net.b_off[k] >= 0 ? p + net.b_off[k] * L : nullptr;
     int i = 0;
     if (bc) {
-      for (; i + 2 <= dout; i += 2) forward_units<NB, 2, true>(W, B, A, Z, i, din, dout, hidden);
+      for (; i + UB <= dout; i += UB) forward_units<NB, UB, true>(W, B, A, Z, i, din, dout, hidden);
       for (; i < dout; ++i) forward_units<NB, 1, true>(W, B, A, Z, i, din, dout, hidden);
     } else {
-      for (; i + 2 <= dout; i += 2) forward_units<NB, 2, false>(W, B, A, Z, i, din, dout, hidden);
+      for (; i + UB <= dout; i += UB) forward_units<NB, UB, false>(W, B, A, Z, i, din, dout, hidden);
       for (; i < dout; ++i) forward_units<NB, 1, false>(W, B, A, Z, i, din, dout, hidden);
     }
   }
@@ -255,24 +279,29 @@ void output(const Net& net, const Data& d, const int64_t* idx, int64_t n0, doubl
 template <int NB, int IB, bool BC>
 inline void grad_units(const double* delta, const double* A, double* gW, double* gB, int i, int din,
                        int dout) {
-  vec di[IB][NB];
+  vec di[IB][NB][NV];
   for (int u = 0; u < IB; ++u)
-    for (int q = 0; q < NB; ++q) di[u][q] = vload(delta + (q * dout + i + u) * L);
+    for (int q = 0; q < NB; ++q)
+      for (int v = 0; v < NV; ++v) di[u][q][v] = vload(delta + (q * dout + i + u) * L + v * VW);
   if (gB)
-    for (int u = 0; u < IB; ++u) {
-      vec s = vload(gB + (i + u) * L);
-      for (int q = 0; q < NB; ++q) s += di[u][q];
-      vstore(gB + (i + u) * L, s);
-    }
+    for (int u = 0; u < IB; ++u)
+      for (int v = 0; v < NV; ++v) {
+        vec s = vload(gB + (i + u) * L + v * VW);
+        for (int q = 0; q < NB; ++q) s += di[u][q][v];
+        vstore(gB + (i + u) * L + v * VW, s);
+      }
   double* gWi = gW + int64_t(i) * din * L;
   for (int j = 0; j < din; ++j) {
-    vec s[IB];
-    for (int u = 0; u < IB; ++u) s[u] = vload(gWi + (u * din + j) * L);
-    for (int q = 0; q < NB; ++q) {
-      const vec a = A_AT(q, j);
-      for (int u = 0; u < IB; ++u) s[u] += di[u][q] * a;
-    }
-    for (int u = 0; u < IB; ++u) vstore(gWi + (u * din + j) * L, s[u]);
+    vec s[IB][NV];
+    for (int u = 0; u < IB; ++u)
+      for (int v = 0; v < NV; ++v) s[u][v] = vload(gWi + (u * din + j) * L + v * VW);
+    for (int q = 0; q < NB; ++q)
+      for (int v = 0; v < NV; ++v) {
+        const vec a = A_AT(q, j, v);
+        for (int u = 0; u < IB; ++u) s[u][v] += di[u][q][v] * a;
+      }
+    for (int u = 0; u < IB; ++u)
+      for (int v = 0; v < NV; ++v) vstore(gWi + (u * din + j) * L + v * VW, s[u][v]);
   }
 }
 
@@ -280,22 +309,26 @@ inline void grad_units(const double* delta, const double* A, double* gW, double*
 template <int NB, int JB>
 inline void delta_units(const double* W, const double* delta, const double* A, double* dprev, int j,
                         int din, int dout) {
-  vec acc[JB][NB];
+  vec acc[JB][NB][NV];
   for (int u = 0; u < JB; ++u)
-    for (int q = 0; q < NB; ++q) acc[u][q] = vec{};
+    for (int q = 0; q < NB; ++q)
+      for (int v = 0; v < NV; ++v) acc[u][q][v] = vec{};
   for (int i = 0; i < dout; ++i) {
-    vec w[JB];
-    for (int u = 0; u < JB; ++u) w[u] = vload(W + (int64_t(i) * din + j + u) * L);
-    for (int q = 0; q < NB; ++q) {
-      const vec dq = vload(delta + (q * dout + i) * L);
-      for (int u = 0; u < JB; ++u) acc[u][q] += w[u] * dq;
-    }
+    vec w[JB][NV];
+    for (int u = 0; u < JB; ++u)
+      for (int v = 0; v < NV; ++v) w[u][v] = vload(W + (int64_t(i) * din + j + u) * L + v * VW);
+    for (int q = 0; q < NB; ++q)
+      for (int v = 0; v < NV; ++v) {
+        const vec dq = vload(delta + (q * dout + i) * L + v * VW);
+        for (int u = 0; u < JB; ++u) acc[u][q][v] += w[u][v] * dq;
+      }
   }
   for (int u = 0; u < JB; ++u)
-    for (int q = 0; q < NB; ++q) {
-      const vec a = vload(A + (q * din + j + u) * L);
-      vstore(dprev + (q * din + j + u) * L, a > 0.0 ? acc[u][q] : vec{});
-    }
+    for (int q = 0; q < NB; ++q)
+      for (int v = 0; v < NV; ++v) {
+        const vec a = vload(A + (q * din + j + u) * L + v * VW);
+        vstore(dprev + (q * din + j + u) * L + v * VW, a > 0.0 ? acc[u][q][v] : vec{});
+      }
 }
 
 // Backpropagate dL/dF (in w.out) and accumulate the gradient into g ([P][L]), point after point.
@@ -313,17 +346,17 @@ void backward(const double* p, double* g, const Net& net, Work& w) {
     double* gB = net.b_off[k] >= 0 ? g + net.b_off[k] * L : nullptr;
     int i = 0;
     if (bc) {
-      for (; i + 2 <= dout; i += 2) grad_units<NB, 2, true>(delta, A, gW, gB, i, din, dout);
+      for (; i + UB <= dout; i += UB) grad_units<NB, UB, true>(delta, A, gW, gB, i, din, dout);
       for (; i < dout; ++i) grad_units<NB, 1, true>(delta, A, gW, gB, i, din, dout);
     } else {
-      for (; i + 2 <= dout; i += 2) grad_units<NB, 2, false>(delta, A, gW, gB, i, din, dout);
+      for (; i + UB <= dout; i += UB) grad_units<NB, UB, false>(delta, A, gW, gB, i, din, dout);
       for (; i < dout; ++i) grad_units<NB, 1, false>(delta, A, gW, gB, i, din, dout);
     }
     if (k == 0) break;
     double* dprev = bufs[nb];
     nb ^= 1;
     int j = 0;
-    for (; j + 2 <= din; j += 2) delta_units<NB, 2>(W, delta, A, dprev, j, din, dout);
+    for (; j + UB <= din; j += UB) delta_units<NB, UB>(W, delta, A, dprev, j, din, dout);
     for (; j < din; ++j) delta_units<NB, 1>(W, delta, A, dprev, j, din, dout);
     delta = dprev;
   }
@@ -363,15 +396,16 @@ template <int H, int K, bool OB, bool ADAM>
 void tiny_chunk(double* blk, double* mblk, double* vblk, const Data& d, const TrainOptions& opt,
                 const double* coef) {
   constexpr int P = 3 * H + (OB ? 1 : 0);
+  constexpr int KV = K * NV;  // registers per quantity
   constexpr int MP = ADAM ? P : 1;
-  vec p[P][K], m[MP][K], v[MP][K];
+  vec p[P][KV], m[MP][KV], v[MP][KV];
   for (int i = 0; i < P; ++i)
-    for (int k = 0; k < K; ++k) std::memcpy(&p[i][k], blk + (i * K + k) * L, sizeof(vec));
+    for (int k = 0; k < KV; ++k) std::memcpy(&p[i][k], blk + (i * KV + k) * VW, sizeof(vec));
   if (ADAM)
     for (int i = 0; i < P; ++i)
-      for (int k = 0; k < K; ++k) {
-        std::memcpy(&m[i][k], mblk + (i * K + k) * L, sizeof(vec));
-        std::memcpy(&v[i][k], vblk + (i * K + k) * L, sizeof(vec));
+      for (int k = 0; k < KV; ++k) {
+        std::memcpy(&m[i][k], mblk + (i * KV + k) * VW, sizeof(vec));
+        std::memcpy(&v[i][k], vblk + (i * KV + k) * VW, sizeof(vec));
       }
   const double* X = d.X;
   const double* Y = d.Y;
@@ -380,14 +414,14 @@ void tiny_chunk(double* blk, double* mblk, double* vblk, const Data& d, const Tr
   const double lr = opt.lr, b1 = opt.beta1, b2 = opt.beta2, eps = opt.eps;
   const vec zero = {};
   for (int64_t t = 0; t < opt.steps; ++t) {
-    vec gw[H][K], gb[H][K], gv[H][K], gc[K];
-    for (int k = 0; k < K; ++k) {
+    vec gw[H][KV], gb[H][KV], gv[H][KV], gc[KV];
+    for (int k = 0; k < KV; ++k) {
       gc[k] = zero;
       for (int h = 0; h < H; ++h) gw[h][k] = gb[h][k] = gv[h][k] = zero;
     }
     for (int64_t n = 0; n < N; ++n) {
       const vec x = vbcast(X[n]), y = vbcast(Y[n]);
-      for (int k = 0; k < K; ++k) {
+      for (int k = 0; k < KV; ++k) {
         vec z[H];
         vec f = OB ? p[3 * H][k] : zero;
         for (int h = 0; h < H; ++h) {
@@ -405,7 +439,7 @@ void tiny_chunk(double* blk, double* mblk, double* vblk, const Data& d, const Tr
       }
     }
     if (!ADAM) {
-      for (int k = 0; k < K; ++k) {
+      for (int k = 0; k < KV; ++k) {
         for (int h = 0; h < H; ++h) {
           const vec sv = scale * p[2 * H + h][k];
           p[h][k] -= lr * (sv * gw[h][k]);
@@ -421,14 +455,14 @@ void tiny_chunk(double* blk, double* mblk, double* vblk, const Data& d, const Tr
         const vec vi = b2 * v[i][k] + (1.0 - b2) * (g * g);
         m[i][k] = mi;
         v[i][k] = vi;
-        alignas(64) double sq[L];
+        alignas(64) double sq[VW];
         std::memcpy(sq, &vi, sizeof(vec));
-        _Pragma("omp simd") for (int l = 0; l < L; ++l) sq[l] = std::sqrt(sq[l]);
+        _Pragma("omp simd") for (int l = 0; l < VW; ++l) sq[l] = std::sqrt(sq[l]);
         vec sqv;
         std::memcpy(&sqv, sq, sizeof(vec));
         p[i][k] -= a1 * (mi / (sqv * c2 + eps));
       };
-      for (int k = 0; k < K; ++k) {
+      for (int k = 0; k < KV; ++k) {
         for (int h = 0; h < H; ++h) {
           const vec sv = scale * p[2 * H + h][k];
           upd(h, k, sv * gw[h][k]);
@@ -440,12 +474,12 @@ void tiny_chunk(double* blk, double* mblk, double* vblk, const Data& d, const Tr
     }
   }
   for (int i = 0; i < P; ++i)
-    for (int k = 0; k < K; ++k) std::memcpy(blk + (i * K + k) * L, &p[i][k], sizeof(vec));
+    for (int k = 0; k < KV; ++k) std::memcpy(blk + (i * KV + k) * VW, &p[i][k], sizeof(vec));
   if (ADAM)
     for (int i = 0; i < P; ++i)
-      for (int k = 0; k < K; ++k) {
-        std::memcpy(mblk + (i * K + k) * L, &m[i][k], sizeof(vec));
-        std::memcpy(vblk + (i * K + k) * L, &v[i][k], sizeof(vec));
+      for (int k = 0; k < KV; ++k) {
+        std::memcpy(mblk + (i * KV + k) * VW, &m[i][k], sizeof(vec));
+        std::memcpy(vblk + (i * KV + k) * VW, &v[i][k], sizeof(vec));
       }
 }
 
@@ -510,10 +544,11 @@ bool tiny(double* params, double* m, double* v, int64_t R, const Net& net, const
   if (net.layers != 2 || net.sizes[0] != 1 || net.sizes[2] != 1 || d.loss == CE || B != 0)
     return false;
   // K (blocks stepped together) per width: enough independent chains to hide latency without
-  // spilling registers (measured on AVX-512).
+  // spilling registers (measured on AVX-512; one block where registers are narrower).
+  constexpr int K2 = VW == 8 ? 2 : 1;
   switch (net.sizes[1]) {
-    case 1: tiny_dispatch<1, 2>(params, m, v, R, net, d, opt, coef); return true;
-    case 2: tiny_dispatch<2, 2>(params, m, v, R, net, d, opt, coef); return true;
+    case 1: tiny_dispatch<1, K2>(params, m, v, R, net, d, opt, coef); return true;
+    case 2: tiny_dispatch<2, K2>(params, m, v, R, net, d, opt, coef); return true;
     case 3: tiny_dispatch<3, 1>(params, m, v, R, net, d, opt, coef); return true;
     case 4: tiny_dispatch<4, 1>(params, m, v, R, net, d, opt, coef); return true;
     case 5: tiny_dispatch<5, 1>(params, m, v, R, net, d, opt, coef); return true;
