@@ -76,12 +76,13 @@ def dead_chart(Z: np.ndarray) -> tuple[alt.LayerChart, pd.DataFrame]:
                                 y=alt.Y("unit:N", title=None))
     rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color("state:N", scale=alt.Scale(domain=["dead (z ≤ 0)", "alive (z > 0)"],
-                                                   range=["#3b3b3b", "#f2a541"]), title=None),
+                                                   range=["#3b3b3b", "#f2a541"]), title=None,
+                        legend=alt.Legend(orient="top")),
         tooltip=["unit:N", "point:N", alt.Tooltip("z:Q", format=".3f"), "state:N"])
     text = base.mark_text(fontSize=12).encode(
         text=alt.Text("z:Q", format=".2f"),
         color=alt.condition("datum.z > 0", alt.value("black"), alt.value("white")))
-    return (rect + text).properties(width="container", height=alt.Step(34), title=alt.TitleParams(
+    return (rect + text).properties(height=alt.Step(34), title=alt.TitleParams(
         "Pre-activation z = w·x + b of each unit on each point", anchor="start")), df
 
 
@@ -92,11 +93,12 @@ def grad_chart(g: np.ndarray, names: list[str]) -> tuple[alt.LayerChart, pd.Data
     bars = alt.Chart(df).mark_bar().encode(
         x=alt.X("parameter:N", sort=None, axis=alt.Axis(labelAngle=0)),
         y=alt.Y("dL/dθ:Q", scale=alt.Scale(domain=[-m, m]), axis=alt.Axis(format=".2g")),
-        color=alt.Color("layer:N", scale=alt.Scale(range=["#4c78a8", "#9d9d9d"])),
+        color=alt.Color("layer:N", scale=alt.Scale(range=["#4c78a8", "#9d9d9d"]), title=None,
+                        legend=alt.Legend(orient="top")),
         tooltip=["parameter:N", alt.Tooltip("dL/dθ:Q", format=".3e")])
     text = alt.Chart(df).mark_text(dy=-8, fontSize=10).encode(
         x=alt.X("parameter:N", sort=None), y=alt.value(10), text=alt.Text("dL/dθ:Q", format=".2g"))
-    return (bars + text).properties(width="container", height=200, title=alt.TitleParams("Exact gradient at the point",
+    return (bars + text).properties(height=200, title=alt.TitleParams("Exact gradient at the point",
                                                                       anchor="start")), df
 
 
@@ -110,7 +112,9 @@ def fit_chart(curves: dict) -> tuple[alt.LayerChart, pd.DataFrame]:
     dom = list(curves)
     rng = ["#3b3b3b", "#e45756", "#54a24b"][: len(dom)]
     lines = alt.Chart(df).mark_line(strokeWidth=2.5).encode(
-        x="x:Q", y=alt.Y("f(x):Q", title="y"), color=alt.Color("net:N", scale=alt.Scale(domain=dom, range=rng)),
+        x="x:Q", y=alt.Y("f(x):Q", title="y"),
+        color=alt.Color("net:N", scale=alt.Scale(domain=dom, range=rng), title=None,
+                        legend=alt.Legend(orient="top")),
         strokeDash=alt.condition(alt.datum.net == "after GD", alt.value([6, 4]), alt.value([1, 0])))
     pts = alt.Chart(pd.DataFrame({"x": bs.X, "y": bs.Y})).mark_point(
         filled=True, size=90, color="black").encode(x="x:Q", y="y:Q")

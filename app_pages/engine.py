@@ -125,7 +125,7 @@ if result is not None:
     wide = df.pivot_table(index="task", columns="backend", values="seconds", aggfunc="min")
     if {"numpy", "cpu"} <= set(wide.columns):
         wide["speed-up (numpy / cpu)"] = wide["numpy"] / wide["cpu"]
-    st.dataframe(wide.reset_index(), hide_index=True, width="stretch", key="eng_wide")
+    st.dataframe(wide.reset_index(), hide_index=True, width="stretch", key="eng_wide", placeholder="-")
 
 st.subheader("Do the backends agree?")
 agree = agreement()

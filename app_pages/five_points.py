@@ -67,7 +67,8 @@ def fits_chart(points: dict) -> tuple[alt.LayerChart, pd.DataFrame]:
     rng = [colors.get(n, "#2ca02c") for n in names]
     lines = alt.Chart(curves).mark_line(strokeWidth=2.5, clip=True).encode(
         x=alt.X("x:Q", title="x"), y=alt.Y("f(x):Q", title="y", scale=alt.Scale(domain=[-5, 5])),
-        color=alt.Color("fit:N", scale=alt.Scale(domain=dom, range=rng), title="fit"),
+        color=alt.Color("fit:N", scale=alt.Scale(domain=dom, range=rng), title=None,
+                        legend=alt.Legend(orient="top")),
         strokeDash=alt.condition(alt.datum.fit == "your point", alt.value([5, 3]), alt.value([1, 0])),
     )
     pts = alt.Chart(data).mark_point(filled=True, size=110, color="black").encode(

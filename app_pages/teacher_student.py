@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 
 import altair as alt
@@ -31,6 +32,16 @@ def estimate_seconds(ks, extras, restarts, backend) -> float:
     return per * restarts * slow / threads
 
 
+def hessian_megabytes(ks, extras, restarts) -> float:
+    """Memory of the exact Hessians safran_shamir.run builds at once for the candidates of the
+    largest cell (up to one (nk x nk) matrix per restart)."""
+    return max((((k + e) * k) ** 2) * 8.0 * restarts / 1e6 for k in ks for e in extras)
+
+
+#: Memory the app may spend on one cell's Hessians (Community Cloud gives about 1 GB in all).
+MEMORY_MB = float(os.environ.get("RELUFAST_APP_MEMORY_MB", 500))
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def live_table(ks: tuple, extras: tuple, restarts: int, seed: int, backend: str) -> dict:
     """Run every (k, n = k + e) cell and keep the compact summaries (cached on the inputs)."""
@@ -57,14 +68,14 @@ def live_table(ks: tuple, extras: tuple, restarts: int, seed: int, backend: str)
 
 def diagram(k: int, n: int) -> str:
     """Graphviz DOT of the identity teacher (k units, unit j reads x_j) and a dense student."""
-    show = 6
+    show = 5
 
     def names(prefix, m):
         return [f"{prefix}{i}" for i in range(1, m + 1)] if m <= show else (
             [f"{prefix}{i}" for i in range(1, show - 1)] + [f"{prefix}dots", f"{prefix}{m}"])
 
     xs, ts, ss_ = names("x", k), names("t", k), names("s", n)
-    lines = ["digraph G {", "rankdir=LR; nodesep=0.12; ranksep=0.9; bgcolor=transparent;",
+    lines = ["digraph G {", 'rankdir=LR; nodesep=0.08; ranksep=0.7; bgcolor=transparent; size="7,3.6";',
              'node [shape=circle, fixedsize=true, width=0.42, fontsize=11, fontname="sans-serif", '
              'style=filled, fillcolor=white, color="#555555"];', 'edge [color="#999999", arrowsize=0.4];']
     for x in xs:
@@ -149,8 +160,8 @@ def hist_frame(cell: dict, key: str, edges) -> pd.DataFrame:
 
 def hist_chart(df: pd.DataFrame, title: str, xtitle: str, rules: dict) -> alt.LayerChart:
     labels = [lab for lab in LABEL_COLORS if lab in set(df["label"])] or ["global"]
-    color = alt.Color("label:N", scale=alt.Scale(domain=labels,
-                                                 range=[LABEL_COLORS[x] for x in labels]))
+    color = alt.Color("label:N", scale=alt.Scale(domain=labels, range=[LABEL_COLORS[x] for x in labels]),
+                      title=None, legend=alt.Legend(orient="top"))
     bars = alt.Chart(df).mark_bar(opacity=0.85).encode(
         x=alt.X("bin_start:Q", title=xtitle, bin="binned"), x2="bin_end:Q",
         y=alt.Y("sum(count):Q", title="runs", stack=True), color=color,
@@ -218,6 +229,9 @@ params = {"ks": ks, "extras": extras, "restarts": int(restarts), "seed": seed, "
 bad = None
 if not extras:
     bad = "Pick at least one student width."
+elif hessian_megabytes(ks, extras, int(restarts)) > MEMORY_MB:
+    bad = (f"This run would hold about {hessian_megabytes(ks, extras, int(restarts)):,.0f} MB of exact "
+           f"Hessians at once (limit here: {MEMORY_MB:,.0f} MB): use fewer restarts or a smaller k.")
 elif est > 900:
     bad = (f"This run would take about {est / 60:.0f} minutes here (limit: 15). Use fewer restarts, "
            "a smaller k range or fewer student widths.")
@@ -249,7 +263,7 @@ ui.show_chart(table_chart(df), df, "teacher_student_table1", key="ts_table_chart
 show_cols = ["k", "n", "runs", "paper %", "ours %", "95% CI lo", "95% CI hi", "paper within CI",
              "z vs paper", "paper avg λmin", "ours avg λmin", "paper avg F", "ours avg F", "saddles",
              "not converged", "families", "median GD steps", "seconds"]
-st.dataframe(df[show_cols], hide_index=True, width="stretch",
+st.dataframe(df[show_cols], hide_index=True, width="stretch", placeholder="-",
              column_config={c: st.column_config.NumberColumn(format="%.4f") for c in
                             ["paper avg λmin", "ours avg λmin", "paper avg F", "ours avg F"]}
              | {c: st.column_config.NumberColumn(format="%.1f") for c in
