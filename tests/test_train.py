@@ -112,6 +112,22 @@ def test_five_point_cpu_matches_numpy(optimizer, batch):
 
 
 @needs_cpu
+@pytest.mark.parametrize("sizes,loss,optimizer,ob", [
+    ([1, 2, 1], "sse", "gd", True), ([1, 3, 1], "mse", "adam", False), ([1, 5, 1], "mse", "gd", False),
+    ([1, 8, 1], "sse", "adam", True), ([1, 9, 1], "sse", "gd", True),  # 9: beyond the tiny kernels
+])
+def test_scalar_nets_cpu_matches_numpy(rng, sizes, loss, optimizer, ob):
+    X = rng.uniform(-2, 2, 9)
+    Y = np.sin(2 * X)
+    p0 = T.init_params(sizes, 19, seed=6, bias_std=1.0, scheme="he", output_bias=ob)
+    kw = dict(optimizer=optimizer, lr=0.002, steps=300, loss=loss, output_bias=ob)
+    rc = T.train(p0, X, Y, sizes, backend="cpu", chunk=128, **kw)
+    rn = T.train(p0, X, Y, sizes, backend="numpy", **kw)
+    np.testing.assert_allclose(rc.params, rn.params, rtol=0, atol=1e-9)
+    assert np.all(rc.loss <= rc.history[0])
+
+
+@needs_cpu
 @pytest.mark.parametrize("loss,optimizer,batch,ob", [
     ("ce", "adam", None, True), ("ce", "sgd", 5, False), ("mse", "adam", 4, True), ("sse", "gd", None, False),
 ])
