@@ -159,8 +159,8 @@ def live_request(key: str, params: dict, clicked: bool) -> Optional[dict]:
 class Progress:
     """A progress bar for a long run, made *inside* the cached function so that cache replay works.
 
-    Call it as ``progress(done, total)`` (the relufast progress protocol); ``close()`` removes it.
-    Updates are throttled to ten per second.
+    Call it as ``progress(done, total)`` (the relufast progress protocol); ``close()`` (or leaving
+    its ``with`` block, also on an error) removes it. Updates are throttled to ten per second.
     """
 
     def __init__(self, text: str):
@@ -183,6 +183,12 @@ class Progress:
 
     def close(self) -> None:
         self.bar.empty()
+
+    def __enter__(self) -> "Progress":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 @contextlib.contextmanager

@@ -50,10 +50,9 @@ def analyse(p: tuple, output_bias: bool, steps: int, lr: float) -> dict:
 @st.cache_data(show_spinner=False, max_entries=8)
 def live_sweep(lo: float, hi: float, points: int, restarts: int, h: int, wstd: float, bstd: float,
                seed: int) -> dict:
-    prog = ui.Progress("Drawing initialisations (weight sweep, bias sweep)")
-    t0 = time.perf_counter()
-    out = _data.blind_spot_sweep(lo, hi, points, restarts, h, wstd, bstd, seed, progress=prog)
-    prog.close()
+    with ui.Progress("Drawing initialisations (weight sweep, bias sweep)") as prog:
+        t0 = time.perf_counter()
+        out = _data.blind_spot_sweep(lo, hi, points, restarts, h, wstd, bstd, seed, progress=prog)
     out["meta"] = ui.run_meta(time.perf_counter() - t0, "numpy",
                               size=f"{points} means x {restarts:,} inits x 2 sweeps, h = {h}")
     return out
@@ -98,7 +97,7 @@ def grad_chart(g: np.ndarray, names: list[str]) -> tuple[alt.LayerChart, pd.Data
         tooltip=["parameter:N", alt.Tooltip("dL/dθ:Q", format=".3e")])
     text = alt.Chart(df).mark_text(dy=-8, fontSize=10).encode(
         x=alt.X("parameter:N", sort=None), y=alt.value(10), text=alt.Text("dL/dθ:Q", format=".2g"))
-    return (bars + text).properties(height=200, title=alt.TitleParams("Exact gradient at the point",
+    return (bars + text).properties(height=300, title=alt.TitleParams("Exact gradient at the point",
                                                                       anchor="start")), df
 
 
@@ -118,7 +117,7 @@ def fit_chart(curves: dict) -> tuple[alt.LayerChart, pd.DataFrame]:
         strokeDash=alt.condition(alt.datum.net == "after GD", alt.value([6, 4]), alt.value([1, 0])))
     pts = alt.Chart(pd.DataFrame({"x": bs.X, "y": bs.Y})).mark_point(
         filled=True, size=90, color="black").encode(x="x:Q", y="y:Q")
-    return (lines + pts).properties(height=260, title=alt.TitleParams("Data and network outputs",
+    return (lines + pts).properties(height=360, title=alt.TitleParams("Data and network outputs",
                                                                       anchor="start")), df
 
 
@@ -127,7 +126,7 @@ def history_chart(steps, hist) -> tuple[alt.Chart, pd.DataFrame]:
     ch = alt.Chart(df).mark_line(point=True).encode(
         x="step:Q", y=alt.Y("L:Q", scale=alt.Scale(zero=True), title="loss L"),
         tooltip=["step:Q", alt.Tooltip("L:Q", format=".6g")])
-    return ch.properties(height=200, title=alt.TitleParams("Loss during gradient descent",
+    return ch.properties(height=280, title=alt.TitleParams("Loss during gradient descent",
                                                            anchor="start")), df
 
 
@@ -152,7 +151,7 @@ def sweep_chart(df: pd.DataFrame) -> alt.LayerChart:
                               alt.Tooltip("exact:Q", format=".4f"), "dead:Q", "restarts:Q"])
     exact = base.transform_filter("isValid(datum.exact)").mark_line(strokeDash=[5, 3]).encode(
         y="exact:Q", color=color)
-    return (band + exact + pts).properties(height=320, title=alt.TitleParams(
+    return (band + exact + pts).properties(height=400, title=alt.TitleParams(
         "Chance that a random init starts dead: sampled (dots, 95% band) vs exact (dashes)",
         anchor="start"))
 

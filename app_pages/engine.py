@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -14,16 +15,16 @@ from app_pages import _common as ui
 from app_pages import _data
 
 REF_NAME = "engine.json"
-RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results"
+RESULTS = Path(os.environ.get("RELUFAST_BENCH_RESULTS",
+                              Path(__file__).resolve().parents[1] / "benchmarks" / "results"))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def live_bench(restarts: int, k: int) -> dict:
-    prog = ui.Progress("Timing the kernels")
-    prog(0, 1)
-    t0 = time.perf_counter()
-    rows = _data.engine_bench(restarts=restarts, k=k)
-    prog.close()
+    with ui.Progress("Timing the kernels") as prog:
+        prog(0, 1)
+        t0 = time.perf_counter()
+        rows = _data.engine_bench(restarts=restarts, k=k)
     return {"meta": ui.run_meta(time.perf_counter() - t0, ui.engine_info()["default_backend"],
                                 size=f"{restarts:,} restarts, k = n = {k}"),
             "rows": rows}
@@ -34,8 +35,24 @@ def agreement() -> list[dict]:
     return _data.backend_agreement()
 
 
+def _row_tables(obj, path=()) -> list[tuple[str, list]]:
+    """Every list of flat records (a "rows" key or a list of dicts) inside a benchmark JSON."""
+    out = []
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if isinstance(v, list) and v and all(isinstance(r, dict) for r in v):
+                out.append((" / ".join(map(str, (*path, k))), v))
+            else:
+                out += _row_tables(v, (*path, k))
+    return out
+
+
 def read_results(folder: Path) -> tuple[list[pd.DataFrame], list[tuple[str, str]]]:
-    """Tables from benchmarks/results (*.json, *.csv) and raw text files (*.txt)."""
+    """Benchmark results: text reports (*.txt, *.md) and the tables inside *.json / *.csv files.
+
+    The benchmark scripts write ``<name>.txt`` (the report) and ``<name>.json`` (raw numbers, with
+    ``{"machine", "results": {threads: {section: {"rows": [...]}}}}``); both are shown.
+    """
     tables, texts = [], []
     if not folder.is_dir():
         return tables, texts
@@ -43,17 +60,20 @@ def read_results(folder: Path) -> tuple[list[pd.DataFrame], list[tuple[str, str]
         try:
             if f.suffix == ".json":
                 obj = json.loads(f.read_text())
-                rows = obj.get("rows", obj.get("results", obj)) if isinstance(obj, dict) else obj
-                df = pd.DataFrame(rows if isinstance(rows, list) else [rows])
-                df.attrs["source"] = f.name
-                tables.append(df)
+                found = _row_tables(obj) if isinstance(obj, dict) else [("rows", obj)]
+                for where, rows in found:
+                    flat = [{k: (v if isinstance(v, (int, float, str, bool)) or v is None else str(v))
+                             for k, v in r.items()} for r in rows]
+                    df = pd.DataFrame(flat)
+                    df.attrs["source"] = f"{f.name}: {where}"
+                    tables.append(df)
             elif f.suffix == ".csv":
                 df = pd.read_csv(f)
                 df.attrs["source"] = f.name
                 tables.append(df)
             elif f.suffix in (".txt", ".md"):
                 texts.append((f.name, f.read_text()))
-        except (ValueError, OSError) as exc:
+        except (ValueError, OSError, TypeError) as exc:
             texts.append((f.name, f"(could not read: {exc})"))
     return tables, texts
 
@@ -139,13 +159,15 @@ else:
     st.caption("Only the NumPy backend is available here: nothing to compare.")
 
 st.subheader("Benchmarks against NumPy, JAX and PyTorch")
-tables, texts = read_results(RESULTS)
+tables, texts = read_results(Path(os.environ.get("RELUFAST_BENCH_RESULTS", RESULTS)))
 if not tables and not texts:
     st.info("Not measured yet: no files in `benchmarks/results/`. Run the scripts in "
             "`benchmarks/` to fill this table.", icon=":material/hourglass_empty:")
-for t in tables:
-    st.markdown(f"`benchmarks/results/{t.attrs.get('source', '')}`")
-    st.dataframe(t, hide_index=True, width="stretch")
 for name, text in texts:
-    with st.expander(f"benchmarks/results/{name}", expanded=len(texts) == 1):
+    with st.expander(f"benchmarks/results/{name}", expanded=True):
         st.code(text, language=None)
+if tables:
+    with st.expander(f"Raw numbers ({len(tables)} table(s) from the JSON files)"):
+        for i, t in enumerate(tables):
+            st.markdown(f"`benchmarks/results/{t.attrs.get('source', '')}`")
+            st.dataframe(t, hide_index=True, width="stretch", key=f"eng_raw_{i}")

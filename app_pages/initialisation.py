@@ -23,10 +23,9 @@ RATE = 5e8  # multiply-adds per second per thread (measured on the C++ Adam trai
 @st.cache_data(show_spinner=False, max_entries=8)
 def live_run(widths: tuple, depths: tuple, seeds: tuple, steps: int, labels: tuple, lr: float,
              batch_size: int, backend: str) -> dict:
-    prog = ui.Progress("Training with Adam, one (labels, depth, width) group at a time")
-    t0 = time.perf_counter()
-    out = _data.init_run(widths, depths, seeds, steps, labels, lr, batch_size, backend, progress=prog)
-    prog.close()
+    with ui.Progress("Training with Adam, one (labels, depth, width) group at a time") as prog:
+        t0 = time.perf_counter()
+        out = _data.init_run(widths, depths, seeds, steps, labels, lr, batch_size, backend, progress=prog)
     n = len(out["rows"]["column"])
     out["meta"] = ui.run_meta(time.perf_counter() - t0, out["backend"],
                               size=f"{n} nets, {steps:,} Adam updates each")

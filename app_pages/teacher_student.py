@@ -47,14 +47,13 @@ def live_table(ks: tuple, extras: tuple, restarts: int, seed: int, backend: str)
     """Run every (k, n = k + e) cell and keep the compact summaries (cached on the inputs)."""
     cells_kn = [(k, k + e) for k in ks for e in extras]
     total = len(cells_kn) * restarts
-    prog = ui.Progress(f"Gradient descent on {len(cells_kn)} cell(s) x {restarts:,} restarts")
-    t0 = time.perf_counter()
-    cells, be = [], backend
-    for c, (k, n) in enumerate(cells_kn):
-        res = ss.run(k, n, restarts, seed, backend=backend, progress=prog.sub(c * restarts, total))
-        be = res.backend
-        cells.append(_data.teacher_cell(res))
-    prog.close()
+    with ui.Progress(f"Gradient descent on {len(cells_kn)} cell(s) x {restarts:,} restarts") as prog:
+        t0 = time.perf_counter()
+        cells, be = [], backend
+        for c, (k, n) in enumerate(cells_kn):
+            res = ss.run(k, n, restarts, seed, backend=backend, progress=prog.sub(c * restarts, total))
+            be = res.backend
+            cells.append(_data.teacher_cell(res))
     meta = ui.run_meta(time.perf_counter() - t0, be,
                        size=f"{restarts:,} restarts per cell, {len(cells)} cell(s)")
     return {"meta": meta, "params": {"ks": list(ks), "extra": list(extras), "restarts": restarts,
@@ -78,9 +77,12 @@ def diagram(k: int, n: int) -> str:
     lines = ["digraph G {", 'rankdir=LR; nodesep=0.08; ranksep=0.7; bgcolor=transparent; size="7,3.6";',
              'node [shape=circle, fixedsize=true, width=0.42, fontsize=11, fontname="sans-serif", '
              'style=filled, fillcolor=white, color="#555555"];', 'edge [color="#999999", arrowsize=0.4];']
+    lines.append("{ rank=same; ordering=out;")
     for x in xs:
         label = "..." if x.endswith("dots") else f"x{x[1:]}"
         lines.append(f'{x} [label="{label}", fillcolor="#eeeeee"];')
+    lines.append(" -> ".join(xs) + " [style=invis];")
+    lines.append("}")
     lines.append('subgraph cluster_t { label="teacher: k = %d units, v_j = e_j"; fontsize=11; '
                  'fontname="sans-serif"; color="#4c78a8";' % k)
     for t in ts:
@@ -145,7 +147,7 @@ def table_chart(df: pd.DataFrame) -> alt.LayerChart:
         shape="diamond", size=90, filled=False, strokeWidth=2).encode(
         y="paper %:Q", color=color, tooltip=tip)
     return (bars + ours + paper).properties(
-        height=380, title=alt.TitleParams("Table 1: ours (dots, 95% Wilson interval) vs paper (◇)",
+        height=460, title=alt.TitleParams("Table 1: ours (dots, 95% Wilson interval) vs paper (◇)",
                                           anchor="start"))
 
 
@@ -164,16 +166,17 @@ def hist_chart(df: pd.DataFrame, title: str, xtitle: str, rules: dict) -> alt.La
                       title=None, legend=alt.Legend(orient="top"))
     bars = alt.Chart(df).mark_bar(opacity=0.85).encode(
         x=alt.X("bin_start:Q", title=xtitle, bin="binned"), x2="bin_end:Q",
-        y=alt.Y("sum(count):Q", title="runs", stack=True), color=color,
+        y=alt.Y("sum(count):Q", title="runs (symlog scale)", stack=True,
+                scale=alt.Scale(type="symlog")), color=color,
         tooltip=["label:N", "bin_start:Q", "bin_end:Q", "sum(count):Q"])
     layers = [bars]
     rdf = pd.DataFrame([{"x": v, "what": k} for k, v in rules.items() if v is not None and np.isfinite(v)])
     if len(rdf):
         layers.append(alt.Chart(rdf).mark_rule(strokeDash=[4, 3], color="black").encode(
             x="x:Q", tooltip=["what:N", alt.Tooltip("x:Q", format=".4g")]))
-        layers.append(alt.Chart(rdf).mark_text(align="left", dx=3, dy=-4, fontSize=10).encode(
+        layers.append(alt.Chart(rdf).mark_text(align="right", dx=-3, dy=-4, fontSize=10).encode(
             x="x:Q", y=alt.value(8), text="what:N"))
-    return alt.layer(*layers).properties(height=240, title=alt.TitleParams(title, anchor="start"))
+    return alt.layer(*layers).properties(height=340, title=alt.TitleParams(title, anchor="start"))
 
 
 def heatmap(W: list) -> tuple[alt.Chart, pd.DataFrame]:

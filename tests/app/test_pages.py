@@ -63,7 +63,7 @@ def test_five_points_recomputes(app_test):
 
 def test_five_points_rejects_too_much_work(app_test):
     at = open_page(app_test, "five_points")
-    at.select_slider(key="fp_restarts").set_value(100_000)
+    at.select_slider(key="fp_restarts").set_value(1_000_000)
     at.select_slider(key="fp_steps").set_value(50_000)
     at.button(key="fp_run").click().run()
     assert_clean(at)
@@ -161,3 +161,22 @@ def test_engine_recomputes(app_test):
     assert_clean(at)
     assert "64 restarts, k = n = 4" in live_caption(at)
     assert any("Benchmarks" in s.value for s in at.subheader)
+
+
+def test_engine_reads_benchmark_results(app_test, tmp_path, monkeypatch):
+    (tmp_path / "teacher.txt").write_text("teacher GD: relufast 12x faster than torch\n")
+    (tmp_path / "teacher.json").write_text(
+        '{"machine": {"cpu": "x"}, "results": {"1": {"gd": {"rows": [{"k": 6, "seconds": 0.1}]}}}}')
+    (tmp_path / "broken.json").write_text("{not json")
+    monkeypatch.setenv("RELUFAST_BENCH_RESULTS", str(tmp_path))
+    at = open_page(app_test, "engine")
+    assert_clean(at)
+    assert any("12x faster" in c.value for c in at.code)
+    assert any("could not read" in c.value for c in at.code)
+
+
+def test_engine_without_benchmarks_says_not_measured(app_test, tmp_path, monkeypatch):
+    monkeypatch.setenv("RELUFAST_BENCH_RESULTS", str(tmp_path / "missing"))
+    at = open_page(app_test, "engine")
+    assert_clean(at)
+    assert any("Not measured yet" in i.value for i in at.info)
