@@ -130,12 +130,14 @@ def _best_time(fn, repeat: int) -> float:
 
 
 def engine_bench(quick: bool = False, restarts: int = 1000, k: int = 10) -> list[dict]:
-    """Time a few relufast kernels on every backend that runs here, on the same inputs.
+    """Time a few relufast kernels on every backend that runs here, on the same inputs: the
+    teacher-student loss, gradient, Hessian and GD (k = n), and GD of the five-points one-unit net.
 
     Rows: ``task``, ``backend``, ``seconds`` (best of a few), ``restarts``, ``per_restart_us``.
     """
     from relufast import backend as _backend
-    from relufast import optim, teacher
+    from relufast import optim, teacher, train
+    from relufast.experiments import five_points as fp
     from relufast.experiments import safran_shamir as ss
 
     if quick:
@@ -143,6 +145,8 @@ def engine_bench(quick: bool = False, restarts: int = 1000, k: int = 10) -> list
     backends = ["numpy"] + (["cpu"] if _backend.has_core() else [])
     W0 = ss.initial_students(k, k, restarts, seed=0)
     steps = 20 if quick else 200
+    P0 = fp.initial_params(restarts, seed=0)
+    mlp_steps = 200 if quick else 2000
     rows = []
     for be in backends:
         tasks = {
@@ -151,6 +155,9 @@ def engine_bench(quick: bool = False, restarts: int = 1000, k: int = 10) -> list
             f"teacher GD, {steps} steps (k = n = {k})": (
                 lambda be=be: optim.teacher_gd(W0, max_iters=steps, f_stop=0.0, chunk=steps,
                                                backend=be), 1),
+            f"one-unit net GD on five points, {mlp_steps} steps": (
+                lambda be=be: train.train(P0, fp.X, fp.Y, list(fp.SIZES), optimizer="gd", lr=0.01,
+                                          steps=mlp_steps, loss="sse", backend=be), 1),
         }
         for task, (fn, repeat) in tasks.items():
             n = 100 if "Hessian" in task else restarts

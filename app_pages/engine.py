@@ -82,7 +82,7 @@ def bench_chart(df: pd.DataFrame) -> alt.Chart:
     return alt.Chart(df).mark_bar().encode(
         y=alt.Y("task:N", title=None, axis=alt.Axis(labelLimit=260)),
         yOffset=alt.YOffset("backend:N", sort=["numpy", "cpu", "cuda"]),
-        x=alt.X("per_restart_us:Q", title="µs per restart (log scale; shorter is faster)",
+        x=alt.X("per_restart_us:Q", title="µs per restart (log scale; shorter is faster)", stack=None,
                 scale=alt.Scale(type="log")),
         color=alt.Color("backend:N", sort=["numpy", "cpu", "cuda"],
                         scale=alt.Scale(domain=["numpy", "cpu", "cuda"],

@@ -121,7 +121,7 @@ def engine(quick: bool) -> None:
     rows = _data.engine_bench(quick=quick)
     write("engine.json", {
         "meta": meta(time.perf_counter() - t0, relufast.backend.resolve("auto"),
-                     "teacher loss+grad and GD, k = n = 10"),
+                     "1,000 restarts: teacher kernels (k = n = 10) and five-points GD"),
         "info": relufast.info(),
         "rows": rows,
     })
