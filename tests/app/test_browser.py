@@ -159,3 +159,24 @@ def test_chart_downloads_render(server, browser):
         assert b"backend" in Path(info.value.path()).read_bytes().splitlines()[0]
     finally:
         page.close()
+
+
+def test_live_run_and_cached_replay(server, browser):
+    """Run on request shows a progress bar, then the live result; the same inputs again come from
+    st.cache_data (its element replay must not break on the progress bar made inside it)."""
+    page = browser.new_page(viewport={"width": 1400, "height": 3000})
+    try:
+        page.goto(server + "/engine")
+        _wait_idle(page)
+        run = page.get_by_role("button", name="Time the kernels here")
+        for _ in range(2):  # the second click is a cache hit
+            run.click()
+            page.get_by_text("Live run").first.wait_for(timeout=120_000)
+            _wait_idle(page)
+            errors = page.locator(ERROR_BOXES)
+            assert errors.count() == 0, errors.first.inner_text()
+        assert page.locator(CHARTS).count() >= 1
+        page.get_by_role("button", name="Show reference").click()
+        page.get_by_text("Shipped reference result").first.wait_for(timeout=60_000)
+    finally:
+        page.close()
