@@ -19,17 +19,18 @@ STUDENT = {0: "n = k", 1: "n = k+1", 2: "n = k+2", 3: "n = k+3"}
 LABEL_COLORS = {"global": "#4c78a8", "spurious": "#e45756", "saddle": "#f58518",
                 "not converged": "#9d9d9d"}
 
-# Rough cost model (seconds per restart on one C++ thread) for the "this will take" estimate:
-# measured ~12.8 ms per restart at k = n = 10 on 2 threads, growing like k^3.8; n = k+1 is slower
-# (GD crawls towards the global manifold), the NumPy backend about 10x slower.
-_COST = {0: 1.0, 1: 4.0, 2: 0.8, 3: 0.8}
+# Rough cost model for the "this will take" estimate, measured on 2 AVX-512 cores: the C++ core
+# takes ~2.3 ms per restart at k = n = 10 (4.6 ms on one thread), growing like k^4.3; n = k+1 is
+# ~2.6x slower (GD crawls towards the global manifold); the NumPy backend (one thread) ~37x slower.
+_COST = {0: 1.0, 1: 2.6, 2: 0.85, 3: 0.85}
 
 
 def estimate_seconds(ks, extras, restarts, backend) -> float:
     threads = max(1, int(ui.engine_info().get("threads", 1)))
-    per = sum(0.0256 * (k / 10) ** 3.8 * _COST.get(e, 1.0) for k in ks for e in extras)
-    slow = 10.0 if backend == "numpy" or not ui.engine_info().get("core") else 1.0
-    return per * restarts * slow / threads
+    per = sum(0.0046 * (k / 10) ** 4.3 * _COST.get(e, 1.0) for k in ks for e in extras)
+    if backend == "numpy" or not ui.engine_info().get("core"):
+        return per * restarts * 18.5
+    return per * restarts / threads
 
 
 def hessian_megabytes(ks, extras, restarts) -> float:
