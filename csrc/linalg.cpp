@@ -205,9 +205,9 @@ int count_below(const double* diag, const double* off, int m, double x) {
   double q = diag[0] - x;
   const double tiny = std::numeric_limits<double>::min();
   for (int i = 0;; ++i) {
+    if (std::fabs(q) < tiny) q = -tiny;  // a zero pivot counts as negative (as in LAPACK dstebz)
     if (q < 0) ++count;
     if (i + 1 == m) break;
-    if (std::fabs(q) < tiny) q = -tiny;
     q = diag[i + 1] - x - off[i] * off[i] / q;
   }
   return count;
@@ -243,9 +243,21 @@ void min_eigenvalues(const double* A, int64_t R, int m, double* out) {
 #pragma omp for schedule(dynamic, 1)
     for (int64_t r = 0; r < R; ++r) {
       const double* src = A + r * int64_t(m) * m;
-      for (int i = 0; i < m; ++i) std::memcpy(w.a + size_t(i) * w.ld, src + size_t(i) * m, sizeof(double) * (i + 1));
+      // Scale the lower triangle by a power of two (exact) so its largest entry is ~1: the sums of
+      // squares in the reflectors can neither underflow nor overflow.
+      double amax = 0.0;
+      for (int i = 0; i < m; ++i)
+        for (int j = 0; j <= i; ++j) amax = std::max(amax, std::fabs(src[size_t(i) * m + j]));
+      int e = 0;
+      if (amax > 0.0 && std::isfinite(amax)) std::frexp(amax, &e);
+      const double f1 = std::ldexp(1.0, -e / 2), f2 = std::ldexp(1.0, -e - (-e / 2));
+      for (int i = 0; i < m; ++i) {
+        const double* s = src + size_t(i) * m;
+        double* d = w.a + size_t(i) * w.ld;
+        for (int j = 0; j <= i; ++j) d[j] = (s[j] * f1) * f2;
+      }
       tridiagonalize(w);
-      out[r] = smallest_eigenvalue(w.diag, w.off, m);
+      out[r] = std::ldexp(smallest_eigenvalue(w.diag, w.off, m), e);
     }
   }
 }

@@ -32,3 +32,98 @@ def test_neuron_blocks():
     W = np.array([[1.0, 2, 3], [3, 1, 2], [0, 0, 5], [2, 3, 1]])
     assert minima.neuron_blocks(W) == [1, 3]
     assert minima.neuron_blocks(np.eye(4)) == [4]
+
+
+# --- the C++ path against LAPACK on hard spectra, real teacher Hessians, thread counts ---------
+
+
+def _with_spectrum(rng, ev):
+    """Q diag(ev) Q^T for a random orthogonal Q (symmetrised exactly)."""
+    m = len(ev)
+    Q, _ = np.linalg.qr(rng.normal(size=(m, m)))
+    A = (Q * np.asarray(ev, float)) @ Q.T
+    return 0.5 * (A + A.T)
+
+
+def _check(H, tol=1e-12):
+    H = np.asarray(H, float)
+    ev = np.linalg.eigvalsh(H)
+    got = minima.min_eigenvalues(H, backend="cpu")
+    scale = np.maximum(np.abs(ev).max(axis=-1), np.finfo(float).tiny)
+    err = np.abs(got - ev[..., 0]) / scale
+    assert err.max() <= tol, f"max relative error {err.max():.2e}"
+    return got
+
+
+@pytest.mark.parametrize("m", [1, 2, 3, 4, 7, 8, 9, 15, 16, 17, 31, 33, 64, 131])
+def test_hard_spectra(rng, m):
+    """Clusters, multiplicities, indefinite, near-singular and tiny lambda_min, at many sizes
+    (sizes around multiples of the SIMD width exercise the chunk tails)."""
+    mats = []
+    u = rng.uniform(0.5, 10, m)
+    mats.append(_with_spectrum(rng, u))  # well-conditioned PD
+    mats.append(_with_spectrum(rng, np.r_[1e-3, u[1:]]))  # lambda_min ~ 1e-3, lambda_max ~ 10
+    mats.append(_with_spectrum(rng, np.r_[1e-9, u[1:]]))  # near singular
+    mats.append(_with_spectrum(rng, np.r_[0.0, u[1:]]))  # singular
+    c = np.full(m, 0.02)
+    c[m // 2 :] = u[m // 2 :]
+    mats.append(_with_spectrum(rng, c))  # lambda_min with multiplicity ~m/2
+    mats.append(_with_spectrum(rng, 0.02 * (1 + 1e-9 * np.arange(m)) + (np.arange(m) >= m // 3) * u))  # tight cluster
+    mats.append(_with_spectrum(rng, np.r_[-3.0, -3.0, u][:m]))  # indefinite, repeated lambda_min
+    mats.append(_with_spectrum(rng, -u))  # negative definite
+    mats.append(np.full((m, m), 1.0))  # rank one: 0 with multiplicity m - 1 (if m > 1)
+    mats.append(np.zeros((m, m)))
+    mats.append(np.diag(rng.normal(size=m)))  # zero reflectors throughout
+    mats.append(1e-200 * _with_spectrum(rng, u))  # scale invariance (tiny)
+    mats.append(1e150 * _with_spectrum(rng, np.r_[-1.0, u[1:]]))  # (huge)
+    _check(np.array(mats))
+
+
+def test_only_lower_triangle_is_read(rng):
+    A = rng.normal(size=(4, 30, 30))
+    S = np.tril(A) + np.tril(A, -1).transpose(0, 2, 1)
+    junk = np.tril(A) + np.triu(rng.normal(size=(4, 30, 30)), 1)
+    np.testing.assert_array_equal(minima.min_eigenvalues(junk, backend="cpu"), minima.min_eigenvalues(S, backend="cpu"))
+
+
+def test_teacher_hessians_random_points(rng):
+    from relufast import teacher
+
+    for k, R in ((4, 6), (10, 6), (20, 2)):
+        W = rng.normal(size=(R, k, k)) / np.sqrt(k)
+        _check(teacher.hessian(W, backend="cpu"))
+
+
+def test_teacher_hessians_at_spurious_minima():
+    """Endpoints of GD: PD, lambda_min ~ 0.02 with multiplicity (symmetric minima), clusters."""
+    from relufast import teacher
+    from relufast.experiments import safran_shamir
+
+    res = safran_shamir.run(8, 8, restarts=200)
+    W = res.W[res.label != "not converged"]
+    H = teacher.hessian(W, backend="cpu")
+    lam = _check(H)
+    spur = (res.label == "spurious")[res.label != "not converged"]
+    assert spur.any() and (lam[spur] > 0).all()
+
+
+def test_thread_count_determinism(rng):
+    from relufast import backend
+
+    A = rng.normal(size=(13, 70, 70))
+    A = A + A.transpose(0, 2, 1)
+    info = backend.info()
+    n0 = info.get("threads", 1)
+    try:
+        backend.set_num_threads(1)
+        one = minima.min_eigenvalues(A, backend="cpu")
+        backend.set_num_threads(2)
+        two = minima.min_eigenvalues(A, backend="cpu")
+        backend.set_num_threads(3)
+        three = minima.min_eigenvalues(A, backend="cpu")
+    finally:
+        backend.set_num_threads(n0)
+    np.testing.assert_array_equal(one, two)
+    np.testing.assert_array_equal(one, three)
+    # each matrix alone gives the same bits as in the batch
+    np.testing.assert_array_equal(np.array([minima.min_eigenvalues(a, backend="cpu") for a in A]), one)
