@@ -4,8 +4,13 @@
 #include <cmath>
 #include <cstdint>
 
+#include <cstring>
+
 #ifdef _OPENMP
 #include <omp.h>
+#endif
+#if defined(__AVX512F__)
+#include <immintrin.h>
 #endif
 
 namespace relufast {
@@ -22,9 +27,10 @@ constexpr double MOREBITS = 6.123233995736765886130e-17;  // pi/2 - double(pi/2)
 
 // atan(x) for |x| <= tan(pi/8): x + x z P(z), z = x^2, P a degree-10 fit (max error ~1 ulp).
 // A polynomial rather than a rational: divisions and square roots are what limit these kernels.
-__attribute__((always_inline)) inline double atan_small(double x) {
-  const double z = x * x;
-  double p = -0.01917688711906226;
+template <class T>
+__attribute__((always_inline)) inline T atan_small(T x) {
+  const T z = x * x;
+  T p = x * 0.0 - 0.01917688711906226;
   p = p * z + 0.039231658295587189;
   p = p * z - 0.050854497379402598;
   p = p * z + 0.0585814891280221;
@@ -52,6 +58,63 @@ __attribute__((always_inline)) inline double angle(double y, double x) {
   const double a = big ? PIO4 + (r + 0.5 * MOREBITS) : r;
   const double b = (y > ax) ? (PIO2 - a) + MOREBITS : a;
   return (x < 0.0) ? (PI - b) + 2.0 * MOREBITS : b;
+}
+
+// One double per restart lane as a GCC/Clang vector. The hot loops are written with it: their
+// accumulators stay in registers, and square roots and divisions can avoid the (slow, unpipelined)
+// divider where the target has fast reciprocal estimates. Other targets split the vector.
+typedef double lanes __attribute__((vector_size(LANES * sizeof(double))));
+
+__attribute__((always_inline)) inline lanes load(const double* p) {
+  lanes v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+__attribute__((always_inline)) inline void store(double* p, lanes v) { std::memcpy(p, &v, sizeof v); }
+__attribute__((always_inline)) inline lanes broadcast(double x) { return lanes{} + x; }
+
+#if defined(__AVX512F__)
+// 14-bit hardware estimates refined by Newton steps on the FMA units: a / b and sqrt(x) to ~1 ulp
+// (not always correctly rounded). Square roots and divisions bound the teacher kernel otherwise.
+__attribute__((always_inline)) inline lanes divide(lanes a, lanes b) {  // b > 0, finite
+  const __m512d x = (__m512d)b, one = _mm512_set1_pd(1.0);
+  __m512d y = _mm512_rcp14_pd(x);
+  y = _mm512_fmadd_pd(y, _mm512_fnmadd_pd(x, y, one), y);
+  y = _mm512_fmadd_pd(y, _mm512_fnmadd_pd(x, y, one), y);
+  const __m512d q = _mm512_mul_pd((__m512d)a, y);
+  return (lanes)_mm512_fmadd_pd(_mm512_fnmadd_pd(x, q, (__m512d)a), y, q);  // q + (a - b q) / b
+}
+__attribute__((always_inline)) inline lanes root(lanes v) {  // v >= 0, finite
+  const __m512d x = (__m512d)v, half = _mm512_set1_pd(0.5), three_halves = _mm512_set1_pd(1.5);
+  __m512d r = _mm512_rsqrt14_pd(x);  // inf at 0, masked below
+  for (int k = 0; k < 2; ++k)
+    r = _mm512_mul_pd(r, _mm512_fnmadd_pd(_mm512_mul_pd(half, x), _mm512_mul_pd(r, r), three_halves));
+  __m512d s = _mm512_mul_pd(x, r);
+  s = _mm512_fmadd_pd(_mm512_mul_pd(half, r), _mm512_fnmadd_pd(s, s, x), s);  // one Heron step
+  const __mmask8 pos = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GT_OQ);
+  return (lanes)_mm512_maskz_mov_pd(pos, s);
+}
+#else
+__attribute__((always_inline)) inline lanes divide(lanes a, lanes b) { return a / b; }
+__attribute__((always_inline)) inline lanes root(lanes v) {
+  for (int l = 0; l < LANES; ++l) v[l] = std::sqrt(v[l]);
+  return v;
+}
+#endif
+
+// angle() on lanes.
+__attribute__((always_inline)) inline lanes angle(lanes y, lanes x) {
+  constexpr double TAN_PI_8 = 0.41421356237309504880;
+  const lanes zero = lanes{}, one = broadcast(1.0);
+  const lanes ax = x < zero ? -x : x;
+  const lanes hi = y > ax ? y : ax, lo = y > ax ? ax : y;
+  const auto big = lo > TAN_PI_8 * hi;
+  const lanes num = big ? lo - hi : lo;
+  const lanes den = big ? lo + hi : (hi > zero ? hi : one);
+  const lanes r = atan_small(divide(num, den));
+  const lanes a = big ? PIO4 + (r + 0.5 * MOREBITS) : r;
+  const lanes b = y > ax ? (PIO2 - a) + MOREBITS : a;
+  return x < zero ? (PI - b) + 2.0 * MOREBITS : b;
 }
 
 inline int max_threads() {

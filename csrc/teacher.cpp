@@ -13,15 +13,6 @@ namespace {
 
 constexpr int L = LANES;
 
-// One value per lane as a GCC/Clang vector: register tiles whose accumulators must stay in
-// registers are written with it (the auto-vectoriser spills them). Other targets split it.
-typedef double lanes __attribute__((vector_size(L * sizeof(double))));
-inline lanes load(const double* p) {
-  lanes v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store(double* p, lanes v) { std::memcpy(p, &v, sizeof v); }
 
 // Per-thread scratch for one block of L restarts, laid out [row][lane].
 struct Scratch {
@@ -84,7 +75,10 @@ void student_geometry(const double* wb, int n, int d, Scratch& s) {
   }
   const size_t np = s.pi.size();
   double* sn = s.sn.data();
-  for (size_t q = 0; q < np * L; ++q) sn[q] = std::sqrt((1.0 - c[q]) * (1.0 + c[q]));
+  for (size_t q = 0; q < np * L; q += L) {
+    const lanes x = load(c + q);
+    store(sn + q, root((1.0 - x) * (1.0 + x)));
+  }
   for (size_t q = 0; q < np; ++q) {
     bool exact = false;
     for (int l = 0; l < L; ++l) exact |= std::fabs(c[q * L + l]) > 0.9;
@@ -109,16 +103,14 @@ void student_angles(int n, Scratch& s, double* f) {
     const double *wn_i = s.wn.data() + i * L, *wn_j = s.wn.data() + j * L;
     double *sa = s.sa.data() + p * L, *sb = s.sb.data() + p * L;
     double *Pij = s.P.data() + (size_t(i) * n + j) * L, *Pji = s.P.data() + (size_t(j) * n + i) * L;
-    LANE_LOOP {
-      const double t = angle(sn[l], c[l]);
-      const double both = al_i[l] * al_j[l];
-      const double pt = (PI - t) * INV2PI * both;
-      Pij[l] = pt;
-      Pji[l] = pt;
-      sa[l] = wn_j[l] * sn[l] * INV2PI * both;
-      sb[l] = wn_i[l] * sn[l] * INV2PI * both;
-      f[l] += wn_i[l] * wn_j[l] * kappa(t, sn[l], c[l]);
-    }
+    const lanes cc = load(c), ss = load(sn), t = angle(ss, cc);
+    const lanes both = load(al_i) * load(al_j), wi = load(wn_i), wj = load(wn_j);
+    const lanes pt = (PI - t) * INV2PI * both;
+    store(Pij, pt);
+    store(Pji, pt);
+    store(sa, wj * ss * INV2PI * both);
+    store(sb, wi * ss * INV2PI * both);
+    store(f, load(f) + wi * wj * ((ss + (PI - t) * cc) * INV2PI));
   }
   for (size_t p = 0; p < s.pi.size(); ++p) {
     double *a_i = s.a.data() + s.pi[p] * L, *a_j = s.a.data() + s.pj[p] * L;
@@ -169,31 +161,35 @@ void identity_teacher(const double* wb, double* g, double* f, int n, int d, Scra
   for (int i = 0; i < n; ++i) {
     const double* u = wb + i * dl;
     double* sn = s.sint.data() + i * dl;
-    double acc[L] = {};
-    for (int m = 0; m < d; ++m) LANE_LOOP {
-      sn[m * L + l] = acc[l];
-      acc[l] += u[m * L + l] * u[m * L + l];
+    lanes acc = {};
+    for (int m = 0; m < d; ++m) {  // prefix sums
+      store(sn + m * L, acc);
+      const lanes x = load(u + m * L);
+      acc += x * x;
     }
-    LANE_LOOP acc[l] = 0.0;
-    for (int j = d - 1; j >= 0; --j) LANE_LOOP {
-      sn[j * L + l] = std::sqrt(sn[j * L + l] + acc[l]);
-      acc[l] += u[j * L + l] * u[j * L + l];
+    acc = lanes{};
+    for (int j = d - 1; j >= 0; --j) {  // plus suffix sums, then the root
+      store(sn + j * L, root(load(sn + j * L) + acc));
+      const lanes x = load(u + j * L);
+      acc += x * x;
     }
   }
+  lanes fl = load(f);
   for (int i = 0; i < n; ++i) {
     const double* u = wb + i * dl;
     const double* sn = s.sint.data() + i * dl;
-    const double *al = s.alive.data() + i * L, *wn = s.wn.data() + i * L;
-    double* a = s.a.data() + i * L;
+    const lanes al = load(s.alive.data() + i * L), wn = load(s.wn.data() + i * L);
+    lanes a = load(s.a.data() + i * L);
     double* gi = g + i * dl;
-    for (int j = 0; j < d; ++j) LANE_LOOP {
-      const double c = u[j * L + l], sint = sn[j * L + l];
-      const double t = angle(sint, c);
-      a[l] -= sint * INV2PI * al[l];
-      gi[j * L + l] -= (PI - t) * INV2PI * al[l];
-      f[l] -= wn[l] * kappa(t, sint, c);
+    for (int j = 0; j < d; ++j) {
+      const lanes c = load(u + j * L), sint = load(sn + j * L), t = angle(sint, c);
+      a -= sint * INV2PI * al;
+      store(gi + j * L, load(gi + j * L) - (PI - t) * INV2PI * al);
+      fl -= wn * ((sint + (PI - t) * c) * INV2PI);
     }
+    store(s.a.data() + i * L, a);
   }
+  store(f, fl);
 }
 
 // Student i against a general teacher row of norm vn.
