@@ -199,36 +199,51 @@ __attribute__((noinline)) void tridiagonalize(Work& w) {
   }
 }
 
-// Number of eigenvalues of the tridiagonal (diag, off) below x (Sturm sequence of LDL^T pivots).
-int count_below(const double* diag, const double* off, int m, double x) {
-  int count = 0;
-  double q = diag[0] - x;
+// Sturm counts at L points at once (one per lane): the pivot recurrence is latency-bound, so L
+// points cost about as much as one.
+inline lanes count_below(const double* diag, const double* off2, int m, lanes x) {
   const double tiny = std::numeric_limits<double>::min();
+  const lanes one = lanes{} + 1.0, zero = {}, ntiny = lanes{} - tiny;
+  lanes count = {};
+  lanes q = diag[0] - x;
   for (int i = 0;; ++i) {
-    if (std::fabs(q) < tiny) q = -tiny;  // a zero pivot counts as negative (as in LAPACK dstebz)
-    if (q < 0) ++count;
+    q = (q < tiny && q > -tiny) ? ntiny : q;  // a zero pivot counts as negative (LAPACK dstebz)
+    count += (q < 0.0) ? one : zero;
     if (i + 1 == m) break;
-    q = diag[i + 1] - x - off[i] * off[i] / q;
+    q = diag[i + 1] - x - off2[i] / q;
   }
   return count;
 }
 
-__attribute__((noinline)) double smallest_eigenvalue(const double* diag, const double* off, int m) {
+// Smallest eigenvalue of the tridiagonal (diag, off): L-section of the Gershgorin interval on
+// Sturm counts (the bracket shrinks (L + 1)-fold per sweep) down to a few ulps.
+__attribute__((noinline)) double smallest_eigenvalue(const double* diag, double* off, int m) {
   double lo = diag[0], hi = diag[0];
   for (int i = 0; i < m; ++i) {  // Gershgorin interval
     const double r = (i > 0 ? std::fabs(off[i - 1]) : 0.0) + (i + 1 < m ? std::fabs(off[i]) : 0.0);
     lo = std::min(lo, diag[i] - r);
     hi = std::max(hi, diag[i] + r);
   }
+  for (int i = 0; i + 1 < m; ++i) off[i] *= off[i];  // squared couplings from here on
   const double eps = std::numeric_limits<double>::epsilon();
   const double scale = std::max(std::fabs(lo), std::fabs(hi));
-  for (int it = 0; it < 200 && hi - lo > 2 * eps * scale + std::numeric_limits<double>::min(); ++it) {
-    const double mid = 0.5 * (lo + hi);
-    if (mid <= lo || mid >= hi) break;
-    if (count_below(diag, off, m, mid) >= 1)
-      hi = mid;
-    else
-      lo = mid;
+  const lanes frac = (iota() + 1.0) / double(L + 1);
+  for (int it = 0; it < 100 && hi - lo > 2 * eps * scale + std::numeric_limits<double>::min(); ++it) {
+    const lanes x = lo + (hi - lo) * frac;
+    const lanes c = count_below(diag, off, m, x);
+    double nlo = lo, nhi = hi;
+    for (int l = 0; l < L; ++l) {  // first point with an eigenvalue below it
+      if (c[l] >= 1.0) {
+        nhi = x[l];
+        break;
+      }
+      nlo = x[l];
+    }
+    nlo = std::max(nlo, lo);
+    nhi = std::min(nhi, hi);
+    if (nlo == lo && nhi == hi) break;  // no representable progress
+    lo = nlo;
+    hi = nhi;
   }
   return 0.5 * (lo + hi);
 }
