@@ -117,6 +117,24 @@ __attribute__((always_inline)) inline lanes angle(lanes y, lanes x) {
   return x < zero ? (PI - b) + 2.0 * MOREBITS : b;
 }
 
+// Restarts in blocks of LANES: a (R, P) array <-> blocks [P][LANES]. Lanes past R repeat the last
+// restart, so every lane computes real numbers; unpacking writes back only the real ones.
+inline int64_t num_blocks(int64_t R) { return (R + LANES - 1) / LANES; }
+
+inline void pack_block(const double* X, int64_t R, int64_t r0, int64_t P, double* blk) {
+  for (int l = 0; l < LANES; ++l) {
+    const double* src = X + std::min(r0 + l, R - 1) * P;
+    for (int64_t p = 0; p < P; ++p) blk[p * LANES + l] = src[p];
+  }
+}
+
+inline void unpack_block(const double* blk, int64_t R, int64_t r0, int64_t P, double* X) {
+  for (int l = 0; l < LANES && r0 + l < R; ++l) {
+    double* dst = X + (r0 + l) * P;
+    for (int64_t p = 0; p < P; ++p) dst[p] = blk[p * LANES + l];
+  }
+}
+
 inline int max_threads() {
 #ifdef _OPENMP
   return omp_get_max_threads();

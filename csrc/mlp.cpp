@@ -65,23 +65,6 @@ inline void vstore(double* p, vec v) { std::memcpy(p, &v, sizeof v); }
 // x in every lane (x - 0 == x for every x, so this folds to a plain broadcast; x + 0 would not).
 inline vec vbcast(double x) { return x - vec{}; }
 
-int64_t num_blocks(int64_t R) { return (R + L - 1) / L; }
-
-// Copy restarts [r0, r0 + L) of a (R, P) array into a block [P][L]; lanes past R repeat the last
-// restart so every lane computes real numbers.
-void pack(const double* X, int64_t R, int64_t r0, int64_t P, double* blk) {
-  for (int l = 0; l < L; ++l) {
-    const double* src = X + std::min(r0 + l, R - 1) * P;
-    for (int64_t p = 0; p < P; ++p) blk[p * L + l] = src[p];
-  }
-}
-
-void unpack(const double* blk, int64_t R, int64_t r0, int64_t P, double* X) {
-  for (int l = 0; l < L && r0 + l < R; ++l) {
-    double* dst = X + (r0 + l) * P;
-    for (int64_t p = 0; p < P; ++p) dst[p] = blk[p * L + l];
-  }
-}
 
 // exp(x) for lanes (no libm call, so loops vectorise), within a couple of ulp on [-708, 709];
 // 0 below -708 (where exp is subnormal anyway), used only for softmax (x <= 0).
@@ -778,10 +761,10 @@ void evaluate(const double* params, int64_t R, const Net& net, const Data& data,
 #pragma omp for schedule(static)
     for (int64_t b = 0; b < num_blocks(R); ++b) {
       const int64_t r0 = b * L;
-      pack(params, R, r0, P, w.p.data());
+      pack_block(params, R, r0, P, w.p.data());
       block_eval(w.p.data(), G ? w.g.data() : nullptr, f, net, data, nullptr, data.N, w);
       for (int l = 0; l < L && r0 + l < R; ++l) F[r0 + l] = f[l];
-      if (G) unpack(w.g.data(), R, r0, P, G);
+      if (G) unpack_block(w.g.data(), R, r0, P, G);
     }
   }
 }
@@ -865,10 +848,10 @@ void train(double* params, double* m, double* v, int64_t R, const Net& net, cons
       const int64_t r0 = b * L;
       double* p = w.p.data();
       double* g = w.g.data();
-      pack(params, R, r0, P, p);
+      pack_block(params, R, r0, P, p);
       if (adam) {
-        pack(m, R, r0, P, w.m.data());
-        pack(v, R, r0, P, w.v.data());
+        pack_block(m, R, r0, P, w.m.data());
+        pack_block(v, R, r0, P, w.v.data());
       }
       for (int64_t t = 0; t < opt.steps; ++t) {
         const int64_t s = opt.t0 + t;
@@ -902,10 +885,10 @@ void train(double* params, double* m, double* v, int64_t R, const Net& net, cons
           }
         }
       }
-      unpack(p, R, r0, P, params);
+      unpack_block(p, R, r0, P, params);
       if (adam) {
-        unpack(w.m.data(), R, r0, P, m);
-        unpack(w.v.data(), R, r0, P, v);
+        unpack_block(w.m.data(), R, r0, P, m);
+        unpack_block(w.v.data(), R, r0, P, v);
       }
     }
   }

@@ -267,23 +267,6 @@ void eval_block(const double* w, int n, int d, const Teacher& T, double* g, doub
   }
 }
 
-// Copy restarts [r0, r0 + L) of a (R, nd) array into a block [nd][L]; lanes past R repeat the last
-// restart so every lane computes real numbers.
-void pack(const double* X, int64_t R, int64_t r0, int nd, double* blk) {
-  for (int l = 0; l < L; ++l) {
-    const double* src = X + std::min(r0 + l, R - 1) * nd;
-    for (int p = 0; p < nd; ++p) blk[p * L + l] = src[p];
-  }
-}
-
-void unpack(const double* blk, int64_t R, int64_t r0, int nd, double* X) {
-  for (int l = 0; l < L && r0 + l < R; ++l) {
-    double* dst = X + (r0 + l) * nd;
-    for (int p = 0; p < nd; ++p) dst[p] = blk[p * L + l];
-  }
-}
-
-int64_t num_blocks(int64_t R) { return (R + L - 1) / L; }
 
 }  // namespace
 
@@ -331,13 +314,13 @@ void evaluate(const double* W, int64_t R, int n, int d, const Teacher& T, double
 #pragma omp for schedule(static)
     for (int64_t b = 0; b < num_blocks(R); ++b) {
       const int64_t r0 = b * L;
-      pack(W, R, r0, nd, w.data());
+      pack_block(W, R, r0, nd, w.data());
       eval_block(w.data(), n, d, T, g.data(), f, gm, s);
       for (int l = 0; l < L && r0 + l < R; ++l) {
         if (F) F[r0 + l] = f[l];
         if (gmax) gmax[r0 + l] = gm[l];
       }
-      if (G) unpack(g.data(), R, r0, nd, G);
+      if (G) unpack_block(g.data(), R, r0, nd, G);
     }
   }
 }
@@ -452,8 +435,8 @@ void gradient_descent(double* W, const double* W0, double* step, int64_t* iters,
 #pragma omp for schedule(dynamic, 1)
     for (int64_t b = 0; b < num_blocks(R); ++b) {
       const int64_t r0 = b * L;
-      pack(W, R, r0, nd, w.data());
-      pack(W0, R, r0, nd, w0.data());
+      pack_block(W, R, r0, nd, w.data());
+      pack_block(W0, R, r0, nd, w0.data());
       for (int l = 0; l < L; ++l) {
         const int64_t r = std::min(r0 + l, R - 1);
         eta[l] = step[r];
@@ -494,7 +477,7 @@ void gradient_descent(double* W, const double* W0, double* step, int64_t* iters,
           w[p * L + l] = reset[l] != 0.0 ? w0[p * L + l] : x;
         }
       }
-      unpack(w.data(), R, r0, nd, W);
+      unpack_block(w.data(), R, r0, nd, W);
       for (int l = 0; l < L && r0 + l < R; ++l) {
         step[r0 + l] = eta[l];
         iters[r0 + l] = it[l];
