@@ -3,11 +3,7 @@
 # (editable, so tests import the repo's code), its test/app/browser extras, then pytest.
 # Extra arguments go to pytest, e.g. `bash scripts/test.sh -m slow`.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-PY=${PYTHON:-python3}
-[ -x .venv/bin/python ] || "$PY" -m venv .venv
-. .venv/bin/activate
-python -m pip install -q --upgrade pip
+. "$(dirname "$0")/venv.sh"
 python -m pip install -q "scikit-build-core>=0.10" "pybind11>=2.12" cmake ninja
 python -m pip install -q --no-build-isolation -e ".[test,app,browser]"
 python -m pytest "$@"
