@@ -601,7 +601,7 @@ def main(argv=None):
     passthrough = common.strip_options(argv if argv is not None else sys.argv[1:], ("--out", "--threads"))
     info = common.machine_info()
     t0 = time.perf_counter()
-    results = {t: common.run_worker(__file__, t, passthrough) for t in threads}
+    results = common.run_workers(__file__, threads, passthrough)
     text = report(info, results, args) + f"\n\n(total benchmark time {time.perf_counter() - t0:.0f} s)"
     common.save(text, {"machine": info, "results": results, "argv": sys.argv}, args.out)
 
