@@ -48,7 +48,7 @@ def _row_tables(obj, path=()) -> list[tuple[str, list]]:
 
 
 def read_results(folder: Path) -> tuple[list[pd.DataFrame], list[tuple[str, str]]]:
-    """Benchmark results: text reports (*.txt, *.md) and the tables inside *.json / *.csv files.
+    """Benchmark results: text reports (*.txt, *.md, *.log) and the tables inside *.json / *.csv files.
 
     The benchmark scripts write ``<name>.txt`` (the report) and ``<name>.json`` (raw numbers, with
     ``{"machine", "results": {threads: {section: {"rows": [...]}}}}``); both are shown.
@@ -71,7 +71,7 @@ def read_results(folder: Path) -> tuple[list[pd.DataFrame], list[tuple[str, str]
                 df = pd.read_csv(f)
                 df.attrs["source"] = f.name
                 tables.append(df)
-            elif f.suffix in (".txt", ".md"):
+            elif f.suffix in (".txt", ".md", ".log"):
                 texts.append((f.name, f.read_text()))
         except (ValueError, OSError, TypeError) as exc:
             texts.append((f.name, f"(could not read: {exc})"))
@@ -163,8 +163,8 @@ tables, texts = read_results(Path(os.environ.get("RELUFAST_BENCH_RESULTS", RESUL
 if not tables and not texts:
     st.info("Not measured yet: no files in `benchmarks/results/`. Run the scripts in "
             "`benchmarks/` to fill this table.", icon=":material/hourglass_empty:")
-for name, text in texts:
-    with st.expander(f"benchmarks/results/{name}", expanded=True):
+for i, (name, text) in enumerate(texts):
+    with st.expander(f"benchmarks/results/{name}", expanded=i == 0):
         st.code(text, language=None)
 if tables:
     with st.expander(f"Raw numbers ({len(tables)} table(s) from the JSON files)"):
