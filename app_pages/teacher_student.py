@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 
 import altair as alt
@@ -31,16 +30,6 @@ def estimate_seconds(ks, extras, restarts, backend) -> float:
     if backend == "numpy" or not ui.engine_info().get("core"):
         return per * restarts * 18.5
     return per * restarts / threads
-
-
-def hessian_megabytes(ks, extras, restarts) -> float:
-    """Memory of the exact Hessians safran_shamir.run builds at once for the candidates of the
-    largest cell (up to one (nk x nk) matrix per restart)."""
-    return max((((k + e) * k) ** 2) * 8.0 * restarts / 1e6 for k in ks for e in extras)
-
-
-#: Memory the app may spend on one cell's Hessians (Community Cloud gives about 1 GB in all).
-MEMORY_MB = float(os.environ.get("RELUFAST_APP_MEMORY_MB", 500))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -233,9 +222,6 @@ params = {"ks": ks, "extras": extras, "restarts": int(restarts), "seed": seed, "
 bad = None
 if not extras:
     bad = "Pick at least one student width."
-elif hessian_megabytes(ks, extras, int(restarts)) > MEMORY_MB:
-    bad = (f"This run would hold about {hessian_megabytes(ks, extras, int(restarts)):,.0f} MB of exact "
-           f"Hessians at once (limit here: {MEMORY_MB:,.0f} MB): use fewer restarts or a smaller k.")
 elif est > 900:
     bad = (f"This run would take about {est / 60:.0f} minutes here (limit: 15). Use fewer restarts, "
            "a smaller k range or fewer student widths.")

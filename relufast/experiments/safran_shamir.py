@@ -166,6 +166,16 @@ def z_vs_paper(spurious: int, runs: int, paper_pct: float, paper_runs: int = 100
     return 0.0 if se == 0 else float((p1 - p2) / se)
 
 
+_HESSIAN_BYTES = 64 << 20  # memory for Hessians held at once
+
+
+def _chunks(indices, m: int, max_bytes: int):
+    """Split ``indices`` into pieces whose m x m float64 matrices fit in ``max_bytes``."""
+    indices = np.asarray(indices, dtype=np.intp)
+    step = max(1, max_bytes // (8 * m * m))
+    return [indices[s : s + step] for s in range(0, indices.size, step)]
+
+
 def _labels(F, status, lam, pd_tol):
     label = np.full(F.shape, "global", dtype=object)
     cand = F >= SPURIOUS_F
@@ -238,13 +248,14 @@ def run(
     W, F, gnorm = gd.W, gd.F, gd.grad_norm
     converged = gd.status == optim.Status.CONVERGED
     cand = np.flatnonzero(converged & (F >= SPURIOUS_F))
-    if polish and cand.size:
-        W[cand], gnorm[cand] = optim.newton_polish(W[cand], backend=be)
-        F[cand] = teacher.loss(W[cand], backend=be)
     lam = np.full(restarts, np.nan)
     which = cand if hessian_for == "candidates" else np.flatnonzero(gd.status <= 2)
-    if which.size:
-        lam[which] = minima.min_eigenvalues(teacher.hessian(W[which], backend=be), backend=be)
+    # Hessians are (n k)^2 doubles each (1.3 GB for 1000 at k = n = 20): work in bounded chunks.
+    for part in _chunks(cand if polish else [], n * k, _HESSIAN_BYTES):
+        W[part], gnorm[part] = optim.newton_polish(W[part], backend=be)
+        F[part] = teacher.loss(W[part], backend=be)
+    for part in _chunks(which, n * k, _HESSIAN_BYTES):
+        lam[part] = minima.min_eigenvalues(teacher.hessian(W[part], backend=be), backend=be)
     label = _labels(F, gd.status, lam, pd_tol)
     spur = np.flatnonzero(label == "spurious")
     fams = minima.families(W[spur], F[spur], lam[spur]) if spur.size else []

@@ -10,11 +10,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
 
-def pytest_configure(config):
-    # The fresh-venv install test must run in CI, where `slow` is deselected by default: it gets its
-    # own marker (run only it with `-m cloud`, leave it out with `-m "not cloud"`).
-    config.addinivalue_line(
-        "markers", "cloud: installs requirements.txt into a fresh venv and runs the app (minutes)")
+# The fresh-venv install test has its own marker `cloud` (registered in pyproject.toml), not
+# `slow`, because it must run in CI where `slow` is deselected.
 
 
 #: url path, page file and a phrase of the page's main chart title, for every page of app.py.

@@ -132,21 +132,16 @@ def test_teacher_student_recomputes(app_test):
     assert any("Shipped reference result" in c.value for c in at.caption)
 
 
-def test_teacher_student_bad_combination_is_a_message(app_test, monkeypatch):
+def test_teacher_student_bad_combination_is_a_message(app_test):
     at = open_page(app_test, "teacher_student")
     at.multiselect(key="ts_n").set_value([])
     at.button(key="ts_run").click().run()
     assert_clean(at)
     assert any("Pick at least one student width" in w.value for w in at.warning)
-    # too much memory for Community Cloud: k = 20..30 with 5000 restarts
+    # too long for a live run: k = 20..30, four student widths, 5000 restarts
     at.multiselect(key="ts_n").set_value(["n = k", "n = k+1", "n = k+2", "n = k+3"])
     at.slider(key="ts_k").set_value((20, 30))
     at.select_slider(key="ts_restarts").set_value(5000)
-    at.button(key="ts_run").click().run()
-    assert_clean(at)
-    assert any("MB of exact Hessians" in w.value for w in at.warning)
-    # too long (with the memory limit lifted)
-    monkeypatch.setenv("RELUFAST_APP_MEMORY_MB", "1e9")
     at.button(key="ts_run").click().run()
     assert_clean(at)
     assert any("minutes here" in w.value for w in at.warning)
