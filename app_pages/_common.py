@@ -200,6 +200,20 @@ def friendly_errors(what: str) -> Iterator[None]:
         st.error(f"{what}: {exc}", icon=":material/error:")
 
 
+def live_or_reference(live: Optional[dict], name: str, compute: Callable[[dict], dict],
+                      what: str = "Could not run this combination") -> Optional[dict]:
+    """The live result when a run was asked for (``compute(live)``, errors shown as a message),
+    else the shipped reference ``name``; None when neither is available."""
+    if live is not None:
+        with friendly_errors(what):
+            return compute(live)
+        return None
+    result = reference(name)
+    if result is None:
+        missing_reference(name)
+    return result
+
+
 def warn(msg: str) -> None:
     st.warning(msg, icon=":material/warning:")
 

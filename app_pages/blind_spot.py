@@ -261,15 +261,11 @@ if clicked and lo >= hi:
     ui.warn("The range of the mean is empty: pick two different ends.")
     clicked = False
 live = ui.live_request("bs_live", params, clicked)
-result = None
-if live is not None:
-    with ui.friendly_errors("Could not run this sweep"):
-        result = live_sweep(live["lo"], live["hi"], live["points"], live["restarts"], live["h"],
-                            live["wstd"], live["bstd"], live["seed"])
-else:
-    result = ui.reference(REF_NAME)
-    if result is None:
-        ui.missing_reference(REF_NAME)
+result = ui.live_or_reference(
+    live, REF_NAME,
+    lambda p: live_sweep(p["lo"], p["hi"], p["points"], p["restarts"], p["h"], p["wstd"], p["bstd"],
+                         p["seed"]),
+    "Could not run this sweep")
 if result is not None:
     ui.run_caption(result["meta"])
     sdf = sweep_frame(result["sweeps"])

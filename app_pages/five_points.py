@@ -264,14 +264,9 @@ with ui.friendly_errors("Could not slice the landscape"):
 
 # ---- basins
 st.subheader("Basins of attraction: where does gradient descent end?")
-result = None
-if live is not None:
-    with ui.friendly_errors("Could not run this combination"):
-        result = live_basins(live["restarts"], live["steps"], live["lr"], live["seed"], live["backend"])
-else:
-    result = ui.reference(REF_NAME)
-    if result is None:
-        ui.missing_reference(REF_NAME)
+result = ui.live_or_reference(
+    live, REF_NAME,
+    lambda p: live_basins(p["restarts"], p["steps"], p["lr"], p["seed"], p["backend"]))
 if result is not None:
     ui.run_caption(result["meta"])
     bdf = basin_frame(result)

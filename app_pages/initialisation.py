@@ -118,15 +118,10 @@ if clicked:
         clicked = False
 live = ui.live_request("in_live", params, clicked)
 
-result = None
-if live is not None:
-    with ui.friendly_errors("Could not run this combination"):
-        result = live_run(live["widths"], live["depths"], live["seeds"], live["steps"], live["labels"],
-                          live["lr"], live["batch"], live["backend"])
-else:
-    result = ui.reference(REF_NAME)
-    if result is None:
-        ui.missing_reference(REF_NAME)
+result = ui.live_or_reference(
+    live, REF_NAME,
+    lambda p: live_run(p["widths"], p["depths"], p["seeds"], p["steps"], p["labels"], p["lr"],
+                       p["batch"], p["backend"]))
 if result is None:
     st.stop()
 

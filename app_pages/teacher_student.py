@@ -230,14 +230,9 @@ if clicked and bad:
     clicked = False
 live = ui.live_request("ts_live", params, clicked)
 
-result = None
-if live is not None:
-    with ui.friendly_errors("Could not run this combination"):
-        result = live_table(live["ks"], live["extras"], live["restarts"], live["seed"], live["backend"])
-else:
-    result = ui.reference(REF_NAME)
-    if result is None:
-        ui.missing_reference(REF_NAME)
+result = ui.live_or_reference(
+    live, REF_NAME,
+    lambda p: live_table(p["ks"], p["extras"], p["restarts"], p["seed"], p["backend"]))
 if result is None:
     st.stop()
 
