@@ -438,12 +438,16 @@ void tiny_chunk(double* blk, double* mblk, double* vblk, const Data& d, const Tr
         const vec vi = b2 * v[i][k] + (1.0 - b2) * (g * g);
         m[i][k] = mi;
         v[i][k] = vi;
+#if defined(__AVX512F__)  // vec is relufast::lanes: root and divide stay off the divider unit
+        p[i][k] -= a1 * divide(mi, root(vi) * c2 + eps);
+#else
         alignas(64) double sq[VW];
         std::memcpy(sq, &vi, sizeof(vec));
         _Pragma("omp simd") for (int l = 0; l < VW; ++l) sq[l] = std::sqrt(sq[l]);
         vec sqv;
         std::memcpy(&sqv, sq, sizeof(vec));
         p[i][k] -= a1 * (mi / (sqv * c2 + eps));
+#endif
       };
       for (int k = 0; k < KV; ++k) {
         for (int h = 0; h < H; ++h) {
