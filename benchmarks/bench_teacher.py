@@ -744,21 +744,7 @@ def main(argv=None):
         worker(args)
         return
     if args.report_from:
-        import json
-
-        saved = json.loads(Path(args.report_from).read_text())
-        results = {int(t): r for t, r in saved["results"].items()}
-        for opt in ("quick", "full", "repeat"):
-            flag = "--" + opt
-            argv_saved = saved.get("argv", [])
-            if opt != "repeat":
-                setattr(args, opt, flag in argv_saved)
-            elif flag in argv_saved:
-                args.repeat = int(argv_saved[argv_saved.index(flag) + 1])
-        if hasattr(args, "table1_threads"):
-            args.table1_threads = max(results)
-        text = report(saved["machine"], results, args) + f"\n\n(re-printed from {args.report_from})"
-        common.save(text, saved, args.out)
+        common.reprint_saved(args.report_from, args, report)
         return
     passthrough = common.strip_options(argv if argv is not None else sys.argv[1:], ("--out", "--threads"))
     passthrough += ["--table1-threads", str(args.table1_threads)]

@@ -142,6 +142,21 @@ def run_workers(script: str, threads: list[int], args: list[str]) -> dict:
 # --------------------------------------------------------------------------- peers
 
 
+def reprint_saved(path: str, args, report) -> None:
+    """Re-print (and re-save) the report of a saved run's JSON, with the options it ran with."""
+    saved = json.loads(Path(path).read_text())
+    results = {int(t): r for t, r in saved["results"].items()}
+    argv_saved = saved.get("argv", [])
+    args.quick = "--quick" in argv_saved
+    args.full = "--full" in argv_saved
+    if "--repeat" in argv_saved:
+        args.repeat = int(argv_saved[argv_saved.index("--repeat") + 1])
+    if hasattr(args, "table1_threads"):
+        args.table1_threads = max(results)
+    text = report(saved["machine"], results, args) + f"\n\n(re-printed from {path})"
+    save(text, saved, args.out)
+
+
 def has(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
