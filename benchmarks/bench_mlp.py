@@ -376,25 +376,17 @@ def worker(args):
     out = {"threads": threads, "loadavg_start": os.getloadavg(), "rows": [], "selection": []}
 
     def timed(cases):
-        calls, work = {}, {}
-        for name, (fn, s0) in cases.items():
-            try:
-                with common.Clock() as c:
-                    fn(2)
-            except Exception as exc:  # a peer that fails here is reported and left out
-                log(f"    {name}: FAILED ({type(exc).__name__}: {str(exc)[:200]})")
-                continue
-            log(f"    {name}: warm-up/compile {c.wall:.2f}s")
-            steps = common.calibrate(fn, s0, target, lo=1)
-            work[name] = [0]
+        return common.timed(cases, target, repeat, threads, log)
 
-            def call(fn=fn, steps=steps, w=work[name]):
-                w[0] = fn(steps)
-
-            calls[name] = call
-        times = common.round_robin(calls, repeat)
-        return {n: dict(times[n], work=work[n][0], rate=work[n][0] / common.seconds(times[n], threads))
-                for n in calls}
+    def record(wl, R, flops, variants, res):
+        """One table row: each case's rate (CPU-time based at 1 thread) and its wall-time rate."""
+        row = {"workload": wl, "R": R, "threads": threads, "flops": flops,
+               "jax_variant": variants.get("jax"), "torch_variant": variants.get("torch")}
+        for name, r in res.items():
+            row[name] = r["rate"]
+            row[name + "_wall"] = r["work"] / r["wall"]
+        out["rows"].append(row)
+        log("    " + ", ".join(f"{n}: {row[n]:.3g}" for n in res))
 
     def pick(peer, cands, ref):
         """Time a peer's formulations, keep the fastest (gradient checked against the reference)."""
@@ -443,14 +435,7 @@ def worker(args):
                 if v:
                     cases["torch"] = (make_torch_fp(p0, H, opt, 0.01, v), 10)
                     variants["torch"] = v
-            res = timed(cases)
-            row = {"workload": wl, "R": R, "threads": threads, "flops": five_point_flops(H, opt),
-                   "jax_variant": variants.get("jax"), "torch_variant": variants.get("torch")}
-            for name, r in res.items():
-                row[name] = r["rate"]
-                row[name + "_wall"] = r["work"] / r["wall"]
-            out["rows"].append(row)
-            log("    " + ", ".join(f"{n}: {row[n]:.3g}" for n in res))
+            record(wl, R, five_point_flops(H, opt), variants, timed(cases))
 
     # ---- digits
     from relufast import datasets
@@ -479,15 +464,7 @@ def worker(args):
             if v:
                 cases["torch"] = (make_torch_digits(p0, X, y, sizes, 1e-3, batch, v), 5)
                 variants["torch"] = "bmm+autograd, Adam " + v
-        res = timed(cases)
-        row = {"workload": wl, "R": Rd, "threads": threads,
-               "flops": digits_flops(X.shape[0] if batch is None else batch),
-               "jax_variant": variants.get("jax"), "torch_variant": variants.get("torch")}
-        for name, r in res.items():
-            row[name] = r["rate"]
-            row[name + "_wall"] = r["work"] / r["wall"]
-        out["rows"].append(row)
-        log("    " + ", ".join(f"{n}: {row[n]:.3g}" for n in res))
+        record(wl, Rd, digits_flops(X.shape[0] if batch is None else batch), variants, timed(cases))
     if threads == 1:
         out["peak"] = common.measure_peak()
     out["loadavg_end"] = os.getloadavg()

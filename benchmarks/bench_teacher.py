@@ -152,39 +152,33 @@ def closed_form_loss(xp, W, atan2, form, eye):
 # --------------------------------------------------------------------------- contenders
 
 
-def make_relufast(W0):
+def gd_runner(W0, chunk):
+    """run(steps) -> restart-iterations done by one GD chunk kernel (relufast's native one or its
+    NumPy twin, same arguments) from W0, step 0.1, never stopping early."""
     import numpy as np
 
-    from relufast import backend
-
-    core = backend.core()
     R = W0.shape[0]
 
     def run(steps):
         W = W0.copy()
         it = np.zeros(R, np.int64)
-        core.teacher_gd(W, W0, np.full(R, 0.1), it, np.zeros(R, np.int8), np.full(R, np.nan),
-                        np.full(R, np.nan), None, int(steps), 0, 0.0, 1e4, 0.0)
+        chunk(W, W0, np.full(R, 0.1), it, np.zeros(R, np.int8), np.full(R, np.nan),
+              np.full(R, np.nan), None, int(steps), 0, 0.0, 1e4, 0.0)
         return int(it.sum())
 
     return run
+
+
+def make_relufast(W0):
+    from relufast import backend
+
+    return gd_runner(W0, backend.core().teacher_gd)
 
 
 def make_numpy(W0):
-    import numpy as np
-
     from relufast import optim
 
-    R = W0.shape[0]
-
-    def run(steps):
-        W = W0.copy()
-        it = np.zeros(R, np.int64)
-        optim._np_gd_chunk(W, W0, np.full(R, 0.1), it, np.zeros(R, np.int8), np.full(R, np.nan),
-                           np.full(R, np.nan), None, int(steps), 0, 0.0, 1e4, 0.0)
-        return int(it.sum())
-
-    return run
+    return gd_runner(W0, optim._np_gd_chunk)
 
 
 JAX_VARIANTS = ("analytic-gram-poly", "analytic-gramRlast-poly", "analytic-gram-atan2", "analytic-pair-poly",
@@ -303,26 +297,7 @@ def gd_section(args, threads, log):
     out = {"selection": [], "rows": []}
 
     def timed(cases):
-        """Warm each case (compile), calibrate its steps to `target` s, then round-robin it."""
-        calls, work = {}, {}
-        for name, (fn, s0) in cases.items():
-            try:
-                with common.Clock() as c:
-                    fn(min(s0, 2))
-            except Exception as exc:  # a peer that fails here is reported and left out
-                log(f"    {name}: FAILED ({type(exc).__name__}: {str(exc)[:200]})")
-                continue
-            log(f"    {name}: warm-up/compile {c.wall:.2f}s")
-            steps = common.calibrate(fn, s0, target, lo=1)
-            work[name] = [0]
-
-            def call(fn=fn, steps=steps, w=work[name]):
-                w[0] = fn(steps)
-
-            calls[name] = call
-        times = common.round_robin(calls, repeat)
-        return {name: dict(times[name], work=work[name][0],
-                           rate=work[name][0] / common.seconds(times[name], threads)) for name in calls}
+        return common.timed(cases, target, repeat, threads, log)
 
     for k in ks:
         W_sel = safran_shamir.initial_students(k, k, R_sel, seed=0)

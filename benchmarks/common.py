@@ -142,6 +142,31 @@ def run_workers(script: str, threads: list[int], args: list[str]) -> dict:
 # --------------------------------------------------------------------------- peers
 
 
+def timed(cases: dict, target: float, repeat: int, threads: int, log) -> dict:
+    """Warm each case {name: (fn(steps) -> work done, first steps)} (compiling it), calibrate its
+    steps to ``target`` seconds, then time all of them round-robin; a case that fails is logged and
+    left out. Returns {name: timings + work + rate (work per second)}."""
+    calls, work = {}, {}
+    for name, (fn, s0) in cases.items():
+        try:
+            with Clock() as c:
+                fn(min(s0, 2))
+        except Exception as exc:  # a peer that fails here is reported and left out
+            log(f"    {name}: FAILED ({type(exc).__name__}: {str(exc)[:200]})")
+            continue
+        log(f"    {name}: warm-up/compile {c.wall:.2f}s")
+        steps = calibrate(fn, s0, target, lo=1)
+        work[name] = [0]
+
+        def call(fn=fn, steps=steps, w=work[name]):
+            w[0] = fn(steps)
+
+        calls[name] = call
+    times = round_robin(calls, repeat)
+    return {name: dict(times[name], work=work[name][0],
+                       rate=work[name][0] / seconds(times[name], threads)) for name in calls}
+
+
 def reprint_saved(path: str, args, report) -> None:
     """Re-print (and re-save) the report of a saved run's JSON, with the options it ran with."""
     saved = json.loads(Path(path).read_text())
