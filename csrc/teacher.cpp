@@ -27,7 +27,8 @@ struct Scratch {
 };
 
 // E[relu(w.x) relu(v.x)] / (|w||v|) as a function of the angle: (sin t + (pi - t) cos t) / 2pi.
-__attribute__((always_inline)) inline double kappa(double t, double sint, double cost) {
+template <class T>
+__attribute__((always_inline)) inline T kappa(T t, T sint, T cost) {
   return (sint + (PI - t) * cost) * INV2PI;
 }
 
@@ -110,7 +111,7 @@ void student_angles(int n, Scratch& s, double* f) {
     store(Pji, pt);
     store(sa, wj * ss * INV2PI * both);
     store(sb, wi * ss * INV2PI * both);
-    store(f, load(f) + wi * wj * ((ss + (PI - t) * cc) * INV2PI));
+    store(f, load(f) + wi * wj * kappa(t, ss, cc));
   }
   for (size_t p = 0; p < s.pi.size(); ++p) {
     double *a_i = s.a.data() + s.pi[p] * L, *a_j = s.a.data() + s.pj[p] * L;
@@ -185,7 +186,7 @@ void identity_teacher(const double* wb, double* g, double* f, int n, int d, Scra
       const lanes c = load(u + j * L), sint = load(sn + j * L), t = angle(sint, c);
       a -= sint * INV2PI * al;
       store(gi + j * L, load(gi + j * L) - (PI - t) * INV2PI * al);
-      fl -= wn * ((sint + (PI - t) * c) * INV2PI);
+      fl -= wn * kappa(t, sint, c);
     }
     store(s.a.data() + i * L, a);
   }
