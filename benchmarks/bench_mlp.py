@@ -69,19 +69,21 @@ def digits_flops(N: int) -> float:
 def make_relufast(p0, X, Y, sizes, loss, optimizer, lr, batch):
     import numpy as np
 
-    from relufast import backend, mlp
+    from relufast.backend import get
+    from relufast.objectives.mlp import Problem
+    from relufast.optim import TrainOptions
+    from relufast.train import TrainState
 
-    core = backend.core()
-    Xc, Yf, labels = mlp.check_data(X, Y, tuple(sizes), loss)
+    kernel = get("mlp", "train_chunk", "cpu")
+    prob = Problem.of(X, Y, sizes, loss)
     adam = optimizer == "adam"
     R = p0.shape[0]
 
     def run(steps):
         p = p0.copy()
-        m = np.zeros_like(p) if adam else None
-        v = np.zeros_like(p) if adam else None
-        core.mlp_train(p, m, v, Xc, Yf, labels, list(sizes), mlp._LOSS_CODE[loss], True, int(adam), lr,
-                       int(steps), 0, batch or 0, 0, B1, B2, EPS)
+        s = TrainState(p, np.zeros_like(p) if adam else None, np.zeros_like(p) if adam else None)
+        kernel(prob, s, TrainOptions(optimizer="adam" if adam else "gd", lr=lr, steps=int(steps), t0=0,
+                                     batch=batch or 0, seed=0, beta1=B1, beta2=B2, eps=EPS))
         run.p = p
         return R * int(steps)
 

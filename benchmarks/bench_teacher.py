@@ -8,7 +8,7 @@ Three workloads, all on the closed-form population loss with the identity teache
    (``core().teacher_gd``) for a fixed number of steps with the early stops off (tol = 0,
    f_stop = 0); the count of iterations is the one the kernel reports (a restart whose loss rounds
    to <= 0 or whose gradient is exactly 0 stops; those are not counted). The NumPy reference is
-   ``optim._np_gd_chunk`` (fewer steps). JAX: ``jit`` of a ``lax.fori_loop`` over GD steps of a
+   the registry's NumPy ``gd_chunk`` kernel (fewer steps). JAX: ``jit`` of a ``lax.fori_loop`` over GD steps of a
    ``vmap``-ed gradient; PyTorch: the batched (R, n, d) gradient, eager or ``torch.compile``-d. Each
    peer tries several formulations (autodiff of the loss vs the closed-form gradient; pairwise
    angles from the Gram matrix or from |u - v|, |u + v| as relufast does; the library atan2 vs the
@@ -152,33 +152,32 @@ def closed_form_loss(xp, W, atan2, form, eye):
 # --------------------------------------------------------------------------- contenders
 
 
-def gd_runner(W0, chunk):
-    """run(steps) -> restart-iterations done by one GD chunk kernel (relufast's native one or its
-    NumPy twin, same arguments) from W0, step 0.1, never stopping early."""
+def gd_runner(W0, backend):
+    """run(steps) -> restart-iterations done by one GD chunk kernel of ``backend`` (relufast's
+    native one or its NumPy twin, through the kernel registry) from W0, step 0.1, never stopping early."""
     import numpy as np
 
+    from relufast.backend import get
+    from relufast.optim import GDOptions, GDState
+
     R = W0.shape[0]
+    kernel = get("teacher", "gd_chunk", backend)
 
     def run(steps):
-        W = W0.copy()
-        it = np.zeros(R, np.int64)
-        chunk(W, W0, np.full(R, 0.1), it, np.zeros(R, np.int8), np.full(R, np.nan),
-              np.full(R, np.nan), None, int(steps), 0, 0.0, 1e4, 0.0)
-        return int(it.sum())
+        s = GDState(W=W0.copy(), W0=W0, step=np.full(R, 0.1), iters=np.zeros(R, np.int64),
+                    status=np.zeros(R, np.int8), F=np.full(R, np.nan), gmax=np.full(R, np.nan))
+        kernel(s, None, GDOptions(steps=int(steps), max_iters=0, tol=0.0, diverge=1e4, f_stop=0.0))
+        return int(s.iters.sum())
 
     return run
 
 
 def make_relufast(W0):
-    from relufast import backend
-
-    return gd_runner(W0, backend.core().teacher_gd)
+    return gd_runner(W0, "cpu")
 
 
 def make_numpy(W0):
-    from relufast import optim
-
-    return gd_runner(W0, optim._np_gd_chunk)
+    return gd_runner(W0, "numpy")
 
 
 JAX_VARIANTS = ("analytic-gram-poly", "analytic-gramRlast-poly", "analytic-gram-atan2", "analytic-pair-poly",
@@ -389,8 +388,8 @@ def eig_section(args, threads, log):
 
     # NumPy reference Hessian (few matrices)
     m_h = min(m_peer, 10)
-    r = common.round_robin({"np_hess": lambda: teacher._np_hessian(W[:m_h], None)}, 1 if args.quick else 3)
-    rows.append({"what": "numpy reference teacher._np_hessian", "matrices": m_h,
+    r = common.round_robin({"np_hess": lambda: teacher.reference.hessian(W[:m_h], None)}, 1 if args.quick else 3)
+    rows.append({"what": "numpy reference teacher.reference.hessian", "matrices": m_h,
                  "per_s": m_h / common.seconds(r["np_hess"], threads), "threads": threads})
 
     peers = {"numpy.linalg.eigvalsh": lambda H: np.linalg.eigvalsh(H)[:, 0]}

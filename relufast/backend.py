@@ -1,19 +1,41 @@
-"""Which kernels run: the C++ core ("cpu"), the NumPy reference ("numpy"), or "auto" (the best built).
+"""Which kernels run: ``"numpy"`` (the reference), ``"cpu"`` (the C++ core), ``"cuda"``, or ``"auto"``.
 
-The compiled module ``relufast._core`` is optional at import time so that a broken or missing build
-still leaves the NumPy reference usable; asking for ``backend="cpu"`` without it raises.
+Kernels are looked up in the registry (:mod:`relufast._kernels`) by (objective, kernel, backend):
+:func:`get` returns the function and :func:`resolve` the name of the backend that will run. The
+compiled module ``relufast._core`` is optional at import time, so that a missing or broken build
+still leaves the NumPy reference usable; setting the environment variable ``RELUFAST_NO_CORE=1``
+hides it on purpose (the test suite runs once that way).
 """
 
 from __future__ import annotations
 
 import functools
 import os
+from types import ModuleType
+from typing import Any
 
-BACKENDS = ("auto", "cpu", "numpy", "cuda")
+from ._kernels import BACKENDS, PRIORITY, available, get, register, registered, resolve
+
+__all__ = [
+    "BACKENDS",
+    "PRIORITY",
+    "available",
+    "core",
+    "core_error",
+    "get",
+    "has_core",
+    "info",
+    "register",
+    "registered",
+    "resolve",
+    "set_num_threads",
+]
 
 
 @functools.lru_cache(maxsize=None)
-def _load_core():
+def _load_core() -> tuple[ModuleType | None, str | None]:
+    if os.environ.get("RELUFAST_NO_CORE", "") not in ("", "0"):
+        return None, "hidden by the environment variable RELUFAST_NO_CORE"
     try:
         from . import _core
     except ImportError as exc:  # pragma: no cover - exercised only on broken installs
@@ -21,7 +43,7 @@ def _load_core():
     return _core, None
 
 
-def core():
+def core() -> Any:
     """The compiled module, or raise a RuntimeError that says why it is missing."""
     mod, err = _load_core()
     if mod is None:
@@ -30,42 +52,32 @@ def core():
 
 
 def has_core() -> bool:
+    """Whether the compiled module ``relufast._core`` is loaded."""
     return _load_core()[0] is not None
 
 
-def resolve(backend: str) -> str:
-    """Map a user's backend name to the one that will run ("cpu" or "numpy").
-
-    Raises ValueError for an unknown name and RuntimeError for a known one that is unavailable.
-    """
-    if not isinstance(backend, str) or backend not in BACKENDS:
-        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
-    if backend == "auto":
-        return "cpu" if has_core() else "numpy"
-    if backend == "cpu":
-        core()
-        return "cpu"
-    if backend == "cuda":
-        n = core().cuda_device_count() if has_core() else 0
-        raise RuntimeError(
-            "backend='cuda': no CUDA kernels are available for this objective yet"
-            + ("" if n else " (and no CUDA device is visible)")
-        )
-    return "numpy"
+def core_error() -> str | None:
+    """Why the compiled module is not loaded (None when it is)."""
+    return _load_core()[1]
 
 
 def set_num_threads(n: int) -> None:
-    """Set how many OpenMP threads the C++ kernels use (results do not depend on it)."""
-    if not isinstance(n, (int,)) or n < 1:
+    """Set how many threads the C++ kernels use, for the whole process (results do not depend on it)."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"n must be a positive integer, got {n!r}")
     core().set_num_threads(int(n))
 
 
-def info() -> dict:
-    """What runs here: version, default backend, threads, OpenMP and CUDA facts."""
+def info() -> dict[str, Any]:
+    """What runs here: version, default backend, backends available, threads, OpenMP and CUDA facts."""
     from . import __version__
 
-    out = {"version": __version__, "default_backend": resolve("auto"), "core": has_core()}
+    out: dict[str, Any] = {
+        "version": __version__,
+        "default_backend": resolve("auto"),
+        "backends": list(available()),
+        "core": has_core(),
+    }
     if has_core():
         c = core()
         out.update(
@@ -74,5 +86,7 @@ def info() -> dict:
             built_with_cuda=bool(c.built_with_cuda),
             cuda_devices=int(c.cuda_device_count()),
         )
+    else:
+        out["core_error"] = core_error()
     out["cpu_count"] = os.cpu_count()
     return out

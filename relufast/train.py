@@ -31,6 +31,7 @@ their sum; ``"mse"``, ``"ce"``: their mean).
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 import time
 from collections.abc import Callable, Sequence
@@ -38,15 +39,26 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from . import backend as _backend
-from . import mlp as _mlp
+from ._kernels import get, resolve
+from ._seeding import BLOCK as INIT_BLOCK
+from ._seeding import block_normals
 from ._validate import positive_float, positive_int
+from .objectives.mlp import Net, Problem, check_params
+from .optim import Batch, TrainOptions, epoch_permutations, run_chunks
+from .optim.batches import check_seed
 
-__all__ = ["OPTIMIZERS", "INIT_SCHEMES", "init_params", "train", "TrainResult", "epoch_permutations"]
+__all__ = [
+    "OPTIMIZERS",
+    "INIT_SCHEMES",
+    "init_params",
+    "train",
+    "TrainResult",
+    "TrainState",
+    "epoch_permutations",
+]
 
 OPTIMIZERS = ("gd", "adam", "sgd")
 INIT_SCHEMES = ("normal", "he", "xavier")
-INIT_BLOCK = 1024  # restarts per SeedSequence block of init_params
 
 
 # --------------------------------------------------------------------------- initialisation
@@ -75,12 +87,6 @@ def _per_layer(value, nl: int, name: str, allow_none: bool = False, nonneg: bool
             raise ValueError(f"{name} must be >= 0, got {v!r}")
         out.append(float(v))
     return out
-
-
-def _seed(seed, name: str = "seed") -> int:
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) or not 0 <= seed < 2**64:
-        raise ValueError(f"{name} must be an integer in [0, 2**64), got {seed!r}")
-    return int(seed)
 
 
 def init_params(sizes, R: int, *, seed: int = 0, weight_mean=0.0, weight_std=None, bias_mean=0.0,
@@ -124,21 +130,20 @@ def init_params(sizes, R: int, *, seed: int = 0, weight_mean=0.0, weight_std=Non
     >>> p.shape
     (4000, 4)
     """
-    sizes = _mlp.check_sizes(sizes)
+    net = Net.of(sizes, output_bias)
     R = positive_int(R, "R")
-    seed = _seed(seed)
+    seed = check_seed(seed)
     if not isinstance(scheme, str) or scheme not in INIT_SCHEMES:
         raise ValueError(f"scheme must be one of {INIT_SCHEMES}, got {scheme!r}")
-    ob = bool(output_bias)
-    nl = len(sizes) - 1
+    nl = len(net.sizes) - 1
     wm = _per_layer(weight_mean, nl, "weight_mean")
     ws = _per_layer(weight_std, nl, "weight_std", allow_none=True, nonneg=True)
     bm = _per_layer(bias_mean, nl, "bias_mean")
     bs = _per_layer(bias_std, nl, "bias_std", nonneg=True)
-    layout, P = _mlp._layout(sizes, ob)
-    mean = np.zeros(P)
-    std = np.zeros(P)
-    for l, (w, b, dout, din) in enumerate(layout):
+    mean = np.zeros(net.P)
+    std = np.zeros(net.P)
+    for l, layer in enumerate(net.layers):
+        w, b, dout, din = layer.w, layer.b, layer.out, layer.inp
         s = ws[l]
         if s is None:
             s = {"normal": 1.0, "he": np.sqrt(2.0 / din), "xavier": np.sqrt(2.0 / (din + dout))}[scheme]
@@ -147,53 +152,7 @@ def init_params(sizes, R: int, *, seed: int = 0, weight_mean=0.0, weight_std=Non
         if b is not None:
             mean[b : b + dout] = bm[l]
             std[b : b + dout] = bs[l]
-    out = np.empty((R, P))
-    for blk in range((R + INIT_BLOCK - 1) // INIT_BLOCK):
-        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(blk,)))
-        Z = rng.standard_normal((INIT_BLOCK, P))
-        r0 = blk * INIT_BLOCK
-        r1 = min(R, r0 + INIT_BLOCK)
-        out[r0:r1] = mean + std * Z[: r1 - r0]
-    return out
-
-
-# --------------------------------------------------------------------------- data order
-
-_GOLDEN = 0x9E3779B97F4A7C15
-_MASK = (1 << 64) - 1
-
-
-def _mix64(x: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser on a uint64 array (wrapping arithmetic)."""
-    x = x ^ (x >> np.uint64(30))
-    x = x * np.uint64(0xBF58476D1CE4E5B9)
-    x = x ^ (x >> np.uint64(27))
-    x = x * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
-
-
-def epoch_permutations(seed: int, rows, epoch: int, N: int) -> np.ndarray:
-    """The data order of restarts ``rows`` in epoch ``epoch``: int64 array (len(rows), N).
-
-    Mirrors the C++ core exactly: key = mix(mix(mix(seed + G) + r) + epoch), then Fisher-Yates
-    for i = N-1, ..., 1 swapping positions i and mix(key + i G) mod (i + 1), where mix is the
-    splitmix64 finaliser and G = 0x9E3779B97F4A7C15 (all arithmetic mod 2^64).
-    """
-    seed = _seed(seed)
-    rows = np.asarray(rows, dtype=np.uint64).reshape(-1)
-    n = rows.shape[0]
-    key = _mix64(np.full(n, (seed + _GOLDEN) & _MASK, dtype=np.uint64))
-    key = _mix64(key + rows)
-    key = _mix64(key + np.full(n, epoch & _MASK, dtype=np.uint64))
-    perm = np.tile(np.arange(N, dtype=np.int64), (n, 1))
-    ar = np.arange(n)
-    for i in range(N - 1, 0, -1):
-        u = _mix64(key + np.uint64((i * _GOLDEN) & _MASK))
-        j = (u % np.uint64(i + 1)).astype(np.int64)
-        pi = perm[:, i].copy()
-        perm[:, i] = perm[ar, j]
-        perm[ar, j] = pi
-    return perm
+    return mean + std * block_normals(seed, R, (net.P,))
 
 
 # --------------------------------------------------------------------------- trainers
@@ -234,58 +193,13 @@ class TrainResult:
     v: np.ndarray | None = field(default=None, repr=False)
 
 
-def _np_chunk(p, m, v, X, Yf, labels, sizes, lk, ob, adam, lr, steps, t0, B, seed, b1, b2, eps):
-    """Reference trainer: ``steps`` steps in place (same math and data order as the C++ core)."""
-    R = p.shape[0]
-    N = X.shape[0]
-    spe = -(-N // B) if B else 1
-    rows = np.arange(R)
-    perm = None
-    for t in range(steps):
-        s = t0 + t
-        if B:
-            e, k = divmod(s, spe)
-            if k == 0 or perm is None:
-                perm = epoch_permutations(seed, rows, e, N)
-            idx = perm[:, k * B : min(N, (k + 1) * B)]
-            Xb = X[idx]
-            Yb = None if Yf is None else Yf[idx]
-            lb = None if labels is None else labels[idx]
-            g = _mlp._np_loss_grad(p, Xb, Yb, lb, sizes, lk, ob)[1]
-        else:
-            g = _mlp._np_loss_grad(p, X, Yf, labels, sizes, lk, ob)[1]
-        if not adam:
-            p -= lr * g
-        else:
-            tt = float(s + 1)
-            a1 = lr / (1.0 - b1**tt)
-            c2 = 1.0 / np.sqrt(1.0 - b2**tt)
-            m[:] = b1 * m + (1.0 - b1) * g
-            v[:] = b2 * v + (1.0 - b2) * (g * g)
-            p -= a1 * (m / (np.sqrt(v) * c2 + eps))
+@dataclass
+class TrainState(Batch):
+    """Per-restart state of the MLP trainers, updated in place by the ``("mlp", "train_chunk")`` kernels."""
 
-
-def _run(p, m, v, full_loss, be, X, Yf, labels, sizes, lk, ob, adam, lr, steps, chunk, B, seed, b1, b2,
-         eps, progress):
-    hist, hsteps = [full_loss(p)], [0]
-    done = 0
-    while done < steps:
-        n = min(chunk, steps - done)
-        if be == "cpu":
-            _backend.core().mlp_train(
-                p, m, v, X, Yf, labels, list(sizes), _mlp._LOSS_CODE[lk], ob, int(adam), lr, n, done,
-                B, seed, b1, b2, eps,
-            )
-        else:
-            # a diverging restart is a legitimate outcome (its loss becomes inf/nan), not a warning
-            with np.errstate(over="ignore", invalid="ignore"):
-                _np_chunk(p, m, v, X, Yf, labels, sizes, lk, ob, adam, lr, n, done, B, seed, b1, b2, eps)
-        done += n
-        hist.append(full_loss(p))
-        hsteps.append(done)
-        if progress is not None and progress(done, steps) is False:
-            break
-    return hist, hsteps, done
+    p: np.ndarray  # (R, P) parameters
+    m: np.ndarray | None  # (R, P) Adam's first moments (None for GD/SGD)
+    v: np.ndarray | None  # (R, P) Adam's second moments
 
 
 def train(params, X, Y, sizes, *, optimizer: str = "gd", lr: float, steps: int,
@@ -328,15 +242,12 @@ def train(params, X, Y, sizes, *, optimizer: str = "gd", lr: float, steps: int,
     Results are identical for any thread count and any R (a restart's arithmetic never depends
     on its neighbours), and the C++ and NumPy trainers agree to rounding.
     """
-    sizes = _mlp.check_sizes(sizes)
-    ob = bool(output_bias)
-    lk = _mlp._check_loss(loss)
     if not isinstance(optimizer, str) or optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
     lr = positive_float(lr, "lr")
     steps = positive_int(steps, "steps", minimum=0)
     chunk = positive_int(chunk, "chunk")
-    seed = _seed(seed)
+    seed = check_seed(seed)
     try:
         b1, b2 = (float(b) for b in betas)
     except (TypeError, ValueError):
@@ -344,10 +255,10 @@ def train(params, X, Y, sizes, *, optimizer: str = "gd", lr: float, steps: int,
     if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
         raise ValueError(f"betas must be a pair of floats in [0, 1), got {betas!r}")
     eps = positive_float(eps, "eps")
-    p2, _ = _mlp.check_params(params, sizes, ob)
+    prob = Problem.of(X, Y, sizes, loss, output_bias)
+    p2, _ = check_params(params, prob.net)
     p = np.array(p2, dtype=np.float64, order="C", copy=True)
-    X, Yf, labels = _mlp.check_data(X, Y, sizes, lk)
-    N = X.shape[0]
+    N = prob.N
     if batch_size is not None:
         batch_size = positive_int(batch_size, "batch_size")
         if batch_size > N:
@@ -355,33 +266,44 @@ def train(params, X, Y, sizes, *, optimizer: str = "gd", lr: float, steps: int,
     B = 0 if batch_size is None or batch_size == N else batch_size
     if optimizer == "gd" and B:
         raise ValueError("batch_size: optimizer='gd' is full-batch; use optimizer='sgd' for mini-batches")
-    be = _mlp._resolve(backend)
+    be = resolve(backend, "mlp", "train_chunk")
+    step_chunk = get("mlp", "train_chunk", be)
+    loss_grad = get("mlp", "loss_grad", be)
     adam = optimizer == "adam"
     R, P = p.shape
-    m = np.zeros((R, P)) if adam else None
-    v = np.zeros((R, P)) if adam else None
+    state = TrainState(p, np.zeros((R, P)) if adam else None, np.zeros((R, P)) if adam else None)
+    opts = TrainOptions(optimizer="adam" if adam else "gd", lr=lr, batch=B, seed=seed, beta1=b1,
+                        beta2=b2, eps=eps)
 
-    def full_loss(q):
-        if be == "cpu":
-            return _backend.core().mlp_eval(q, X, Yf, labels, list(sizes), _mlp._LOSS_CODE[lk], ob, False)[0]
+    def full_loss() -> np.ndarray:
+        # a diverging restart is a legitimate outcome (its loss becomes inf/nan), not a warning
         with np.errstate(over="ignore", invalid="ignore"):
-            return _mlp._np_loss_grad(q, X, Yf, labels, sizes, lk, ob, want_grad=False)[0]
+            return loss_grad(prob, state.p, False)[0]
+
+    def advance(part: TrainState, n: int, t0: int) -> None:
+        with np.errstate(over="ignore", invalid="ignore"):
+            step_chunk(prob, part, dataclasses.replace(opts, steps=n, t0=t0))
+
+    hist, hsteps = [full_loss()], [0]
+
+    def record(done: int) -> None:
+        hist.append(full_loss())
+        hsteps.append(done)
 
     t_start = time.perf_counter()
-    hist, hsteps, done = _run(p, m, v, full_loss, be, X, Yf, labels, sizes, lk, ob, adam, lr, steps, chunk,
-                              B, seed, b1, b2, eps, progress)
+    run = run_chunks(state, advance, chunk=chunk, steps=steps, progress=progress, after_chunk=record)
     return TrainResult(
         params=p,
         loss=hist[-1].copy(),
         history=np.array(hist),
         history_steps=np.array(hsteps, dtype=np.int64),
-        steps=done,
+        steps=run.steps,
         optimizer=optimizer,
         lr=lr,
         batch_size=batch_size,
-        loss_kind=lk,
+        loss_kind=prob.loss,
         backend=be,
         seconds=time.perf_counter() - t_start,
-        m=m,
-        v=v,
+        m=state.m,
+        v=state.v,
     )

@@ -177,5 +177,6 @@ def test_bad_teacher_and_backend():
         teacher.grad(W, np.full((2, 3), np.nan))
     with pytest.raises(ValueError, match="backend must be one of"):
         teacher.loss(W, backend="gpu")
-    with pytest.raises(RuntimeError, match="CUDA"):
+    # "cuda" registers nothing without a device (or without CUDA kernels): the error names the rest
+    with pytest.raises(ValueError, match=r"backend='cuda' is not available .*available: .*numpy"):
         teacher.loss(W, backend="cuda")

@@ -1,0 +1,120 @@
+"""The kernel registry: every batched kernel is looked up by (objective, kernel, backend).
+
+Each backend module in :mod:`relufast.backends` registers the kernels it provides when it is
+imported, and only when it can run them here (the C++ core only when ``relufast._core`` loads, CUDA
+only when the extension was built with CUDA and a device is visible), the way JAX registers lowerings
+per platform. A public function validates its input and then calls ``get(objective, kernel,
+backend)(...)``; it never names a backend itself. Adding a backend means one module that calls
+:func:`register` (plus its native code and binding) and its name in :data:`PRIORITY`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+__all__ = ["PRIORITY", "BACKENDS", "register", "get", "resolve", "available", "registered"]
+
+#: Backends from the fastest to the reference; "auto" picks the first one that has the kernel.
+PRIORITY: tuple[str, ...] = ("cuda", "cpu", "numpy")
+#: Every name a ``backend=`` argument accepts.
+BACKENDS: tuple[str, ...] = ("auto", *PRIORITY)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_table: dict[tuple[str, str], dict[str, Callable[..., Any]]] = {}
+_loaded = False
+
+
+def register(objective: str, kernel: str, backend: str, fn: F | None = None) -> Any:
+    """Register ``fn`` as ``kernel`` of ``objective`` on ``backend`` (usable as a decorator).
+
+    Examples
+    --------
+    >>> @register("demo", "double", "numpy")
+    ... def _double(x):
+    ...     return 2 * x
+    >>> get("demo", "double")(21)
+    42
+    """
+    if backend not in PRIORITY:
+        raise ValueError(f"backend must be one of {PRIORITY}, got {backend!r}")
+
+    def add(f: F) -> F:
+        _table.setdefault((objective, kernel), {})[backend] = f
+        return f
+
+    return add if fn is None else add(fn)
+
+
+def _load_backends() -> None:
+    """Import every backend module once; each registers what it can run here."""
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    for name in reversed(PRIORITY):  # the reference first: it never fails to load
+        importlib.import_module(f"relufast.backends.{name}")
+
+
+def registered(objective: str, kernel: str) -> tuple[str, ...]:
+    """The backends that provide ``kernel`` of ``objective`` here, fastest first."""
+    _load_backends()
+    have = _table.get((objective, kernel), {})
+    return tuple(b for b in PRIORITY if b in have)
+
+
+def available(objective: str | None = None) -> tuple[str, ...]:
+    """Backends with at least one kernel (of ``objective``, if given) here, fastest first."""
+    _load_backends()
+    have = {b for (obj, _), fns in _table.items() if objective in (None, obj) for b in fns}
+    return tuple(b for b in PRIORITY if b in have)
+
+
+def resolve(backend: str, objective: str | None = None, kernel: str | None = None) -> str:
+    """The backend that will run: ``backend`` itself, or for "auto" the fastest registered one.
+
+    With ``objective`` (and ``kernel``) given, only backends providing them count.
+
+    Raises
+    ------
+    ValueError
+        For a name that is not a backend, or one that provides nothing (of this objective) here;
+        the message names the backends that are available.
+    """
+    if not isinstance(backend, str) or backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    have = registered(objective, kernel) if objective and kernel else available(objective)
+    if backend == "auto":
+        return have[0]
+    if backend not in have:
+        what = f"{objective}.{kernel}" if objective and kernel else (objective or "any kernel")
+        raise ValueError(
+            f"backend={backend!r} is not available for {what} here{_why_missing(backend)}; "
+            f"available: {', '.join(have)}"
+        )
+    return backend
+
+
+def get(objective: str, kernel: str, backend: str = "auto") -> Callable[..., Any]:
+    """The function that runs ``kernel`` of ``objective`` on ``backend`` ("auto": the fastest)."""
+    be = resolve(backend, objective, kernel)
+    return _table[objective, kernel][be]
+
+
+def _why_missing(backend: str) -> str:
+    from . import backend as _backend
+
+    if backend == "cuda":
+        if not _backend.has_core():
+            return " (the C++ core is not loaded)"
+        core = _backend.core()
+        if not core.built_with_cuda:
+            return " (relufast was built without CUDA)"
+        if core.cuda_device_count() == 0:
+            return " (no CUDA device is visible)"
+        return " (no CUDA kernel registered for it)"
+    if backend == "cpu" and not _backend.has_core():
+        return f" (relufast's C++ core is not loaded: {_backend.core_error()})"
+    return ""

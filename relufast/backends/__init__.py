@@ -1,0 +1,25 @@
+"""One module per backend; importing it registers the kernels it can run here.
+
+numpy  the reference (always available)
+cpu    the C++ core, ``relufast._core`` (OpenMP across restarts, one restart per SIMD lane)
+cuda   the CUDA kernels of the same extension, registered only when it was built with CUDA and a
+       device is visible
+
+A kernel is registered under (objective, kernel) with one calling convention for every backend:
+
+=========  ===============  =============================================  ======================
+objective  kernel           arguments                                      returns
+=========  ===============  =============================================  ======================
+teacher    loss_grad        W (R, n, d), V (k, d) or None, want_grad        F (R,), G or None
+teacher    hessian          W, V                                           H (R, nd, nd)
+teacher    gd_chunk         GDState, V, GDOptions                          None (in place)
+mlp        loss_grad        Problem, params (R, P), want_grad              L (R,), G or None
+mlp        hessian          Problem, params                                H (R, P, P)
+mlp        train_chunk      Problem, TrainState, TrainOptions              None (in place)
+mlp        predict          Net, params, X (N, d_in)                       (R, N, d_out)
+mlp        kinks            Net, params, X                                 bool (R, N)
+linalg     min_eigenvalues  H (R, m, m) symmetric                          (R,)
+=========  ===============  =============================================  ======================
+
+Inputs arrive validated (float64, C-contiguous, batch-first); see :mod:`relufast._kernels`.
+"""

@@ -1,0 +1,171 @@
+"""The flat parameter layout of dense MLPs, shared by every backend (and the C++ ``Net``).
+
+Layer by layer, the weight matrix ``W_l`` (out x in, row-major) then the bias ``b_l``; the output
+layer's bias is left out when ``output_bias=False``. The five-point net ``[1, 1, 1]`` is exactly
+``(w, b, v, c)``.
+"""
+
+from __future__ import annotations
+
+import numbers
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["Layer", "Net", "check_sizes", "num_params", "unpack", "pack"]
+
+
+@dataclass(frozen=True)
+class Layer:
+    """Where one layer lives in a flat parameter vector."""
+
+    w: int  # offset of the weights (out x in, row-major)
+    b: int | None  # offset of the bias, None when the layer has none
+    out: int
+    inp: int
+
+
+@dataclass(frozen=True)
+class Net:
+    """A dense ReLU net: layer sizes ``[d_in, h_1, ..., d_out]``, the output bias, and its layout.
+
+    Examples
+    --------
+    >>> net = Net.of([1, 1, 1])
+    >>> net.P, net.layers[1]
+    (4, Layer(w=2, b=3, out=1, inp=1))
+    """
+
+    sizes: tuple[int, ...]
+    output_bias: bool
+    layers: tuple[Layer, ...]
+    P: int
+
+    @classmethod
+    def of(cls, sizes: Sequence[int], output_bias: bool = True) -> Net:
+        """Validate ``sizes`` and lay the parameters out."""
+        sizes = check_sizes(sizes)
+        output_bias = bool(output_bias)
+        off, layers = 0, []
+        nl = len(sizes) - 1
+        for l in range(nl):
+            din, dout = sizes[l], sizes[l + 1]
+            w = off
+            off += dout * din
+            b = None
+            if l < nl - 1 or output_bias:
+                b = off
+                off += dout
+            layers.append(Layer(w, b, dout, din))
+        return cls(sizes, output_bias, tuple(layers), off)
+
+    @property
+    def d_in(self) -> int:
+        return self.sizes[0]
+
+    @property
+    def d_out(self) -> int:
+        return self.sizes[-1]
+
+
+def check_sizes(sizes: object) -> tuple[int, ...]:
+    """Validate layer sizes ``[d_in, h_1, ..., d_out]``: at least 2 integers, each >= 1."""
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, Sequence | np.ndarray):
+        raise ValueError(f"sizes must be a sequence of positive integers, got {sizes!r}")
+    out = []
+    for s in sizes:
+        if isinstance(s, (bool, np.bool_)) or not isinstance(s, numbers.Integral) or s < 1:
+            raise ValueError(f"sizes must contain integers >= 1, got {list(sizes)!r}")
+        out.append(int(s))
+    if len(out) < 2:
+        raise ValueError(f"sizes must have at least 2 entries [d_in, ..., d_out], got {out!r}")
+    return tuple(out)
+
+
+def num_params(sizes: Sequence[int], output_bias: bool = True) -> int:
+    """Number of parameters P of the net ``sizes`` (weights and biases of every layer).
+
+    Examples
+    --------
+    >>> num_params([1, 1, 1])
+    4
+    >>> num_params([64, 64, 10])
+    4810
+    """
+    return Net.of(sizes, output_bias).P
+
+
+def unpack(params, sizes, output_bias: bool = True) -> list[tuple[np.ndarray, np.ndarray | None]]:
+    """Split parameters into ``[(W_1, b_1), ..., (W_L, b_L)]``.
+
+    Parameters
+    ----------
+    params : ndarray, shape (P,) or (..., P)
+    sizes : sequence of int or Net
+    output_bias : bool
+
+    Returns
+    -------
+    list of (W, b)
+        ``W`` has shape ``(..., out, in)``, ``b`` shape ``(..., out)``; the output layer's ``b`` is
+        None when ``output_bias=False``. These are views of ``params`` when it is a NumPy array.
+    """
+    net = sizes if isinstance(sizes, Net) else Net.of(sizes, output_bias)
+    sizes, P = net.sizes, net.P
+    params = np.asarray(params)
+    if params.ndim < 1 or params.shape[-1] != P:
+        raise ValueError(
+            f"params must have last dimension P = {P} for sizes {list(sizes)} "
+            f"(output_bias={net.output_bias}), got shape {params.shape}"
+        )
+    lead = params.shape[:-1]
+    out = []
+    for layer in net.layers:
+        w, b, dout, din = layer.w, layer.b, layer.out, layer.inp
+        W = params[..., w : w + dout * din].reshape(*lead, dout, din)
+        B = None if b is None else params[..., b : b + dout]
+        out.append((W, B))
+    return out
+
+
+def pack(layers, output_bias: bool = True) -> np.ndarray:
+    """Inverse of :func:`unpack`: concatenate ``[(W, b), ...]`` into flat parameters ``(..., P)``.
+
+    The sizes are read from the weight shapes; consecutive layers must chain (``in`` of a layer
+    equals ``out`` of the previous). Hidden biases are required; the output layer's bias must be
+    given when ``output_bias=True`` and must be None when ``output_bias=False``.
+    """
+    layers = list(layers)
+    if not layers:
+        raise ValueError("layers must hold at least one (W, b) pair")
+    parts, lead, prev = [], None, None
+    for i, pair in enumerate(layers):
+        try:
+            W, b = pair
+        except (TypeError, ValueError):
+            raise ValueError(f"layers[{i}] must be a pair (W, b)") from None
+        W = np.asarray(W, dtype=np.float64)
+        if W.ndim < 2:
+            raise ValueError(f"layers[{i}] weight must be (..., out, in), got shape {W.shape}")
+        if lead is None:
+            lead = W.shape[:-2]
+        if W.shape[:-2] != lead:
+            raise ValueError(f"layers[{i}] weight has batch shape {W.shape[:-2]}, expected {lead}")
+        dout, din = W.shape[-2:]
+        if prev is not None and din != prev:
+            raise ValueError(f"layers[{i}] weight has {din} inputs, previous layer has {prev} outputs")
+        prev = dout
+        parts.append(W.reshape(*lead, dout * din))
+        last = i == len(layers) - 1
+        if b is None:
+            if not last or output_bias:
+                raise ValueError(f"layers[{i}] bias is None but is required")
+            continue
+        if last and not output_bias:
+            raise ValueError("the output layer's bias must be None when output_bias=False")
+        b = np.asarray(b, dtype=np.float64)
+        if b.shape != (*lead, dout):
+            raise ValueError(f"layers[{i}] bias must have shape {(*lead, dout)}, got {b.shape}")
+        parts.append(b)
+    return np.concatenate(parts, axis=-1)

@@ -1,0 +1,115 @@
+"""NumPy reference of the teacher-student objective: the formulas every other backend is held to.
+
+All functions take students ``W`` (R, n, d) as validated float64 arrays and the teacher ``V``
+(k, d), or None for the identity teacher (k = d). See :mod:`relufast.objectives.teacher` for the
+objective and its conventions (dead neurons, angles from ``atan2``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["loss_grad", "hessian"]
+
+_INV2PI = 1.0 / (2.0 * np.pi)
+
+
+
+def _teacher_rows(V, d):
+    return np.eye(d) if V is None else V
+
+
+def _unit(X):
+    """Norms and unit rows of X (..., d); zero rows stay zero (dead neurons)."""
+    norm = np.sqrt(np.einsum("...d,...d->...", X, X))
+    safe = np.where(norm > 0, norm, 1.0)
+    return norm, X / safe[..., None]
+
+
+def _pair_geometry(ub, vb):
+    """Angle t, sin t, cos t and unit vectors a, b between unit vectors ub, vb (broadcast, ..., d).
+
+    a = (ub - cos t vb)/sin t and b = (vb - cos t ub)/sin t, written through whichever of
+    1 - cos t = D/2, 1 + cos t = S/2 is accurate; both are zero when sin t = 0.
+    """
+    dif, som = ub - vb, ub + vb
+    D = np.einsum("...d,...d->...", dif, dif)
+    S = np.einsum("...d,...d->...", som, som)
+    rd, rs = np.sqrt(D), np.sqrt(S)
+    t = 2.0 * np.arctan2(rd, rs)
+    sint, cost = 0.5 * rd * rs, 0.25 * (S - D)
+    inv = np.where(sint > 0, 1.0 / np.where(sint > 0, sint, 1.0), 0.0)[..., None]
+    pos = (cost >= 0)[..., None]
+    a = np.where(pos, dif + 0.5 * D[..., None] * vb, som - 0.5 * S[..., None] * vb) * inv
+    b = np.where(pos, -dif + 0.5 * D[..., None] * ub, som - 0.5 * S[..., None] * ub) * inv
+    return t, sint, cost, a, b
+
+
+def _kappa(t, sint, cost):
+    return (sint + (np.pi - t) * cost) * _INV2PI
+
+
+def loss_grad(W: np.ndarray, V: np.ndarray | None, want_grad: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """Loss F (R,) and gradient G (R, n, d) of students W (R, n, d); V (k, d) or None (identity)."""
+    R, n, d = W.shape
+    Vr = _teacher_rows(V, d)
+    wn, wb = _unit(W)
+    vn, vbu = _unit(Vr)
+    alive = (wn > 0).astype(float)
+    # student-student
+    t, sint, cost, _, _ = _pair_geometry(wb[:, :, None, :], wb[:, None, :, :])
+    both = alive[:, :, None] * alive[:, None, :] * (1.0 - np.eye(n))
+    # teacher-teacher constant and student-teacher
+    tv, sv, cv, _, _ = _pair_geometry(vbu[:, None, :], vbu[None, :, :])
+    kvv = np.outer(vn, vn) * _kappa(tv, sv, cv)
+    np.fill_diagonal(kvv, 0.5 * vn**2)
+    tt, st, ct, _, _ = _pair_geometry(wb[:, :, None, :], vbu[None, None, :, :])
+    F = (
+        0.5 * kvv.sum()
+        + 0.25 * np.sum(wn**2, axis=1)
+        + 0.5 * np.einsum("ri,rj,rij->r", wn, wn, both * _kappa(t, sint, cost))
+        - np.einsum("ri,j,rij->r", wn, vn, _kappa(tt, st, ct))
+    )
+    if not want_grad:
+        return F, None
+    coef_self = (np.einsum("rj,rij->ri", wn, both * sint) - alive * (st @ vn)) * _INV2PI
+    G = (
+        0.5 * W
+        + coef_self[..., None] * wb
+        + np.einsum("rij,rjd->rid", both * (np.pi - t) * _INV2PI, W)
+        - np.einsum("rij,jd->rid", alive[..., None] * (np.pi - tt) * _INV2PI, Vr)
+    )
+    return F, G
+
+
+def hessian(W: np.ndarray, V: np.ndarray | None) -> np.ndarray:
+    """Exact Hessians (R, n*d, n*d), neuron-major, of students W (R, n, d)."""
+    R, n, d = W.shape
+    Vr = _teacher_rows(V, d)
+    wn, wb = _unit(W)
+    vn, vbu = _unit(Vr)
+    alive = wn > 0
+    eye = np.eye(d)
+    H = np.zeros((R, n, d, n, d))
+    # h1(w, v) = |v| sin t / (2 pi |w|) (I - wb wb^T + b b^T)
+    def h1(sint, vnorm, b):
+        c = vnorm * sint * _INV2PI / np.where(alive, wn, 1.0)[..., None]
+        proj = eye - np.einsum("rip,riq->ripq", wb, wb)[:, :, None]
+        return c[..., None, None] * (proj + np.einsum("rijp,rijq->rijpq", b, b))
+
+    t, sint, cost, a, b = _pair_geometry(wb[:, :, None, :], wb[:, None, :, :])
+    both = alive[:, :, None] & alive[:, None, :] & ~np.eye(n, dtype=bool)
+    sint = np.where(both, sint, 0.0)
+    diag = h1(sint, wn[:, None, :], b).sum(axis=2)
+    tt, st, ct, at, bt = _pair_geometry(wb[:, :, None, :], vbu[None, None, :, :])
+    st = np.where(alive[..., None], st, 0.0)
+    diag -= h1(st, vn[None, None, :], bt).sum(axis=2)
+    h2 = _INV2PI * (
+        ((np.pi - t) * both)[..., None, None] * eye
+        + sint[..., None, None]
+        * (np.einsum("rip,rjq->rijpq", wb, wb) + np.einsum("rijp,rijq->rijpq", b, a))
+    )
+    idx = np.arange(n)
+    H[:] = h2.transpose(0, 1, 3, 2, 4)
+    H[:, idx, :, idx, :] = (diag + 0.5 * eye).transpose(1, 0, 2, 3)
+    return H.reshape(R, n * d, n * d)

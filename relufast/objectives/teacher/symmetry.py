@@ -1,0 +1,113 @@
+"""Symmetries of the identity-teacher objective: canonical forms and families of minima.
+
+With the identity teacher V = I_k (d = k, the Safran-Shamir setting) the loss is invariant under
+permuting the student's neurons and under permuting the coordinates of every neuron at once (the
+same permutation of the teacher's rows maps I to itself). Two endpoints related by such
+permutations are the same minimum. The functions here group endpoints by that group, so they are
+valid for the identity teacher only (for a general V the group is smaller, and two endpoints with
+equal canonical forms need not be equivalent); :func:`valid_for` says whether a teacher qualifies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["canonical_form", "neuron_blocks", "Family", "families", "valid_for"]
+
+
+def valid_for(V: np.ndarray | None) -> bool:
+    """Whether the symmetry argument holds for teacher V (None: the identity teacher).
+
+    True for V = None or any V equal to the identity matrix (k = d); False otherwise.
+
+    Examples
+    --------
+    >>> valid_for(None), valid_for(np.eye(3)), valid_for(2 * np.eye(3))
+    (True, True, False)
+    """
+    if V is None:
+        return True
+    V = np.asarray(V, dtype=float)
+    return V.ndim == 2 and V.shape[0] == V.shape[1] and bool(np.array_equal(V, np.eye(V.shape[0])))
+
+
+def canonical_form(W) -> np.ndarray:
+    """A form of W (n, d) invariant under permuting neurons and (jointly) coordinates.
+
+    Each neuron's entries are sorted (a coordinate permutation permutes every neuron's entries the
+    same way), then neurons are sorted lexicographically. Equal forms are necessary, not sufficient,
+    for two points to be equivalent; it separates the families seen in practice.
+    """
+    rows = np.sort(np.asarray(W, dtype=float), axis=1)
+    return rows[np.lexsort(rows.T[::-1])]
+
+
+def neuron_blocks(W, tol: float = 1e-4) -> list[int]:
+    """Sizes of the groups of neurons that are alike up to a permutation of coordinates, ascending.
+
+    The k = n = 6 spurious minimum of Safran & Shamir gives [1, 5]: one neuron set apart, five alike.
+    """
+    rows = np.sort(np.asarray(W, dtype=float), axis=1)
+    sizes, used = [], np.zeros(len(rows), bool)
+    for i in range(len(rows)):
+        if used[i]:
+            continue
+        same = ~used & (np.abs(rows - rows[i]).max(axis=1) <= tol)
+        used |= same
+        sizes.append(int(same.sum()))
+    return sorted(sizes)
+
+
+@dataclass
+class Family:
+    """Endpoints equal up to permutations of neurons and coordinates."""
+
+    members: np.ndarray  # indices into the endpoints given to :func:`families`
+    F: float  # mean loss of the members
+    lambda_min: float  # mean smallest Hessian eigenvalue of the members
+    blocks: list[int] = field(default_factory=list)  # neuron block structure, e.g. [1, k-1]
+    representative: np.ndarray | None = None  # one member's W (n, d)
+
+    @property
+    def count(self) -> int:
+        return int(self.members.size)
+
+    def describe(self) -> str:
+        return f"{self.blocks}x{self.count}"
+
+
+def families(W, F, lambda_min, *, tol: float = 1e-3, block_tol: float = 1e-4) -> list[Family]:
+    """Group endpoints W (R, n, d) into families equal up to neuron and coordinate permutations.
+
+    Two endpoints join when their :func:`canonical_form` differ by at most ``tol`` entrywise and
+    their losses by at most ``tol * 1e-2``. Families are returned largest first.
+    """
+    W = np.asarray(W, dtype=float)
+    F = np.asarray(F, dtype=float)
+    lam = np.asarray(lambda_min, dtype=float)
+    reps: list[np.ndarray] = []
+    rep_F: list[float] = []
+    groups: list[list[int]] = []
+    for r in range(W.shape[0]):
+        form = canonical_form(W[r])
+        for g, (rep, f) in enumerate(zip(reps, rep_F)):
+            if abs(F[r] - f) <= tol * 1e-2 and np.abs(form - rep).max() <= tol:
+                groups[g].append(r)
+                break
+        else:
+            reps.append(form)
+            rep_F.append(F[r])
+            groups.append([r])
+    out = [
+        Family(
+            members=np.asarray(g),
+            F=float(F[g].mean()),
+            lambda_min=float(np.nanmean(lam[g])) if np.isfinite(lam[g]).any() else float("nan"),
+            blocks=neuron_blocks(W[g[0]], block_tol),
+            representative=W[g[0]].copy(),
+        )
+        for g in groups
+    ]
+    return sorted(out, key=lambda fam: -fam.count)

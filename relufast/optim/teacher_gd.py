@@ -1,0 +1,121 @@
+"""Full-batch gradient descent on the teacher-student loss for R restarts at once."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._kernels import get
+from .._validate import positive_float, positive_int
+from ..objectives import teacher as _teacher
+from .loop import Batch, ProgressFn, run_chunks
+from .options import GDOptions
+
+__all__ = ["GDResult", "GDState", "teacher_gd"]
+
+
+@dataclass
+class GDState(Batch):
+    """Per-restart state of teacher GD, updated in place by the ``("teacher", "gd_chunk")`` kernels."""
+
+    W: np.ndarray  # (R, n, d) current weights
+    W0: np.ndarray  # (R, n, d) initial weights (a diverged restart starts again from here)
+    step: np.ndarray  # (R,) step size (halved on each divergence restart)
+    iters: np.ndarray  # (R,) int64 gradient steps taken
+    status: np.ndarray  # (R,) int8 Status codes
+    F: np.ndarray  # (R,) loss at the last evaluation
+    gmax: np.ndarray  # (R,) max_i |grad_{w_i} F| at the last evaluation
+
+
+@dataclass
+class GDResult:
+    """Per-restart endpoints of :func:`teacher_gd` (arrays of length R unless noted)."""
+
+    W: np.ndarray  # (R, n, d) final weights
+    F: np.ndarray  # loss at the last evaluation
+    grad_norm: np.ndarray  # max_i |grad_{w_i} F| at the last evaluation
+    iterations: np.ndarray  # gradient steps taken (divergence restarts included)
+    step: np.ndarray  # final step size (halved on each divergence restart)
+    status: np.ndarray  # Status codes (int8); RUNNING where progress cancelled the run
+
+
+def teacher_gd(
+    W0,
+    V=None,
+    *,
+    step: float = 0.1,
+    tol: float = 1e-9,
+    diverge: float = 1e4,
+    f_stop: float = 1e-6,
+    max_iters: int = 1_000_000,
+    chunk: int = 2000,
+    backend: str = "auto",
+    progress: ProgressFn | None = None,
+) -> GDResult:
+    """Full-batch gradient descent on the teacher-student loss for R restarts at once.
+
+    Each restart stops on the first of: ``2 pi max_i |grad_{w_i} F| <= tol`` (CONVERGED),
+    ``F < f_stop`` (SMALL_LOSS; 0 disables it) or ``max_iters`` steps (MAX_ITERS). When the same norm
+    exceeds ``diverge`` the restart starts again from its initial point with the step halved.
+
+    Parameters
+    ----------
+    W0 : array_like, shape (R, n, d) or (n, d)
+        Initial students; for one (n, d) student the result's arrays drop the R axis.
+    V : array_like, shape (k, d), optional
+        Teacher (identity if None).
+    step, tol, diverge, f_stop, max_iters
+        The protocol's knobs, as above.
+    chunk : int
+        Steps per native call; finished restarts are compacted away between chunks.
+    backend : {"auto", "cpu", "numpy", "cuda"}
+    progress : callable(done, total), optional
+        Called after every chunk with the number of finished restarts; returning False stops the
+        run there (unfinished restarts keep status RUNNING).
+
+    Returns
+    -------
+    GDResult
+
+    Examples
+    --------
+    >>> from relufast.optim import Status
+    >>> r = teacher_gd(np.eye(3) + 0.1, backend="numpy", f_stop=0.0, tol=1e-6)
+    >>> Status(r.status).name, bool(r.F < 1e-12), r.W.shape
+    ('CONVERGED', True, (3, 3))
+    """
+    W0, single = _teacher.check_students(W0)
+    V = _teacher.check_teacher(V, W0.shape[2])
+    opts = GDOptions(
+        steps=positive_int(chunk, "chunk"),
+        max_iters=positive_int(max_iters, "max_iters"),
+        tol=positive_float(tol, "tol"),
+        diverge=positive_float(diverge, "diverge"),
+        f_stop=positive_float(f_stop, "f_stop", allow_zero=True),
+    )
+    step = positive_float(step, "step")
+    kernel = get("teacher", "gd_chunk", backend)
+
+    R = W0.shape[0]
+    state = GDState(
+        W=W0.copy(),
+        W0=W0,
+        step=np.full(R, step),
+        iters=np.zeros(R, dtype=np.int64),
+        status=np.zeros(R, dtype=np.int8),
+        F=np.full(R, np.nan),
+        gmax=np.full(R, np.nan),
+    )
+
+    def advance(part: GDState, n: int, t0: int) -> None:
+        kernel(part, V, dataclasses.replace(opts, steps=n))
+
+    run_chunks(state, advance, chunk=opts.steps, status=state.status, progress=progress)
+    out = GDResult(W=state.W, F=state.F, grad_norm=state.gmax, iterations=state.iters,
+                   step=state.step, status=state.status)
+    if single:
+        out = GDResult(**{f.name: getattr(out, f.name)[0] for f in dataclasses.fields(out)})
+    return out
+
