@@ -6,6 +6,7 @@ import pytest
 from relufast import minima
 
 
+@pytest.mark.core
 @pytest.mark.parametrize("m", [1, 2, 3, 17, 60])
 def test_min_eigenvalues_match_eigvalsh(rng, m):
     A = rng.normal(size=(9, m, m))
@@ -55,6 +56,7 @@ def _check(H, tol=1e-12):
     return got
 
 
+@pytest.mark.core
 @pytest.mark.parametrize("m", [1, 2, 3, 4, 7, 8, 9, 15, 16, 17, 31, 33, 64, 131])
 def test_hard_spectra(rng, m):
     """Clusters, multiplicities, indefinite, near-singular and tiny lambda_min, at many sizes
@@ -79,6 +81,7 @@ def test_hard_spectra(rng, m):
     _check(np.array(mats))
 
 
+@pytest.mark.core
 def test_only_lower_triangle_is_read(rng):
     A = rng.normal(size=(4, 30, 30))
     S = np.tril(A) + np.tril(A, -1).transpose(0, 2, 1)
@@ -86,6 +89,7 @@ def test_only_lower_triangle_is_read(rng):
     np.testing.assert_array_equal(minima.min_eigenvalues(junk, backend="cpu"), minima.min_eigenvalues(S, backend="cpu"))
 
 
+@pytest.mark.core
 def test_teacher_hessians_random_points(rng):
     from relufast import teacher
 
@@ -94,6 +98,7 @@ def test_teacher_hessians_random_points(rng):
         _check(teacher.hessian(W, backend="cpu"))
 
 
+@pytest.mark.core
 def test_teacher_hessians_at_spurious_minima():
     """Endpoints of GD: PD, lambda_min ~ 0.02 with multiplicity (symmetric minima), clusters."""
     from relufast import teacher
@@ -107,6 +112,7 @@ def test_teacher_hessians_at_spurious_minima():
     assert spur.any() and (lam[spur] > 0).all()
 
 
+@pytest.mark.core
 def test_thread_count_determinism(rng):
     from relufast import backend
 
