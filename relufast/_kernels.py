@@ -14,7 +14,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["PRIORITY", "BACKENDS", "register", "get", "resolve", "available", "registered"]
+__all__ = ["PRIORITY", "BACKENDS", "register", "get", "resolve", "available", "registered", "kernels"]
 
 #: Backends from the fastest to the reference; "auto" picks the first one that has the kernel.
 PRIORITY: tuple[str, ...] = ("cuda", "cpu", "numpy")
@@ -30,13 +30,8 @@ _loaded = False
 def register(objective: str, kernel: str, backend: str, fn: F | None = None) -> Any:
     """Register ``fn`` as ``kernel`` of ``objective`` on ``backend`` (usable as a decorator).
 
-    Examples
-    --------
-    >>> @register("demo", "double", "numpy")
-    ... def _double(x):
-    ...     return 2 * x
-    >>> get("demo", "double")(21)
-    42
+    A backend module calls this at import, e.g. ``register("teacher", "hessian", "cuda", fn)``;
+    the calling convention of each kernel is in :mod:`relufast.backends`.
     """
     if backend not in PRIORITY:
         raise ValueError(f"backend must be one of {PRIORITY}, got {backend!r}")
@@ -56,6 +51,12 @@ def _load_backends() -> None:
     _loaded = True
     for name in reversed(PRIORITY):  # the reference first: it never fails to load
         importlib.import_module(f"relufast.backends.{name}")
+
+
+def kernels() -> list[tuple[str, str]]:
+    """Every (objective, kernel) registered by some backend here, sorted."""
+    _load_backends()
+    return sorted(_table)
 
 
 def registered(objective: str, kernel: str) -> tuple[str, ...]:
@@ -98,7 +99,14 @@ def resolve(backend: str, objective: str | None = None, kernel: str | None = Non
 
 
 def get(objective: str, kernel: str, backend: str = "auto") -> Callable[..., Any]:
-    """The function that runs ``kernel`` of ``objective`` on ``backend`` ("auto": the fastest)."""
+    """The function that runs ``kernel`` of ``objective`` on ``backend`` ("auto": the fastest).
+
+    Examples
+    --------
+    >>> from relufast.objectives.teacher import reference
+    >>> get("teacher", "hessian", "numpy") is reference.hessian
+    True
+    """
     be = resolve(backend, objective, kernel)
     return _table[objective, kernel][be]
 

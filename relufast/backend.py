@@ -14,7 +14,7 @@ import os
 from types import ModuleType
 from typing import Any
 
-from ._kernels import BACKENDS, PRIORITY, available, get, register, registered, resolve
+from ._kernels import BACKENDS, PRIORITY, available, get, kernels, register, registered, resolve
 
 __all__ = [
     "BACKENDS",
@@ -25,6 +25,7 @@ __all__ = [
     "get",
     "has_core",
     "info",
+    "kernels",
     "register",
     "registered",
     "resolve",

@@ -89,14 +89,16 @@ def _prepare(params, X, Y, sizes, loss, output_bias) -> tuple[Problem, np.ndarra
 
 
 def loss_and_grad(params, X, Y, sizes, *, loss: str = "sse", output_bias: bool = True,
-                  backend: str = "auto"):
+                  backend: str = "auto") -> tuple[float | np.ndarray, np.ndarray]:
     """Loss and gradient at once (one forward and one backward pass); see :func:`loss`."""
     prob, p2, single = _prepare(params, X, Y, sizes, loss, output_bias)
     L, G = get(OBJECTIVE, "loss_grad", backend)(prob, p2, True)
     return (float(L[0]), G[0]) if single else (L, G)
 
 
-def loss(params, X, Y, sizes, *, loss: str = "sse", output_bias: bool = True, backend: str = "auto"):
+def loss(
+    params, X, Y, sizes, *, loss: str = "sse", output_bias: bool = True, backend: str = "auto"
+) -> float | np.ndarray:
     """Training loss of ReLU MLP(s) on the data (X, Y).
 
     Parameters
@@ -130,7 +132,9 @@ def loss(params, X, Y, sizes, *, loss: str = "sse", output_bias: bool = True, ba
     return float(L[0]) if single else L
 
 
-def grad(params, X, Y, sizes, *, loss: str = "sse", output_bias: bool = True, backend: str = "auto"):
+def grad(
+    params, X, Y, sizes, *, loss: str = "sse", output_bias: bool = True, backend: str = "auto"
+) -> np.ndarray:
     """Gradient of :func:`loss` with respect to the parameters, shape (P,) or (R, P).
 
     Uses ``relu'(0) = 0`` (a unit with pre-activation exactly 0 passes no gradient).
@@ -139,7 +143,7 @@ def grad(params, X, Y, sizes, *, loss: str = "sse", output_bias: bool = True, ba
 
 
 def hessian(params, X, Y, sizes, *, loss: str = "sse", output_bias: bool = True,
-            backend: str = "auto", return_kinks: bool = False):
+            backend: str = "auto", return_kinks: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Exact Hessian of :func:`loss`, shape (P, P) or (R, P, P), symmetric.
 
     Computed as P exact Hessian-vector products (forward-over-reverse differentiation with
@@ -167,11 +171,11 @@ def hessian(params, X, Y, sizes, *, loss: str = "sse", output_bias: bool = True,
     H = H[0] if single else H
     if not return_kinks:
         return H
-    K = get(OBJECTIVE, "kinks", backend)(prob.net, p2, prob.X)
+    K = get(OBJECTIVE, "kinks")(prob.net, p2, prob.X)  # the fastest kinks kernel, whatever ran H
     return H, (K[0] if single else K)
 
 
-def hvp(params, V, X, Y, sizes, *, loss: str = "sse", output_bias: bool = True):
+def hvp(params, V, X, Y, sizes, *, loss: str = "sse", output_bias: bool = True) -> np.ndarray:
     """Exact Hessian-vector products (NumPy): ``H(params) @ v`` for each row v of V.
 
     ``params`` (P,) with V (P,) or (K, P); or params (R, P) with V (R, P) or (R, K, P).
@@ -194,19 +198,29 @@ def hvp(params, V, X, Y, sizes, *, loss: str = "sse", output_bias: bool = True):
     return out.reshape(V.shape)
 
 
-def predict(params, X, sizes, *, output_bias: bool = True, backend: str = "auto"):
-    """Network outputs f(X): (N, d_out) for params (P,), (R, N, d_out) for params (R, P)."""
+def predict(params, X, sizes, *, output_bias: bool = True, backend: str = "auto") -> np.ndarray:
+    """Network outputs f(X): (N, d_out) for params (P,), (R, N, d_out) for params (R, P).
+
+    ``backend`` names a registered ``("mlp", "predict")`` kernel; today only the NumPy one is (a
+    forward pass is cheap), so "cpu" raises a ValueError that says so.
+
+    Examples
+    --------
+    >>> predict([1, -3, 1, 0], [2.0, 4.0], [1, 1, 1])[:, 0]   # relu(x - 3)
+    array([0., 1.])
+    """
     net = Net.of(sizes, output_bias)
     p2, single = check_params(params, net)
     F = get(OBJECTIVE, "predict", backend)(net, p2, check_X(X, net))
     return F[0] if single else F
 
 
-def kinks(params, X, sizes, *, output_bias: bool = True, backend: str = "auto"):
+def kinks(params, X, sizes, *, output_bias: bool = True, backend: str = "auto") -> np.ndarray:
     """Which data points sit on a ReLU kink: some hidden pre-activation is exactly 0 there.
 
     Returns a bool array (N,) for params (P,) or (R, N) for params (R, P). Gradients use
     ``relu'(0) = 0``; the Hessian is exact only at parameters with no kink on any point.
+    ``backend`` names a registered ``("mlp", "kinks")`` kernel (today only the NumPy one).
 
     Examples
     --------

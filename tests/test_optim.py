@@ -1,0 +1,126 @@
+"""The optimiser package: the chunk loop, the rules, Newton polishing, teacher GD's shapes."""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from relufast import backend, mlp, optim, teacher
+from relufast.optim import Batch, Status, rules, run_chunks
+
+
+@dataclass
+class Counter(Batch):
+    x: np.ndarray
+    status: np.ndarray
+    extra: None = None  # a None field is carried along untouched
+
+
+def counting_state(R=5):
+    return Counter(x=np.zeros(R), status=np.zeros(R, dtype=np.int8))
+
+
+def test_chunk_loop_compacts_finished_restarts_and_reports_progress():
+    s = counting_state()
+    seen, calls = [], []
+
+    def advance(part, n, t0):
+        seen.append(part.x.shape[0])
+        part.x += n
+        part.status[part.x >= 3 * np.arange(1, part.x.size + 1)] = Status.CONVERGED
+
+    res = run_chunks(s, advance, chunk=1, status=s.status, progress=lambda d, t: calls.append((d, t)))
+    # row i finishes once x >= 3 (i + 1) among the running rows; finished rows leave the batch
+    assert res.cancelled is False and np.all(s.status == Status.CONVERGED)
+    assert seen[0] == 5 and seen[-1] < 5 and sorted(seen, reverse=True) == seen
+    assert calls[-1] == (5, 5) and all(t == 5 for _, t in calls)
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+
+
+def test_chunk_loop_steps_history_and_cancel():
+    s = counting_state(2)
+    done = []
+    res = run_chunks(s, lambda p, n, t0: p.x.__iadd__(n), chunk=10, steps=25, after_chunk=done.append)
+    assert res.steps == 25 and done == [10, 20, 25] and np.all(s.x == 25)
+    res = run_chunks(counting_state(2), lambda p, n, t0: None, chunk=10, steps=25,
+                     progress=lambda d, t: d < 20)
+    assert res.steps == 20 and res.cancelled
+    with pytest.raises(ValueError, match="needs steps or a status"):
+        run_chunks(counting_state(), lambda p, n, t0: None, chunk=1)
+
+
+def test_teacher_stop_rule_precedence():
+    tol, div = 1e-9, 1e4
+    g = np.array([1e5, 1e-12, 1e-12, 1.0, 1.0, 1.0, np.nan]) / (2 * np.pi)
+    F = np.array([1.0, 1e-8, 1.0, 1e-8, 1.0, 1.0, 1.0])
+    it = np.array([0, 0, 0, 0, 10, 3, 0])
+    d = rules.teacher_stop(F, g, it, tol=tol, diverge=div, f_stop=1e-6, max_iters=10)
+    assert d.bad.tolist() == [1, 0, 0, 0, 0, 0, 1]
+    assert d.converged.tolist() == [0, 1, 1, 0, 0, 0, 0]  # converged wins over a small loss
+    assert d.small_loss.tolist() == [0, 0, 0, 1, 0, 0, 0]
+    assert d.capped.tolist() == [0, 0, 0, 0, 1, 0, 0]
+    assert d.move.tolist() == [0, 0, 0, 0, 0, 1, 0]
+
+
+def test_adam_rule_first_step_moves_by_lr_times_sign():
+    p, m, v = np.zeros(3), np.zeros(3), np.zeros(3)
+    rules.adam_update(p, m, v, np.array([2.0, -0.5, 0.0]), 1, 0.1, 0.9, 0.999, 1e-12)
+    np.testing.assert_allclose(p, [-0.1, 0.1, 0.0], rtol=1e-9)
+
+
+def test_newton_step_leaves_only_the_singular_row_unsolved():
+    H = np.stack([np.eye(2) * 2, np.zeros((2, 2)), np.diag([1.0, 4.0])])
+    g = np.array([[2.0, 4.0], [1.0, 1.0], [1.0, 4.0]])
+    dx, ok = rules.newton_step(H, g)
+    assert ok.tolist() == [True, False, True]
+    np.testing.assert_allclose(dx, [[1, 2], [0, 0], [1, 1]])
+
+
+@pytest.mark.parametrize("be", ["numpy", "cpu"])
+def test_newton_polish_goes_on_past_a_singular_hessian(be):
+    # a point with every neuron dead has Hessian I/2 (regular); a point with two identical rows
+    # of a rank-deficient spot is singular. Build a singular case from a duplicated neuron:
+    good = np.eye(3) + 1e-4  # near the global minimum: polishes to 1e-13
+    dup = np.array([[1.0, 0.0], [1.0, 0.0]])  # two equal neurons: H singular along w1 - w2
+    H = teacher.hessian(dup, backend=be)
+    assert abs(np.linalg.det(H)) < 1e-12
+    W = np.stack([good[:2, :2], dup])
+    out, gn = optim.newton_polish(W, backend=be)
+    assert gn[0] <= 1e-13  # the regular point is polished although its neighbour is singular
+
+
+def test_teacher_gd_shapes_follow_w0():
+    r = optim.teacher_gd(np.eye(3) + 0.05, backend="numpy")
+    assert r.W.shape == (3, 3) and np.ndim(r.F) == 0 and r.status == Status.SMALL_LOSS
+    rb = optim.teacher_gd((np.eye(3) + 0.05)[None], backend="numpy")
+    assert rb.W.shape == (1, 3, 3)
+    np.testing.assert_array_equal(rb.W[0], r.W)
+
+
+def test_teacher_gd_cancel_keeps_the_unfinished_running():
+    W0 = np.random.default_rng(0).normal(size=(4, 5, 5)) / np.sqrt(5)
+    r = optim.teacher_gd(W0, backend="numpy", chunk=5, progress=lambda d, t: False)
+    assert np.all(r.status == Status.RUNNING) and np.all(r.iterations == 5)
+
+
+@pytest.mark.core
+def test_status_is_the_bound_enum():
+    core = backend.core()
+    assert {m.name: int(m) for m in Status} == {n: int(v) for n, v in core.Status.__members__.items()}
+
+
+def test_predict_runs_on_the_backend_asked_for():
+    net = [1, 1, 1]
+    np.testing.assert_array_equal(mlp.predict([1.0, -3, 1, 0], [4.0], net, backend="numpy"), [[1.0]])
+    with pytest.raises(ValueError, match="not available for mlp.predict"):
+        mlp.predict([1.0, -3, 1, 0], [4.0], net, backend="cpu")
+    with pytest.raises(ValueError, match="not available for mlp.kinks"):
+        mlp.kinks([1.0, -3, 1, 0], [4.0], net, backend="cpu")
+
+
+@pytest.mark.core
+def test_hessian_with_kinks_on_the_cpu():
+    X, Y = [-1.0, 1, 3, 4, 5], [3.0, -3, 0, 1, 2]
+    H, K = mlp.hessian([1.0, -3, 1, 0], X, Y, [1, 1, 1], backend="cpu", return_kinks=True)
+    assert K.tolist() == [False, False, True, False, False]
+    np.testing.assert_allclose(H, mlp.hessian([1.0, -3, 1, 0], X, Y, [1, 1, 1], backend="numpy"), atol=1e-12)
