@@ -30,7 +30,7 @@ def positive_int(x, name: str, minimum: int = 1) -> int:
 
 
 def positive_float(x, name: str, allow_zero: bool = False) -> float:
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not np.isfinite(x):
+    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not np.isfinite(float(x)):
         raise ValueError(f"{name} must be a finite real number, got {x!r}")
     if x < 0 or (x == 0 and not allow_zero):
         raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {x!r}")

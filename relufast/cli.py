@@ -19,7 +19,7 @@ __all__ = ["main", "parse_ints"]
 
 def parse_ints(text: str) -> list[int]:
     """'6-10' -> [6..10], '6,8,10' -> [6, 8, 10], '6-8,12' -> [6, 7, 8, 12]."""
-    out = []
+    out: list[int] = []
     try:
         for part in text.split(","):
             part = part.strip()
@@ -76,7 +76,7 @@ def _cmd_table(args) -> int:
              "paper_lambda_min", "avg_F", "paper_F", "families", "wall_s"]
     out = open(args.out, "w", newline="") if args.out else None
     writer = csv.DictWriter(out, fieldnames=ss.TABLE_COLUMNS) if out else None
-    if writer:
+    if writer and out:
         writer.writeheader()
         out.flush()
     bar = ProgressBar(enabled=not args.quiet)
@@ -84,7 +84,7 @@ def _cmd_table(args) -> int:
 
     def on_row(row):
         rows.append(row)
-        if writer:  # written at once: an interrupt keeps every finished row
+        if writer and out:  # written at once: an interrupt keeps every finished row
             writer.writerow(row)
             out.flush()
 

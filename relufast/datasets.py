@@ -21,7 +21,7 @@ from ._validate import positive_int
 
 __all__ = ["digits", "check_labels", "permute_labels", "one_hot", "majority_rate", "load_mnist", "read_idx"]
 
-_IDX_DTYPES = {
+_IDX_DTYPES: dict[int, np.dtype] = {
     0x08: np.dtype(">u1"),
     0x09: np.dtype(">i1"),
     0x0B: np.dtype(">i2"),

@@ -281,7 +281,7 @@ def plane_through(p0, p1, p2=None, *, seed: int = 0):
     if b.shape != a.shape:
         raise ValueError(f"p1 must have the shape of p0 {a.shape}, got {b.shape}")
     d1 = b - a
-    n1 = np.linalg.norm(d1)
+    n1 = float(np.linalg.norm(d1))
     if n1 == 0:
         raise ValueError("p0 and p1 coincide: no plane through them")
     if p2 is None:
@@ -295,8 +295,8 @@ def plane_through(p0, p1, p2=None, *, seed: int = 0):
         r = c - a
     e1 = d1 / n1
     r = r - (r @ e1) * e1
-    nr = np.linalg.norm(r)
-    if nr <= 1e-12 * max(1.0, np.linalg.norm(d1)):
+    nr = float(np.linalg.norm(r))
+    if nr <= 1e-12 * max(1.0, n1):
         raise ValueError("the three points are collinear: no unique plane through them")
     d2 = r / nr * n1
     coords = [(0.0, 0.0), (1.0, 0.0)]

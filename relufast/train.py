@@ -74,14 +74,14 @@ def _per_layer(value, nl: int, name: str, allow_none: bool = False, nonneg: bool
             raise ValueError(f"{name} must be a number or a sequence of {nl} (one per layer), got {len(vals)}")
     else:
         raise ValueError(f"{name} must be a number or a sequence of {nl} numbers, got {value!r}")
-    out = []
+    out: list[float | None] = []
     for v in vals:
         if v is None:
             if not allow_none:
                 raise ValueError(f"{name} must not be None")
             out.append(None)
             continue
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real) or not np.isfinite(v):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real) or not np.isfinite(float(v)):
             raise ValueError(f"{name} must hold finite real numbers, got {v!r}")
         if nonneg and v < 0:
             raise ValueError(f"{name} must be >= 0, got {v!r}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Optional, TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -16,7 +16,7 @@ from .status import Status
 __all__ = ["ProgressFn", "Batch", "LoopResult", "run_chunks"]
 
 #: ``progress(done, total)``, called after every chunk; returning False (exactly) stops the loop.
-ProgressFn = Callable[[int, int], Optional[bool]]
+ProgressFn = Callable[[int, int], object]
 
 B = TypeVar("B", bound="Batch")
 

@@ -29,6 +29,7 @@ def teacher_gd_chunk(s, V: np.ndarray | None, opt: GDOptions) -> None:
             break
         idx = np.flatnonzero(run)
         f, g = _teacher_ref.loss_grad(W[idx], V)
+        assert g is not None
         gm = np.sqrt(np.einsum("rnd,rnd->rn", g, g)).max(axis=1)
         F[idx], gmax[idx] = f, gm
         d = rules.teacher_stop(f, gm, iters[idx], tol=opt.tol, diverge=opt.diverge,
@@ -68,7 +69,9 @@ def mlp_train_chunk(problem: Problem, s, opt: TrainOptions) -> None:
             g = _mlp_ref.loss_grad(batch, p)[1]
         else:
             g = _mlp_ref.loss_grad(problem, p)[1]
+        assert g is not None
         if opt.optimizer == "adam":
+            assert m is not None and v is not None
             rules.adam_update(p, m, v, g, step + 1, opt.lr, opt.beta1, opt.beta2, opt.eps)
         else:
             p[:] = rules.gd_update(p, g, opt.lr)

@@ -7,6 +7,8 @@ come validated in a :class:`~relufast.objectives.mlp.problem.Problem`. ``relu'(0
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from .layout import Net, unpack
@@ -38,6 +40,7 @@ def loss_out(F: np.ndarray, Yf: np.ndarray | None, labels: np.ndarray | None, lo
     """Loss per restart (R,) and dL/dF (R, N, d_out)."""
     N = F.shape[1]
     if loss_kind == "ce":
+        assert labels is not None
         m = F.max(axis=-1, keepdims=True)
         e = np.exp(F - m)
         s = e.sum(axis=-1, keepdims=True)
@@ -58,7 +61,7 @@ def loss_out(F: np.ndarray, Yf: np.ndarray | None, labels: np.ndarray | None, lo
 
 def backward(layers, Zs, As, D):
     """Gradient blocks [(gW, gb), ...] from the output gradient D (R, N, d_out)."""
-    grads = [None] * len(layers)
+    grads: list[Any] = [None] * len(layers)
     delta = D
     for l in range(len(layers) - 1, -1, -1):
         W, b = layers[l]
@@ -143,8 +146,9 @@ def hvp(problem: Problem, p2: np.ndarray, V: np.ndarray) -> np.ndarray:
         w_off, b_off, dout, din = lay[l].w, lay[l].b, lay[l].out, lay[l].inp
         A = As[l][:, None] if As[l].ndim == 3 else As[l]
         g = np.matmul(np.swapaxes(ddelta, -1, -2), A)
-        if dAs[l] is not None:
-            g = g + np.matmul(np.swapaxes(delta, -1, -2)[:, None], dAs[l])
+        dA_l = dAs[l]
+        if dA_l is not None:
+            g = g + np.matmul(np.swapaxes(delta, -1, -2)[:, None], dA_l)
         out[:, :, w_off : w_off + dout * din] = g.reshape(R, K, dout * din)
         if b_off is not None:
             out[:, :, b_off : b_off + dout] = ddelta.sum(axis=2)
