@@ -1,8 +1,8 @@
 // pybind11 glue for the teacher-student kernels.
 #include <optional>
 
-#include "bind_common.hpp"
-#include "teacher.hpp"
+#include "bind/common.hpp"
+#include "teacher/teacher.hpp"
 
 namespace relufast::bind {
 

@@ -2,8 +2,8 @@
 #include <optional>
 #include <vector>
 
-#include "bind_common.hpp"
-#include "mlp.hpp"
+#include "bind/common.hpp"
+#include "mlp/mlp.hpp"
 
 namespace relufast::bind {
 

@@ -1,9 +1,9 @@
-#include "teacher.hpp"
+#include "teacher/teacher.hpp"
 
 #include <cstring>
 #include <stdexcept>
 
-#include "common.hpp"
+#include "core/common.hpp"
 
 #define LANE_LOOP _Pragma("omp simd") for (int l = 0; l < LANES; ++l)
 

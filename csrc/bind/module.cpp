@@ -1,13 +1,13 @@
 // The extension module relufast._core: one bind_* per concept, nothing else here.
-#include "bind_common.hpp"
-#include "common.hpp"
+#include "bind/common.hpp"
+#include "core/common.hpp"
 
 #ifndef RELUFAST_VERSION
 #define RELUFAST_VERSION "dev"
 #endif
 
 namespace relufast {
-int cuda_device_count();  // csrc/cuda/ when built with CUDA, else 0 (info.cpp)
+int cuda_device_count();  // core/device_info.cu when built with CUDA, else 0 (core/info.cpp)
 namespace bind {
 void bind_teacher(py::module_& m);
 void bind_linalg(py::module_& m);

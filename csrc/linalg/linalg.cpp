@@ -1,4 +1,4 @@
-#include "linalg.hpp"
+#include "linalg/linalg.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +8,7 @@
 #include <memory>
 #include <vector>
 
-#include "common.hpp"
+#include "core/common.hpp"
 
 namespace relufast::linalg {
 

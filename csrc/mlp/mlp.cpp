@@ -1,11 +1,11 @@
-#include "mlp.hpp"
+#include "mlp/mlp.hpp"
 
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
 
-#include "common.hpp"
+#include "core/common.hpp"
 
 // The SIMD vector type below is wider than the registers of non-AVX-512 targets; it is only used
 // inside this file (inline helpers), so the ABI note GCC emits for it does not apply.
