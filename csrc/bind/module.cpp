@@ -1,6 +1,6 @@
 // The extension module relufast._core: one bind_* per concept, nothing else here.
 #include "bind/common.hpp"
-#include "core/common.hpp"
+#include "core/threads.hpp"
 
 #ifndef RELUFAST_VERSION
 #define RELUFAST_VERSION "dev"

@@ -8,7 +8,8 @@
 #include <memory>
 #include <vector>
 
-#include "core/common.hpp"
+#include "core/simd.hpp"
+#include "core/threads.hpp"
 
 namespace relufast::linalg {
 
@@ -16,16 +17,7 @@ namespace {
 
 constexpr int L = LANES;  // doubles per SIMD chunk (8: one zmm, or two ymm / four xmm)
 
-// One chunk of L doubles as a GCC/Clang vector: loads and stores go through memcpy (unaligned-safe,
-// compiles to one vector move), arithmetic is lane-wise and IEEE (no reassociation).
-typedef double lanes __attribute__((vector_size(L * sizeof(double))));
-typedef int64_t ilanes __attribute__((vector_size(L * sizeof(int64_t))));
-inline lanes load(const double* p) {
-  lanes v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store(double* p, lanes v) { std::memcpy(p, &v, sizeof v); }
+// Chunks of L doubles are core/simd.hpp's lanes (lane-wise IEEE arithmetic, no reassociation).
 inline double hsum(lanes v) {  // fixed order: results never depend on the thread count
   double s = 0.0;
   for (int l = 0; l < L; ++l) s += v[l];
@@ -45,11 +37,6 @@ inline void hsum4(lanes a0, lanes a1, lanes a2, lanes a3, double* out) {
       for (int l = 0; l < w; ++l) h[l] += h[l + w];
     out[r] = h[0];
   }
-}
-inline lanes iota() {
-  lanes v;
-  for (int l = 0; l < L; ++l) v[l] = double(l);
-  return v;
 }
 
 // Per-thread scratch: the matrix in full storage with a padded row stride (ld, a multiple of L) so

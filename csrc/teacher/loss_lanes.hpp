@@ -1,0 +1,272 @@
+// The teacher loss and gradient of one block of LANES restarts (lane kernels). Internal to the
+// C++ kernels: included by teacher.cpp only, so every function here stays local to that
+// translation unit and inlines as it always did.
+#pragma once
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "core/math.hpp"
+#include "core/simd.hpp"
+#include "teacher/kappa.hpp"
+#include "teacher/teacher.hpp"
+
+namespace relufast::teacher {
+
+namespace {
+
+constexpr int L = LANES;
+
+// Per-thread scratch for one block of L restarts, laid out [row][lane].
+struct Scratch {
+  std::vector<double> wb, wn, alive, a, c, sn, sa, sb, P, sint;
+  std::vector<int> pi, pj;  // the student pairs i < j, in a fixed order
+  Scratch(int n, int d)
+      : wb(size_t(n) * d * L), wn(n * L), alive(n * L), a(n * L), c(size_t(n) * n / 2 * L + L),
+        sn(c.size()), sa(c.size()), sb(c.size()), P(size_t(n) * n * L), sint(size_t(n) * d * L) {
+    for (int i = 0; i < n; ++i)
+      for (int j = i + 1; j < n; ++j) pi.push_back(i), pj.push_back(j);
+  }
+};
+
+// The evaluation runs in phases, each a loop whose iterations are independent, so that the
+// out-of-order core overlaps the divisions and square roots (the limiting units) of many pairs.
+
+// D = |ub - vb|^2 and S = |ub + vb|^2 per lane, exactly; vb per lane (VS = 1) or shared (VS = 0).
+template <int VS>
+void pair_sums(const double* ub, const double* vb, int d, double* D, double* S) {
+  double x[L] = {}, y[L] = {};
+  for (int m = 0; m < d; ++m) LANE_LOOP {
+    const double v = vb[m * (VS ? L : 1) + (VS ? l : 0)];
+    const double u = ub[m * L + l];
+    x[l] += (u - v) * (u - v);
+    y[l] += (u + v) * (u + v);
+  }
+  LANE_LOOP D[l] = x[l], S[l] = y[l];
+}
+
+// Dot products of unit vector u with J consecutive neurons v_q = v0 + q*stride: J independent
+// accumulator chains (a single chain would be bound by the FMA latency).
+template <int J>
+void dots(const double* u, const double* v0, size_t stride, int d, double* out) {
+  lanes acc[J] = {};
+  for (int m = 0; m < d; ++m) {
+    const lanes x = load(u + m * L);
+    for (int q = 0; q < J; ++q) acc[q] += x * load(v0 + q * stride + m * L);
+  }
+  for (int q = 0; q < J; ++q) store(out + q * L, acc[q]);
+}
+
+// Student pairs, phase 1: cos t and sin t of every pair. Cheap path from one dot product of unit
+// vectors, sin t = sqrt((1 - c)(1 + c)); a lane with |c| > 0.9 (where that loses digits) takes
+// exact sums D = |u - v|^2, S = |u + v|^2 instead: sin t = sqrt(D S)/2, cos t = (S - D)/4. The
+// choice is per lane, so a restart's result never depends on the restarts beside it.
+void student_geometry(const double* wb, int n, int d, Scratch& s) {
+  const size_t dl = size_t(d) * L;
+  double* c = s.c.data();
+  size_t p = 0;
+  for (int i = 0; i < n; ++i) {
+    const double* u = wb + i * dl;
+    int j = i + 1;
+    for (; j + 4 <= n; j += 4, p += 4) dots<4>(u, wb + j * dl, dl, d, c + p * L);
+    for (; j < n; ++j, ++p) dots<1>(u, wb + j * dl, dl, d, c + p * L);
+  }
+  const size_t np = s.pi.size();
+  double* sn = s.sn.data();
+  for (size_t q = 0; q < np * L; q += L) {
+    const lanes x = load(c + q);
+    store(sn + q, root((1.0 - x) * (1.0 + x)));
+  }
+  for (size_t q = 0; q < np; ++q) {
+    bool exact = false;
+    for (int l = 0; l < L; ++l) exact |= std::fabs(c[q * L + l]) > 0.9;
+    if (!exact) continue;
+    double D[L], S[L];
+    pair_sums<1>(wb + s.pi[q] * dl, wb + s.pj[q] * dl, d, D, S);
+    LANE_LOOP {
+      const bool e = std::fabs(c[q * L + l]) > 0.9;
+      sn[q * L + l] = e ? 0.5 * std::sqrt(D[l] * S[l]) : sn[q * L + l];
+      c[q * L + l] = e ? 0.25 * (S[l] - D[l]) : c[q * L + l];
+    }
+  }
+}
+
+// Student pairs, phase 2: angles, the pairs' share of F, the coupling matrix P_ij = (pi - t)/2pi
+// (gradient term on the other neuron) and sa, sb (terms on each neuron's own direction).
+void student_angles(int n, Scratch& s, double* f) {
+  for (size_t p = 0; p < s.pi.size(); ++p) {
+    const int i = s.pi[p], j = s.pj[p];
+    const double *c = s.c.data() + p * L, *sn = s.sn.data() + p * L;
+    const double *al_i = s.alive.data() + i * L, *al_j = s.alive.data() + j * L;
+    const double *wn_i = s.wn.data() + i * L, *wn_j = s.wn.data() + j * L;
+    double *sa = s.sa.data() + p * L, *sb = s.sb.data() + p * L;
+    double *Pij = s.P.data() + (size_t(i) * n + j) * L, *Pji = s.P.data() + (size_t(j) * n + i) * L;
+    const lanes cc = load(c), ss = load(sn), t = angle(ss, cc);
+    const lanes both = load(al_i) * load(al_j), wi = load(wn_i), wj = load(wn_j);
+    const lanes pt = (PI - t) * INV2PI * both;
+    store(Pij, pt);
+    store(Pji, pt);
+    store(sa, wj * ss * INV2PI * both);
+    store(sb, wi * ss * INV2PI * both);
+    store(f, load(f) + wi * wj * kappa(t, ss, cc));
+  }
+  for (size_t p = 0; p < s.pi.size(); ++p) {
+    double *a_i = s.a.data() + s.pi[p] * L, *a_j = s.a.data() + s.pj[p] * L;
+    const double *sa = s.sa.data() + p * L, *sb = s.sb.data() + p * L;
+    LANE_LOOP a_i[l] += sa[l], a_j[l] += sb[l];
+  }
+}
+
+// Student pairs, phase 3: g_i = w_i/2 + sum_j P_ij w_j for R rows i0.. and T coordinates m0..
+// at a time, accumulated in registers; each w_j load serves R rows.
+template <int R, int T>
+void couple_tile(const double* w, const double* P, int n, int d, int i0, int m0, double* g) {
+  const size_t dl = size_t(d) * L;
+  lanes acc[R][T];
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < T; ++t) acc[r][t] = 0.5 * load(w + (i0 + r) * dl + (m0 + t) * L);
+  for (int j = 0; j < n; ++j) {  // P_ii = 0
+    lanes p[R];
+    for (int r = 0; r < R; ++r) p[r] = load(P + (size_t(i0 + r) * n + j) * L);
+    const double* wj = w + j * dl + m0 * L;
+    for (int t = 0; t < T; ++t) {
+      const lanes x = load(wj + t * L);
+      for (int r = 0; r < R; ++r) acc[r][t] += p[r] * x;
+    }
+  }
+  for (int r = 0; r < R; ++r)
+    for (int t = 0; t < T; ++t) store(g + (i0 + r) * dl + (m0 + t) * L, acc[r][t]);
+}
+
+template <int R>
+void couple_rows(const double* w, const double* P, int n, int d, int i0, double* g) {
+  int m = 0;
+  for (; m + 8 <= d; m += 8) couple_tile<R, 8>(w, P, n, d, i0, m, g);
+  for (; m < d; ++m) couple_tile<R, 1>(w, P, n, d, i0, m, g);
+}
+
+void student_coupling(const double* w, int n, int d, Scratch& s, double* g) {
+  for (int i = 0; i < n; ++i) store(s.P.data() + (size_t(i) * n + i) * L, lanes{});
+  int i = 0;
+  for (; i + 2 <= n; i += 2) couple_rows<2>(w, s.P.data(), n, d, i, g);
+  for (; i < n; ++i) couple_rows<1>(w, s.P.data(), n, d, i, g);
+}
+
+// Identity teacher, v_j = e_j: cos t = wb_j and sin t = |wb without coordinate j|, from prefix and
+// suffix sums of squares (no cancellation anywhere). Sines of all (i, j) first, then the angles.
+void identity_teacher(const double* wb, double* g, double* f, int n, int d, Scratch& s) {
+  const size_t dl = size_t(d) * L;
+  for (int i = 0; i < n; ++i) {
+    const double* u = wb + i * dl;
+    double* sn = s.sint.data() + i * dl;
+    lanes acc = {};
+    for (int m = 0; m < d; ++m) {  // prefix sums
+      store(sn + m * L, acc);
+      const lanes x = load(u + m * L);
+      acc += x * x;
+    }
+    acc = lanes{};
+    for (int j = d - 1; j >= 0; --j) {  // plus suffix sums, then the root
+      store(sn + j * L, root(load(sn + j * L) + acc));
+      const lanes x = load(u + j * L);
+      acc += x * x;
+    }
+  }
+  lanes fl = load(f);
+  for (int i = 0; i < n; ++i) {
+    const double* u = wb + i * dl;
+    const double* sn = s.sint.data() + i * dl;
+    const lanes al = load(s.alive.data() + i * L), wn = load(s.wn.data() + i * L);
+    lanes a = load(s.a.data() + i * L);
+    double* gi = g + i * dl;
+    for (int j = 0; j < d; ++j) {
+      const lanes c = load(u + j * L), sint = load(sn + j * L), t = angle(sint, c);
+      a -= sint * INV2PI * al;
+      store(gi + j * L, load(gi + j * L) - (PI - t) * INV2PI * al);
+      fl -= wn * kappa(t, sint, c);
+    }
+    store(s.a.data() + i * L, a);
+  }
+  store(f, fl);
+}
+
+// Student i against a general teacher row of norm vn.
+void teacher_pair(const double* D, const double* S, const double* al, const double* wn, double vn,
+                  double* a, double* pt, double* f) {
+  LANE_LOOP {
+    const double rd = std::sqrt(D[l]), rs = std::sqrt(S[l]);
+    const double t = 2.0 * angle(rd, rs);
+    const double sint = 0.5 * rd * rs, cost = 0.25 * (S[l] - D[l]);
+    pt[l] = (PI - t) * INV2PI * al[l];
+    a[l] -= vn * sint * INV2PI * al[l];
+    f[l] -= wn[l] * vn * kappa(t, sint, cost);
+  }
+}
+
+// Norm |w|, alive flag (|w| > 0) and unit vector wb of one neuron; adds |w|^2/4 to F.
+void neuron_norm(const double* w, int d, double* wn, double* alive, double* wb, double* f) {
+  double sq[L] = {}, inv[L];
+  for (int m = 0; m < d; ++m) LANE_LOOP sq[l] += w[m * L + l] * w[m * L + l];
+  LANE_LOOP {
+    const bool live = sq[l] > 0.0;
+    wn[l] = std::sqrt(sq[l]);
+    alive[l] = live ? 1.0 : 0.0;
+    inv[l] = live ? 1.0 / std::sqrt(live ? sq[l] : 1.0) : 0.0;
+    f[l] += 0.25 * sq[l];
+  }
+  for (int m = 0; m < d; ++m) LANE_LOOP wb[m * L + l] = w[m * L + l] * inv[l];
+}
+
+// Loss, gradient and per-restart max neuron-gradient norm for one block (w, g: [n][d][L]).
+// Dead neurons (|w_i| = 0) take relu'(0) = 0: their cross terms and those against them vanish.
+void eval_block(const double* w, int n, int d, const Teacher& T, double* g, double* f, double* gmax,
+                Scratch& s) {
+  double* wb = s.wb.data();
+  double* wn = s.wn.data();
+  double* alive = s.alive.data();
+  double* a = s.a.data();
+  const size_t dl = size_t(d) * L;
+  LANE_LOOP f[l] = T.half_vv;
+
+  for (int i = 0; i < n; ++i) {
+    neuron_norm(w + i * dl, d, wn + i * L, alive + i * L, wb + i * dl, f);
+    LANE_LOOP a[i * L + l] = 0.0;
+  }
+  student_geometry(wb, n, d, s);
+  student_angles(n, s, f);
+  student_coupling(w, n, d, s, g);
+
+  if (T.identity) {
+    identity_teacher(wb, g, f, n, d, s);
+  } else {
+    double D[L], S[L], pt[L];
+    for (int i = 0; i < n; ++i) {
+      double* gi = g + i * dl;
+      for (int j = 0; j < T.k; ++j) {
+        if (T.vn[j] == 0.0) continue;  // a zero teacher row contributes nothing
+        pair_sums<0>(wb + i * dl, T.vb.data() + size_t(j) * d, d, D, S);
+        teacher_pair(D, S, alive + i * L, wn + i * L, T.vn[j], a + i * L, pt, f);
+        const double* vj = T.v.data() + size_t(j) * d;
+        for (int m = 0; m < d; ++m) LANE_LOOP gi[m * L + l] -= pt[l] * vj[m];
+      }
+    }
+  }
+
+  LANE_LOOP gmax[l] = 0.0;
+  for (int i = 0; i < n; ++i) {
+    double* gi = g + i * dl;
+    const double* wbi = wb + i * dl;
+    double sq[L] = {};
+    for (int m = 0; m < d; ++m) LANE_LOOP {
+      gi[m * L + l] += a[i * L + l] * wbi[m * L + l];
+      sq[l] += gi[m * L + l] * gi[m * L + l];
+    }
+    LANE_LOOP gmax[l] = std::max(gmax[l], std::sqrt(sq[l]));
+  }
+}
+
+
+
+}  // namespace
+
+}  // namespace relufast::teacher
