@@ -17,6 +17,10 @@ constexpr double PIO4 = 0.78539816339744830962;
 constexpr double INV2PI = 0.15915494309189533577;
 constexpr double MOREBITS = 6.123233995736765886130e-17;  // pi/2 - double(pi/2)
 
+// std::max / std::min exactly (same comparisons, same NaN behaviour), callable from device code.
+RELUFAST_HD RELUFAST_INLINE double dmax(double a, double b) { return (a < b) ? b : a; }
+RELUFAST_HD RELUFAST_INLINE double dmin(double a, double b) { return (b < a) ? b : a; }
+
 // atan(x) for |x| <= tan(pi/8): x + x z P(z), z = x^2, P a degree-10 fit (max error ~1 ulp).
 // A polynomial rather than a rational: divisions and square roots are what limit these kernels.
 template <class T>
@@ -41,7 +45,7 @@ RELUFAST_HD RELUFAST_INLINE T atan_small(T x) {
 RELUFAST_HD RELUFAST_INLINE double angle(double y, double x) {
   constexpr double TAN_PI_8 = 0.41421356237309504880;
   const double ax = std::fabs(x);
-  const double hi = std::max(y, ax), lo = std::min(y, ax);
+  const double hi = dmax(y, ax), lo = dmin(y, ax);
   // atan(lo/hi) in [0, pi/4]; above tan(pi/8) use atan(q) = pi/4 + atan((q - 1)/(q + 1)).
   const bool big = lo > TAN_PI_8 * hi;
   const double num = big ? lo - hi : lo;
@@ -51,6 +55,9 @@ RELUFAST_HD RELUFAST_INLINE double angle(double y, double x) {
   const double b = (y > ax) ? (PIO2 - a) + MOREBITS : a;
   return (x < 0.0) ? (PI - b) + 2.0 * MOREBITS : b;
 }
+
+// The block (lanes) versions below are host code: CUDA kernels run one restart per thread on doubles.
+#if !defined(__CUDACC__)
 
 #if defined(__AVX512F__)
 // 14-bit hardware estimates refined by Newton steps on the FMA units: a / b and sqrt(x) to ~1 ulp
@@ -96,13 +103,15 @@ RELUFAST_INLINE lanes angle(lanes y, lanes x) {
   return x < zero ? (PI - b) + 2.0 * MOREBITS : b;
 }
 
+#endif  // !__CUDACC__
+
 // exp(x) for lanes (no libm call, so loops vectorise), within a couple of ulp on [-708, 709];
 // 0 below -708 (where exp is subnormal anyway), used only for softmax (x <= 0).
 RELUFAST_HD RELUFAST_INLINE double exp_lane(double x) {
   constexpr double LOG2E = 1.4426950408889634074;
   constexpr double LN2_HI = 6.93145751953125e-1;
   constexpr double LN2_LO = 1.42860682030941723212e-6;
-  const double xc = std::min(std::max(x, -708.0), 709.0);
+  const double xc = dmin(dmax(x, -708.0), 709.0);
   const double k = std::nearbyint(xc * LOG2E);
   const double r = (xc - k * LN2_HI) - k * LN2_LO;  // |r| <= ln2/2
   // Taylor to degree 13 (truncation < 1e-17 relative on |r| <= 0.347)
@@ -130,7 +139,7 @@ RELUFAST_HD RELUFAST_INLINE double exp_lane(double x) {
 // narrower than a block); the AVX-512 estimates on a whole block.
 RELUFAST_HD RELUFAST_INLINE double fast_sqrt(double x) { return std::sqrt(x); }
 RELUFAST_HD RELUFAST_INLINE double fast_div(double a, double b) { return a / b; }
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) && !defined(__CUDACC__)
 RELUFAST_INLINE lanes fast_sqrt(lanes x) { return root(x); }
 RELUFAST_INLINE lanes fast_div(lanes a, lanes b) { return divide(a, b); }
 #else

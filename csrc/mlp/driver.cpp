@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/blocks.hpp"
+#include "core/rules.hpp"
 #include "core/threads.hpp"
 #include "mlp/generic.hpp"
 #include "mlp/mlp.hpp"
@@ -41,11 +42,8 @@ void train(double* params, double* m, double* v, int64_t R, const Net& net, cons
   // Adam's step size and bias correction for every step of the chunk:
   // coef[2t] = lr / (1 - b1^t'), coef[2t + 1] = 1 / sqrt(1 - b2^t'), t' = t0 + t + 1.
   std::vector<double> coef(adam ? 2 * opt.steps : 0);
-  for (int64_t t = 0; adam && t < opt.steps; ++t) {
-    const double tt = double(opt.t0 + t + 1);
-    coef[2 * t] = opt.lr / (1.0 - std::pow(opt.beta1, tt));
-    coef[2 * t + 1] = 1.0 / std::sqrt(1.0 - std::pow(opt.beta2, tt));
-  }
+  for (int64_t t = 0; adam && t < opt.steps; ++t)
+    rules::adam_coefficients(opt.lr, opt.beta1, opt.beta2, opt.t0 + t + 1, coef[2 * t], coef[2 * t + 1]);
   if (tiny(params, m, v, R, net, data, opt, B, coef.data())) return;
 #pragma omp parallel
   {
@@ -84,19 +82,15 @@ void train(double* params, double* m, double* v, int64_t R, const Net& net, cons
         }
         if (!adam) {
           const double lr = opt.lr;
-          for (int64_t i = 0; i < P; ++i) LANE_LOOP p[i * L + l] -= lr * g[i * L + l];
+          for (int64_t i = 0; i < P; ++i) LANE_LOOP rules::gd_update(p[i * L + l], g[i * L + l], lr);
         } else {
           const double a1 = coef[2 * t], c2 = coef[2 * t + 1];
           const double b1 = opt.beta1, b2 = opt.beta2, eps = opt.eps;
           double* mm = w.m.data();
           double* vv = w.v.data();
           for (int64_t i = 0; i < P; ++i) LANE_LOOP {
-            const double gi = g[i * L + l];
-            const double mi = b1 * mm[i * L + l] + (1.0 - b1) * gi;
-            const double vi = b2 * vv[i * L + l] + (1.0 - b2) * (gi * gi);
-            mm[i * L + l] = mi;
-            vv[i * L + l] = vi;
-            p[i * L + l] -= a1 * (mi / (std::sqrt(vi) * c2 + eps));
+            rules::adam_update(p[i * L + l], mm[i * L + l], vv[i * L + l], g[i * L + l], a1, c2, b1,
+                               b2, eps);
           }
         }
       }

@@ -6,6 +6,7 @@
 
 #include "core/blocks.hpp"
 #include "core/math.hpp"
+#include "core/rules.hpp"
 #include "core/simd.hpp"
 #include "core/threads.hpp"
 #include "mlp/mlp.hpp"
@@ -70,21 +71,17 @@ void tiny_chunk(double* blk, double* mblk, double* vblk, const Data& d, const Tr
       for (int k = 0; k < KV; ++k) {
         for (int h = 0; h < H; ++h) {
           const reg sv = scale * p[2 * H + h][k];
-          p[h][k] -= lr * (sv * gw[h][k]);
-          p[H + h][k] -= lr * (sv * gb[h][k]);
-          p[2 * H + h][k] -= lr * (scale * gv[h][k]);
+          rules::gd_update(p[h][k], sv * gw[h][k], lr);
+          rules::gd_update(p[H + h][k], sv * gb[h][k], lr);
+          rules::gd_update(p[2 * H + h][k], scale * gv[h][k], lr);
         }
-        if (OB) p[3 * H][k] -= lr * (scale * gc[k]);
+        if (OB) rules::gd_update(p[3 * H][k], scale * gc[k], lr);
       }
     } else {
       const double a1 = coef[2 * t], c2 = coef[2 * t + 1];
       auto upd = [&](int i, int k, reg g) {
-        const reg mi = b1 * m[i][k] + (1.0 - b1) * g;
-        const reg vi = b2 * v[i][k] + (1.0 - b2) * (g * g);
-        m[i][k] = mi;
-        v[i][k] = vi;
-        // fast_sqrt / fast_div: on AVX-512 reg is relufast::lanes and they stay off the divider unit
-        p[i][k] -= a1 * fast_div(mi, fast_sqrt(vi) * c2 + eps);
+        // on AVX-512 reg is relufast::lanes: root and divide stay off the divider unit
+        rules::adam_update(p[i][k], m[i][k], v[i][k], g, a1, c2, b1, b2, eps);
       };
       for (int k = 0; k < KV; ++k) {
         for (int h = 0; h < H; ++h) {

@@ -1,5 +1,5 @@
 // The teacher kernels on the CPU: the teacher's constants, loss/gradient of R restarts, and the
-// chunked gradient descent driver (lanes of restarts through loss_lanes.hpp).
+// chunked gradient descent driver (lanes of restarts through loss_lanes.hpp and gd_rule.hpp).
 #include <cmath>
 #include <cstring>
 #include <stdexcept>
@@ -7,6 +7,7 @@
 
 #include "core/blocks.hpp"
 #include "core/threads.hpp"
+#include "teacher/gd_rule.hpp"
 #include "teacher/kappa.hpp"
 #include "teacher/loss_lanes.hpp"
 #include "teacher/teacher.hpp"
@@ -103,25 +104,12 @@ void gradient_descent(double* W, const double* W0, double* step, int64_t* iters,
           if (st[l] != RUNNING) continue;
           f[l] = fl[l];
           gm[l] = gl[l];
-          const double norm = 2.0 * PI * gl[l];
-          if (!(norm <= opt.diverge) || !std::isfinite(fl[l])) {
-            eta[l] *= 0.5;
-            reset[l] = 1.0;
-            if (eta[l] < opt.min_step) st[l] = DIVERGED;
-          } else if (norm <= opt.tol) {
-            st[l] = CONVERGED;
-          } else if (fl[l] < opt.f_stop) {
-            st[l] = SMALL_LOSS;
-          } else if (opt.max_iters > 0 && it[l] >= opt.max_iters) {
-            st[l] = MAX_ITERS;
-          } else {
-            move[l] = eta[l];
-            ++it[l];
-          }
+          bool back = false;
+          move[l] = gd_decide(opt, fl[l], gl[l], eta[l], it[l], st[l], back);
+          reset[l] = back ? 1.0 : 0.0;
         }
         for (int p = 0; p < nd; ++p) LANE_LOOP {
-          const double x = move[l] != 0.0 ? w[p * L + l] - move[l] * g[p * L + l] : w[p * L + l];
-          w[p * L + l] = reset[l] != 0.0 ? w0[p * L + l] : x;
+          w[p * L + l] = gd_move(w[p * L + l], g[p * L + l], w0[p * L + l], move[l], reset[l] != 0.0);
         }
       }
       unpack_block(w.data(), R, r0, nd, W);
