@@ -29,17 +29,10 @@ PYBIND11_MODULE(_core, m) {
 #else
   m.attr("built_with_cuda") = false;
 #endif
-  m.def("max_threads", &relufast::max_threads, "OpenMP threads the kernels use.");
-  m.def(
-      "set_num_threads",
-      [](int n) {
-#ifdef _OPENMP
-        omp_set_num_threads(n);
-#else
-        (void)n;
-#endif
-      },
-      py::arg("n"));
+  m.def("max_threads", &relufast::num_threads,
+        "Threads the kernels use: one process-wide setting (every Python thread sees it).");
+  m.def("set_num_threads", &relufast::set_num_threads, py::arg("n"),
+        "Set the threads every kernel uses, process-wide (n >= 1; ValueError otherwise).");
   m.def("cuda_device_count", &relufast::cuda_device_count, "CUDA devices visible (0 without CUDA).");
   relufast::bind::bind_teacher(m);
   relufast::bind::bind_linalg(m);

@@ -1,4 +1,7 @@
-// Thread helpers of the kernels.
+// The thread count of the kernels: one process-wide setting (not OpenMP's per-thread ICV), so a
+// new Python thread, a Streamlit session or a thread pool sees what set_num_threads chose. Every
+// `#pragma omp parallel` in csrc/ says num_threads(relufast::num_threads()). Results never depend
+// on it: restarts are split across threads, each restart's arithmetic is sequential.
 #pragma once
 
 #ifdef _OPENMP
@@ -7,13 +10,8 @@
 
 namespace relufast {
 
-inline int max_threads() {
-#ifdef _OPENMP
-  return omp_get_max_threads();
-#else
-  return 1;
-#endif
-}
+int num_threads();           // threads a kernel uses (default: omp_get_max_threads() at load)
+void set_num_threads(int n);  // n >= 1 (std::invalid_argument otherwise)
 
 inline int thread_id() {
 #ifdef _OPENMP

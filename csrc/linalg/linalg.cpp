@@ -239,7 +239,7 @@ __attribute__((noinline)) double smallest_eigenvalue(const double* diag, double*
 
 void min_eigenvalues(const double* A, int64_t R, int m, double* out) {
   if (m <= 0) return;
-#pragma omp parallel
+#pragma omp parallel num_threads(num_threads())
   {
     Work w(m);
 #pragma omp for schedule(dynamic, 1)

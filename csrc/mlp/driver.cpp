@@ -18,7 +18,7 @@ namespace relufast::mlp {
 void evaluate(const double* params, int64_t R, const Net& net, const Data& data, double* F,
               double* G) {
   const int64_t P = net.P;
-#pragma omp parallel
+#pragma omp parallel num_threads(num_threads())
   {
     Work w(net);
     double f[L];
@@ -45,7 +45,7 @@ void train(double* params, double* m, double* v, int64_t R, const Net& net, cons
   for (int64_t t = 0; adam && t < opt.steps; ++t)
     rules::adam_coefficients(opt.lr, opt.beta1, opt.beta2, opt.t0 + t + 1, coef[2 * t], coef[2 * t + 1]);
   if (tiny(params, m, v, R, net, data, opt, B, coef.data())) return;
-#pragma omp parallel
+#pragma omp parallel num_threads(num_threads())
   {
     Work w(net);
     if (adam) {

@@ -200,9 +200,9 @@ void hess_column(const double* p, const Net& net, const Data& d, HessWork& w, in
 
 void hessian(const double* params, int64_t R, const Net& net, const Data& data, double* H) {
   const int64_t P = net.P;
-  const bool by_restart = R >= 4 * max_threads();
+  const bool by_restart = R >= 4 * num_threads();
   if (by_restart) {
-#pragma omp parallel
+#pragma omp parallel num_threads(num_threads())
     {
       HessWork w;
 #pragma omp for schedule(dynamic, 1)
@@ -215,7 +215,7 @@ void hessian(const double* params, int64_t R, const Net& net, const Data& data, 
     for (int64_t r = 0; r < R; ++r) {
       HessWork w0;
       hess_forward(params + r * P, net, data, w0);
-#pragma omp parallel
+#pragma omp parallel num_threads(num_threads())
       {
         HessWork w = w0;
 #pragma omp for schedule(dynamic, 1)
@@ -224,7 +224,7 @@ void hessian(const double* params, int64_t R, const Net& net, const Data& data, 
     }
   }
   // symmetrise: H <- (H + H^T) / 2
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for num_threads(num_threads()) schedule(static)
   for (int64_t r = 0; r < R; ++r) {
     double* h = H + r * P * P;
     for (int64_t i = 0; i < P; ++i)

@@ -110,7 +110,7 @@ void tiny_train(double* params, double* m, double* v, int64_t R, const Data& d,
   constexpr int W = K * L;
   constexpr int P = 3 * H + (OB ? 1 : 0);
   const int64_t nsb = (R + W - 1) / W;
-#pragma omp parallel
+#pragma omp parallel num_threads(num_threads())
   {
     alignas(64) double blk[P * W], mblk[ADAM ? P * W : 1], vblk[ADAM ? P * W : 1];
 #pragma omp for schedule(static)

@@ -98,7 +98,7 @@ void hessian_one(const double* W, int n, int d, const Teacher& T, double* H, std
 
 void hessian(const double* W, int64_t R, int n, int d, const Teacher& T, double* H) {
   const int64_t nd = int64_t(n) * d;
-#pragma omp parallel
+#pragma omp parallel num_threads(num_threads())
   {
     std::vector<double> tmp;
 #pragma omp for schedule(static)

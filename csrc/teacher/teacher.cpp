@@ -50,7 +50,7 @@ Teacher::Teacher(const double* V, int k_, int d_) : k(k_), d(d_), identity(V == 
 void evaluate(const double* W, int64_t R, int n, int d, const Teacher& T, double* F, double* G,
               double* gmax) {
   const int nd = n * d;
-#pragma omp parallel
+#pragma omp parallel num_threads(num_threads())
   {
     Scratch s(n, d);
     std::vector<double> w(size_t(nd) * L), g(size_t(nd) * L);
@@ -73,7 +73,7 @@ void gradient_descent(double* W, const double* W0, double* step, int64_t* iters,
                       double* F, double* gmax, int64_t R, int n, int d, const Teacher& T,
                       const GDOptions& opt) {
   const int nd = n * d;
-#pragma omp parallel
+#pragma omp parallel num_threads(num_threads())
   {
     Scratch s(n, d);
     std::vector<double> w(size_t(nd) * L), w0(size_t(nd) * L), g(size_t(nd) * L);
