@@ -80,8 +80,9 @@ def make_relufast(p0, X, Y, sizes, loss, optimizer, lr, batch):
         p = p0.copy()
         m = np.zeros_like(p) if adam else None
         v = np.zeros_like(p) if adam else None
-        core.mlp_train(p, m, v, Xc, Yf, labels, list(sizes), mlp._LOSS_CODE[loss], True, int(adam), lr,
-                       int(steps), 0, batch or 0, 0, B1, B2, EPS)
+        core.mlp_train(p, m, v, Xc, Yf, labels, core.Net(list(sizes), True), mlp._LOSS_CODE[loss],
+                       core.TrainOptions(optimizer=int(adam), lr=lr, steps=int(steps), t0=0,
+                                         batch=batch or 0, seed=0, beta1=B1, beta2=B2, eps=EPS))
         run.p = p
         return R * int(steps)
 

@@ -172,7 +172,14 @@ def gd_runner(W0, chunk):
 def make_relufast(W0):
     from relufast import backend
 
-    return gd_runner(W0, backend.core().teacher_gd)
+    core = backend.core()
+
+    def chunk(W, W0, step, iters, status, F, gmax, V, steps, max_iters, tol, diverge, f_stop):
+        core.teacher_gd(W, W0, step, iters, status, F, gmax, V,
+                        core.GDOptions(steps=steps, max_iters=max_iters, tol=tol, diverge=diverge,
+                                       f_stop=f_stop))
+
+    return gd_runner(W0, chunk)
 
 
 def make_numpy(W0):

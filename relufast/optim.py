@@ -126,7 +126,9 @@ def teacher_gd(
         sub = [np.ascontiguousarray(a[active]) for a in (W, steps, iters, status, F, gmax)]
         args = (sub[0], np.ascontiguousarray(W0[active]), *sub[1:])
         if be == "cpu":
-            _backend.core().teacher_gd(*args, V, chunk, max_iters, tol, diverge, f_stop)
+            core = _backend.core()
+            core.teacher_gd(*args, V, core.GDOptions(steps=chunk, max_iters=max_iters, tol=tol,
+                                                     diverge=diverge, f_stop=f_stop))
         else:
             _np_gd_chunk(*args, V, chunk, max_iters, tol, diverge, f_stop)
         for full, part in zip((W, steps, iters, status, F, gmax), sub):

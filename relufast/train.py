@@ -272,9 +272,11 @@ def _run(p, m, v, full_loss, be, X, Yf, labels, sizes, lk, ob, adam, lr, steps, 
     while done < steps:
         n = min(chunk, steps - done)
         if be == "cpu":
-            _backend.core().mlp_train(
-                p, m, v, X, Yf, labels, list(sizes), _mlp._LOSS_CODE[lk], ob, int(adam), lr, n, done,
-                B, seed, b1, b2, eps,
+            core = _backend.core()
+            core.mlp_train(
+                p, m, v, X, Yf, labels, core.Net(list(sizes), ob), _mlp._LOSS_CODE[lk],
+                core.TrainOptions(optimizer=int(adam), lr=lr, steps=n, t0=done, batch=B, seed=seed,
+                                  beta1=b1, beta2=b2, eps=eps),
             )
         else:
             # a diverging restart is a legitimate outcome (its loss becomes inf/nan), not a warning
