@@ -121,7 +121,8 @@ void bind_mlp(py::module_& m) {
   py::implicitly_convertible<py::int_, mlp::Optimizer>();
 
   py::class_<mlp::Net>(m, "Net", "Layer sizes [d_in, h_1, ..., d_out] and the parameter layout.")
-      .def(py::init<const std::vector<int>&, bool>(), py::arg("sizes"), py::arg("output_bias") = true)
+      .def(py::init<const std::vector<int>&, bool>(), py::arg("sizes"),
+           py::arg("output_bias") = true)
       .def_readonly("sizes", &mlp::Net::sizes)
       .def_readonly("output_bias", &mlp::Net::output_bias)
       .def_readonly("layers", &mlp::Net::layers)
@@ -132,8 +133,8 @@ void bind_mlp(py::module_& m) {
 
   using mlp::TrainOptions;
   py::class_<TrainOptions>(m, "TrainOptions", "Options of one mlp_train chunk.")
-      .def(py::init([](mlp::Optimizer optimizer, double lr, int64_t steps, int64_t t0, int64_t batch,
-                       uint64_t seed, double beta1, double beta2, double eps) {
+      .def(py::init([](mlp::Optimizer optimizer, double lr, int64_t steps, int64_t t0,
+                       int64_t batch, uint64_t seed, double beta1, double beta2, double eps) {
              require(optimizer == mlp::GD || optimizer == mlp::ADAM,
                      "optimizer code must be 0 (gd) or 1 (adam)");
              return TrainOptions{optimizer, lr, steps, t0, batch, seed, beta1, beta2, eps};
@@ -154,8 +155,9 @@ void bind_mlp(py::module_& m) {
       .def_readwrite("beta2", &TrainOptions::beta2)
       .def_readwrite("eps", &TrainOptions::eps)
       .def("__repr__", [](const TrainOptions& o) {
-        return py::str("TrainOptions(optimizer={}, lr={!r}, steps={}, t0={}, batch={}, seed={}, "
-                       "beta1={!r}, beta2={!r}, eps={!r})")
+        return py::str(
+                   "TrainOptions(optimizer={}, lr={!r}, steps={}, t0={}, batch={}, seed={}, "
+                   "beta1={!r}, beta2={!r}, eps={!r})")
             .format(py::cast(o.optimizer), o.lr, o.steps, o.t0, o.batch, o.seed, o.beta1, o.beta2,
                     o.eps);
       });

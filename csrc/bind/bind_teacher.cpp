@@ -80,8 +80,8 @@ void gradient_descent(Out<double> W, const In& W0, Out<double> step, Out<int64_t
 
 void bind_teacher(py::module_& m) {
   using teacher::GDOptions;
-  py::class_<GDOptions>(m, "GDOptions",
-                        "Options of one teacher_gd chunk (the stopping rule of teacher/gd_rule.hpp).")
+  py::class_<GDOptions>(
+      m, "GDOptions", "Options of one teacher_gd chunk (the stopping rule of teacher/gd_rule.hpp).")
       .def(py::init([](int64_t steps, int64_t max_iters, double tol, double diverge, double f_stop,
                        double min_step) {
              return GDOptions{steps, max_iters, tol, diverge, f_stop, min_step};
@@ -93,26 +93,31 @@ void bind_teacher(py::module_& m) {
       .def_readwrite("steps", &GDOptions::steps, "steps in this chunk")
       .def_readwrite("max_iters", &GDOptions::max_iters, "cap on a restart's total steps (0: none)")
       .def_readwrite("tol", &GDOptions::tol, "CONVERGED once 2 pi max_i |grad_i| <= tol")
-      .def_readwrite("diverge", &GDOptions::diverge,
-                     "back to W0 with half the step once 2 pi max_i |grad_i| > diverge (or F not finite)")
+      .def_readwrite(
+          "diverge", &GDOptions::diverge,
+          "back to W0 with half the step once 2 pi max_i |grad_i| > diverge (or F not finite)")
       .def_readwrite("f_stop", &GDOptions::f_stop, "SMALL_LOSS once F < f_stop (0: never)")
       .def_readwrite("min_step", &GDOptions::min_step, "DIVERGED once the step falls below this")
       .def("__repr__", [](const GDOptions& o) {
-        return py::str("GDOptions(steps={}, max_iters={}, tol={!r}, diverge={!r}, f_stop={!r}, "
-                       "min_step={!r})")
+        return py::str(
+                   "GDOptions(steps={}, max_iters={}, tol={!r}, diverge={!r}, f_stop={!r}, "
+                   "min_step={!r})")
             .format(o.steps, o.max_iters, o.tol, o.diverge, o.f_stop, o.min_step);
       });
   m.def("teacher_evaluate", &evaluate, py::arg("W"), py::arg("V") = py::none(),
         py::arg("want_grad") = true,
-        "(F, G or None, max_i |grad_i|) of students W (R, n, d) against teacher V (identity if None).");
+        "(F, G or None, max_i |grad_i|) of students W (R, n, d) against teacher V (identity if "
+        "None).");
   m.def("teacher_hessian", &hessian, py::arg("W"), py::arg("V") = py::none(),
         "Exact Hessians (R, n*d, n*d), neuron-major.");
-  m.def("teacher_gd", &gradient_descent, py::arg("W").noconvert(), py::arg("W0"),
-        py::arg("step").noconvert(), py::arg("iters").noconvert(), py::arg("status").noconvert(),
-        py::arg("F").noconvert(), py::arg("gmax").noconvert(), py::arg("V") = py::none(),
-        py::arg("options") = teacher::GDOptions(),
-        "Run one chunk of gradient descent (options: a GDOptions) in place for every restart whose\n"
-        "status is RUNNING (0): W, step, iters, status updated; F and gmax the last evaluated values.");
+  m.def(
+      "teacher_gd", &gradient_descent, py::arg("W").noconvert(), py::arg("W0"),
+      py::arg("step").noconvert(), py::arg("iters").noconvert(), py::arg("status").noconvert(),
+      py::arg("F").noconvert(), py::arg("gmax").noconvert(), py::arg("V") = py::none(),
+      py::arg("options") = teacher::GDOptions(),
+      "Run one chunk of gradient descent (options: a GDOptions) in place for every restart whose\n"
+      "status is RUNNING (0): W, step, iters, status updated; F and gmax the last evaluated "
+      "values.");
   py::enum_<teacher::Status>(m, "Status")
       .value("RUNNING", teacher::RUNNING)
       .value("CONVERGED", teacher::CONVERGED)

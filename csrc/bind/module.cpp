@@ -33,7 +33,8 @@ PYBIND11_MODULE(_core, m) {
         "Threads the kernels use: one process-wide setting (every Python thread sees it).");
   m.def("set_num_threads", &relufast::set_num_threads, py::arg("n"),
         "Set the threads every kernel uses, process-wide (n >= 1; ValueError otherwise).");
-  m.def("cuda_device_count", &relufast::cuda_device_count, "CUDA devices visible (0 without CUDA).");
+  m.def("cuda_device_count", &relufast::cuda_device_count,
+        "CUDA devices visible (0 without CUDA).");
   relufast::bind::bind_teacher(m);
   relufast::bind::bind_linalg(m);
   relufast::bind::bind_mlp(m);

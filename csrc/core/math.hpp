@@ -56,7 +56,8 @@ RELUFAST_HD RELUFAST_INLINE double angle(double y, double x) {
   return (x < 0.0) ? (PI - b) + 2.0 * MOREBITS : b;
 }
 
-// The block (lanes) versions below are host code: CUDA kernels run one restart per thread on doubles.
+// The block (lanes) versions below are host code: CUDA kernels run one restart per thread on
+// doubles.
 #if !defined(__CUDACC__)
 
 #if defined(__AVX512F__)
@@ -74,7 +75,8 @@ RELUFAST_INLINE lanes root(lanes v) {  // v >= 0, finite
   const __m512d x = (__m512d)v, half = _mm512_set1_pd(0.5), three_halves = _mm512_set1_pd(1.5);
   __m512d r = _mm512_rsqrt14_pd(x);  // inf at 0, masked below
   for (int k = 0; k < 2; ++k)
-    r = _mm512_mul_pd(r, _mm512_fnmadd_pd(_mm512_mul_pd(half, x), _mm512_mul_pd(r, r), three_halves));
+    r = _mm512_mul_pd(r,
+                      _mm512_fnmadd_pd(_mm512_mul_pd(half, x), _mm512_mul_pd(r, r), three_halves));
   __m512d s = _mm512_mul_pd(x, r);
   s = _mm512_fmadd_pd(_mm512_mul_pd(half, r), _mm512_fnmadd_pd(s, s, x), s);  // one Heron step
   const __mmask8 pos = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GT_OQ);
@@ -145,9 +147,10 @@ RELUFAST_INLINE lanes fast_div(lanes a, lanes b) { return divide(a, b); }
 #else
 template <class V>
 RELUFAST_INLINE V fast_sqrt(V x) {
-  alignas(64) double sq[sizeof(V) / sizeof(double)];
+  constexpr int W = int(sizeof(V) / sizeof(double));
+  alignas(64) double sq[W];
   std::memcpy(sq, &x, sizeof(V));
-  _Pragma("omp simd") for (int l = 0; l < int(sizeof(V) / sizeof(double)); ++l) sq[l] = std::sqrt(sq[l]);
+  _Pragma("omp simd") for (int l = 0; l < W; ++l) sq[l] = std::sqrt(sq[l]);
   V r;
   std::memcpy(&r, sq, sizeof(V));
   return r;

@@ -10,7 +10,7 @@
 
 namespace relufast {
 
-int num_threads();           // threads a kernel uses (default: omp_get_max_threads() at load)
+int num_threads();            // threads a kernel uses (default: omp_get_max_threads() at load)
 void set_num_threads(int n);  // n >= 1 (std::invalid_argument otherwise)
 
 inline int thread_id() {

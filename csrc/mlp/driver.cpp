@@ -43,7 +43,8 @@ void train(double* params, double* m, double* v, int64_t R, const Net& net, cons
   // coef[2t] = lr / (1 - b1^t'), coef[2t + 1] = 1 / sqrt(1 - b2^t'), t' = t0 + t + 1.
   std::vector<double> coef(adam ? 2 * opt.steps : 0);
   for (int64_t t = 0; adam && t < opt.steps; ++t)
-    rules::adam_coefficients(opt.lr, opt.beta1, opt.beta2, opt.t0 + t + 1, coef[2 * t], coef[2 * t + 1]);
+    rules::adam_coefficients(opt.lr, opt.beta1, opt.beta2, opt.t0 + t + 1, coef[2 * t],
+                             coef[2 * t + 1]);
   if (tiny(params, m, v, R, net, data, opt, B, coef.data())) return;
 #pragma omp parallel num_threads(num_threads())
   {

@@ -20,13 +20,11 @@ namespace {
 
 constexpr int L = LANES;
 
-
 // Register blocking of the generic kernels: G data points x UB units per pass over the weights
 // (G x UB x NV accumulators must fit the register file). Neither changes any result: sums over
 // points and units always run in the same order.
 constexpr int G = VW == 8 ? 8 : 4;
 constexpr int UB = VW == 8 ? 2 : 1;
-
 
 // Per-thread scratch for one block of L restarts on groups of up to G data points.
 struct Work {
@@ -69,13 +67,14 @@ void load_inputs(const Net& net, const Data& d, const int64_t* idx, int64_t n0, 
 // z_i = W_i . a (+ b_i) for IB consecutive units i and NB points at once (IB x NB accumulators in
 // registers; each weight vector loaded once per NB points). Sums run over j in order.
 // Input a_qj of a layer as a vector: broadcast from shared rows (BC) or the lanes of act.
-#define A_AT(q, j, v) (BC ? broadcast<reg>(A[(q) * din + (j)]) : load<reg>(A + ((q) * din + (j)) * L + (v) * VW))
+#define A_AT(q, j, v) \
+  (BC ? broadcast<reg>(A[(q) * din + (j)]) : load<reg>(A + ((q) * din + (j)) * L + (v) * VW))
 
 // z_i = W_i . a (+ b_i) for IB consecutive units i and NB points at once (IB x NB accumulators in
 // registers; each weight vector loaded once per NB points). Sums run over j in order.
 template <int NB, int IB, bool BC>
-inline void forward_units(const double* W, const double* B, const double* A, double* Z, int i, int din,
-                          int dout, bool hidden) {
+inline void forward_units(const double* W, const double* B, const double* A, double* Z, int i,
+                          int din, int dout, bool hidden) {
   reg acc[IB][NB][NV];
   for (int u = 0; u < IB; ++u)
     for (int q = 0; q < NB; ++q)
@@ -116,7 +115,8 @@ void forward(const double* p, const Net& net, Work& w) {
       for (; i + UB <= dout; i += UB) forward_units<NB, UB, true>(W, B, A, Z, i, din, dout, hidden);
       for (; i < dout; ++i) forward_units<NB, 1, true>(W, B, A, Z, i, din, dout, hidden);
     } else {
-      for (; i + UB <= dout; i += UB) forward_units<NB, UB, false>(W, B, A, Z, i, din, dout, hidden);
+      for (; i + UB <= dout; i += UB)
+        forward_units<NB, UB, false>(W, B, A, Z, i, din, dout, hidden);
       for (; i < dout; ++i) forward_units<NB, 1, false>(W, B, A, Z, i, din, dout, hidden);
     }
   }
@@ -125,8 +125,8 @@ void forward(const double* p, const Net& net, Work& w) {
 // Output layer: loss contributions into loss (if not null) and dL/dF into w.out (overwriting F).
 // scale = 1 for SSE, 1/n for MSE and CE (n points in the batch).
 template <int NB>
-void output(const Net& net, const Data& d, const int64_t* idx, int64_t n0, double inv_n, double* loss,
-            Work& w) {
+void output(const Net& net, const Data& d, const int64_t* idx, int64_t n0, double inv_n,
+            double* loss, Work& w) {
   const int dout = net.sizes.back();
   double* F = w.out.data();
   if (d.loss != CE) {
@@ -135,7 +135,10 @@ void output(const Net& net, const Data& d, const int64_t* idx, int64_t n0, doubl
         double y[L];
         if (!idx) {
           const double yv = d.Y[(n0 + q) * dout + k];
+          // (clang-format 23 mis-indents this LANE_LOOP line)
+          // clang-format off
           LANE_LOOP y[l] = yv;
+          // clang-format on
         } else {
           for (int l = 0; l < L; ++l) y[l] = d.Y[idx[(n0 + q) * L + l] * dout + k];
         }

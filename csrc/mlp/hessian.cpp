@@ -13,14 +13,14 @@ namespace relufast::mlp {
 namespace {
 
 struct HessWork {
-  std::vector<double> A;      // per layer k: inputs A_k (N, d_k) at aoff[k]
+  std::vector<double> A;  // per layer k: inputs A_k (N, d_k) at aoff[k]
   std::vector<int64_t> aoff;
   std::vector<double> F, D;   // (N, d_out) outputs and dL/dF
   std::vector<double> delta;  // per layer k: dL/dZ_k (N, d_{k+1}) at doff[k]
   std::vector<int64_t> doff;
-  std::vector<double> Pr;     // (N, d_out) softmax probabilities (CE)
+  std::vector<double> Pr;           // (N, d_out) softmax probabilities (CE)
   std::vector<double> dZ, dd, dd2;  // tangents, (N, max_width)
-  std::vector<double> tang;             // forward tangents dA_k of the layers above the direction
+  std::vector<double> tang;         // forward tangents dA_k of the layers above the direction
   std::vector<int64_t> toff;
 };
 
@@ -195,7 +195,6 @@ void hess_column(const double* p, const Net& net, const Data& d, HessWork& w, in
   }
 }
 
-
 }  // namespace
 
 void hessian(const double* params, int64_t R, const Net& net, const Data& data, double* H) {
@@ -208,7 +207,8 @@ void hessian(const double* params, int64_t R, const Net& net, const Data& data, 
 #pragma omp for schedule(dynamic, 1)
       for (int64_t r = 0; r < R; ++r) {
         hess_forward(params + r * P, net, data, w);
-        for (int64_t c = 0; c < P; ++c) hess_column(params + r * P, net, data, w, c, H + (r * P + c) * P);
+        for (int64_t c = 0; c < P; ++c)
+          hess_column(params + r * P, net, data, w, c, H + (r * P + c) * P);
       }
     }
   } else {
@@ -219,7 +219,8 @@ void hessian(const double* params, int64_t R, const Net& net, const Data& data, 
       {
         HessWork w = w0;
 #pragma omp for schedule(dynamic, 1)
-        for (int64_t c = 0; c < P; ++c) hess_column(params + r * P, net, data, w, c, H + (r * P + c) * P);
+        for (int64_t c = 0; c < P; ++c)
+          hess_column(params + r * P, net, data, w, c, H + (r * P + c) * P);
       }
     }
   }

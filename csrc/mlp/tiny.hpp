@@ -19,8 +19,8 @@ namespace {
 // net and friends). K blocks of L lanes step together so that the dependency chain of one step
 // (forward, residual, gradient, update) overlaps with the others; parameters, gradients and Adam's
 // moments live in registers for the whole chunk and the data are broadcast across lanes.
-// Gradients: with q_hn = r_n [z_hn > 0], dL/dw_h = s v_h sum_n q_hn x_n, dL/db_h = s v_h sum_n q_hn,
-// dL/dv_h = s sum_n r_n relu(z_hn), dL/dc = s sum_n r_n (s = 2 for SSE, 2 / N for MSE).
+// Gradients: with q_hn = r_n [z_hn > 0], dL/dw_h = s v_h sum_n q_hn x_n, dL/db_h = s v_h sum_n
+// q_hn, dL/dv_h = s sum_n r_n relu(z_hn), dL/dc = s sum_n r_n (s = 2 for SSE, 2 / N for MSE).
 template <int H, int K, bool OB, bool ADAM>
 void tiny_chunk(double* blk, double* mblk, double* vblk, const Data& d, const TrainOptions& opt,
                 const double* coef) {

@@ -49,7 +49,8 @@ void add_h1(double* Hii, int ld, int d, double sign, double wn, double vn, const
       Hii[r * ld + q] += c * ((r == q ? 1.0 : 0.0) - wb[r] * wb[q] + b[r] * b[q]);
 }
 
-void hessian_one(const double* W, int n, int d, const Teacher& T, double* H, std::vector<double>& tmp) {
+void hessian_one(const double* W, int n, int d, const Teacher& T, double* H,
+                 std::vector<double>& tmp) {
   const int nd = n * d;
   std::fill(H, H + size_t(nd) * nd, 0.0);
   tmp.resize(size_t(nd) + n + 2 * d);
@@ -78,8 +79,8 @@ void hessian_one(const double* W, int n, int d, const Teacher& T, double* H, std
         const double* wbj = wb + j * d;
         for (int r = 0; r < d; ++r)
           for (int q = 0; q < d; ++q) {
-            const double h = INV2PI * ((r == q ? PI - p.t : 0.0) +
-                                       p.sint * (wbi[r] * wbj[q] + b[r] * a[q]));
+            const double h =
+                INV2PI * ((r == q ? PI - p.t : 0.0) + p.sint * (wbi[r] * wbj[q] + b[r] * a[q]));
             Hij[r * nd + q] = h;
             Hji[q * nd + r] = h;
           }
@@ -92,7 +93,6 @@ void hessian_one(const double* W, int n, int d, const Teacher& T, double* H, std
     }
   }
 }
-
 
 }  // namespace
 

@@ -19,8 +19,7 @@ Teacher::Teacher(const double* V, int k_, int d_) : k(k_), d(d_), identity(V == 
   v.assign(size_t(k) * d, 0.0);
   if (identity)
     for (int j = 0; j < k; ++j) v[size_t(j) * d + j] = 1.0;
-  else
-    std::memcpy(v.data(), V, sizeof(double) * k * d);
+  else std::memcpy(v.data(), V, sizeof(double) * k * d);
   vb.assign(v.size(), 0.0);
   vn.assign(k, 0.0);
   for (int j = 0; j < k; ++j) {

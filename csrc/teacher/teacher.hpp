@@ -13,12 +13,13 @@ namespace relufast::teacher {
 struct Teacher {
   int k = 0, d = 0;
   bool identity = true;
-  std::vector<double> v, vb, vn;  // (k, d), (k, d), (k)
-  double half_vv = 0.0;           // 1/2 sum_{j,j'} E[relu(v_j.x) relu(v_j'.x)]
+  std::vector<double> v, vb, vn;           // (k, d), (k, d), (k)
+  double half_vv = 0.0;                    // 1/2 sum_{j,j'} E[relu(v_j.x) relu(v_j'.x)]
   Teacher(const double* V, int k, int d);  // V == nullptr: identity
 };
 
-// Loss F (R), gradient G (R, n, d) and max_i |grad_i| (R) of R students W (R, n, d); G/gmax may be null.
+// Loss F (R), gradient G (R, n, d) and max_i |grad_i| (R) of R students W (R, n, d); G/gmax may be
+// null.
 void evaluate(const double* W, int64_t R, int n, int d, const Teacher& T, double* F, double* G,
               double* gmax);
 
