@@ -25,7 +25,7 @@ for threads in (1, c.max_threads()):
         W = np.random.default_rng(0).normal(size=(R, k, k)) / np.sqrt(k)
         args = [W.copy(), W, np.full(R, 0.1), np.zeros(R, np.int64), np.zeros(R, np.int8), np.zeros(R), np.zeros(R)]
         steps = 200 if threads > 1 else 50
-        t = time.perf_counter(); c.teacher_gd(*args, None, steps, 0, 0.0, 1e4, 0.0); dt = time.perf_counter() - t
+        t = time.perf_counter(); c.teacher_gd(*args, None, c.GDOptions(steps=steps, max_iters=0, tol=0.0, diverge=1e4, f_stop=0.0)); dt = time.perf_counter() - t
         print(f"threads={threads:3d} k=n={k:2d}  {R * steps / dt:.3g} restart-iterations/s")
 t = time.perf_counter(); row = ss.run(20, 20, restarts=1000).summary(); dt = time.perf_counter() - t
 print(f"safran_shamir.run(20, 20, 1000 runs) on {c.max_threads()} threads: {dt:.1f} s, {row['pct_spurious']:.1f}% spurious")

@@ -6,6 +6,7 @@ registry.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from .. import backend as _backend
@@ -20,8 +21,9 @@ def _register(core: Any) -> None:
         return F, G
 
     def teacher_gd_chunk(s, V, opt):
-        core.teacher_gd(s.W, s.W0, s.step, s.iters, s.status, s.F, s.gmax, V, opt.steps,
-                        opt.max_iters, opt.tol, opt.diverge, opt.f_stop)
+        options = core.GDOptions(steps=opt.steps, max_iters=opt.max_iters, tol=opt.tol,
+                                 diverge=opt.diverge, f_stop=opt.f_stop, min_step=opt.min_step)
+        core.teacher_gd(s.W, s.W0, s.step, s.iters, s.status, s.F, s.gmax, V, options)
 
     register("teacher", "loss_grad", BACKEND, teacher_loss_grad)
     register("teacher", "hessian", BACKEND, core.teacher_hessian)
@@ -41,11 +43,18 @@ def _register(core: Any) -> None:
         return core.mlp_hessian(p2, prob.X, prob.Y, prob.labels, list(net.sizes), prob.loss_code,
                                 net.output_bias)
 
+    @functools.lru_cache(maxsize=64)
+    def native_net(net):
+        return core.Net(list(net.sizes), net.output_bias)
+
     def mlp_train_chunk(prob, s, opt):
-        net = prob.net
-        core.mlp_train(s.p, s.m, s.v, prob.X, prob.Y, prob.labels, list(net.sizes), prob.loss_code,
-                       net.output_bias, int(opt.optimizer == "adam"), opt.lr, opt.steps, opt.t0,
-                       opt.batch, opt.seed, opt.beta1, opt.beta2, opt.eps)
+        options = core.TrainOptions(
+            optimizer=core.Optimizer.ADAM if opt.optimizer == "adam" else core.Optimizer.GD,
+            lr=opt.lr, steps=opt.steps, t0=opt.t0, batch=opt.batch, seed=opt.seed,
+            beta1=opt.beta1, beta2=opt.beta2, eps=opt.eps,
+        )
+        core.mlp_train(s.p, s.m, s.v, prob.X, prob.Y, prob.labels, native_net(prob.net), prob.loss_code,
+                       options)
 
     register("mlp", "loss_grad", BACKEND, mlp_loss_grad)
     register("mlp", "hessian", BACKEND, mlp_hessian)

@@ -1,18 +1,21 @@
-#include "teacher.hpp"
-
+// The teacher loss and gradient of one block of LANES restarts (lane kernels). Internal to the
+// C++ kernels: included by teacher.cpp only, so every function here stays local to that
+// translation unit and inlines as it always did.
+#pragma once
+#include <cmath>
 #include <cstring>
-#include <stdexcept>
+#include <vector>
 
-#include "common.hpp"
-
-#define LANE_LOOP _Pragma("omp simd") for (int l = 0; l < LANES; ++l)
+#include "core/math.hpp"
+#include "core/simd.hpp"
+#include "teacher/kappa.hpp"
+#include "teacher/teacher.hpp"
 
 namespace relufast::teacher {
 
 namespace {
 
 constexpr int L = LANES;
-
 
 // Per-thread scratch for one block of L restarts, laid out [row][lane].
 struct Scratch {
@@ -25,12 +28,6 @@ struct Scratch {
       for (int j = i + 1; j < n; ++j) pi.push_back(i), pj.push_back(j);
   }
 };
-
-// E[relu(w.x) relu(v.x)] / (|w||v|) as a function of the angle: (sin t + (pi - t) cos t) / 2pi.
-template <class T>
-__attribute__((always_inline)) inline T kappa(T t, T sint, T cost) {
-  return (sint + (PI - t) * cost) * INV2PI;
-}
 
 // The evaluation runs in phases, each a loop whose iterations are independent, so that the
 // out-of-order core overlaps the divisions and square roots (the limiting units) of many pairs.
@@ -269,225 +266,7 @@ void eval_block(const double* w, int n, int d, const Teacher& T, double* g, doub
 }
 
 
-}  // namespace
-
-Teacher::Teacher(const double* V, int k_, int d_) : k(k_), d(d_), identity(V == nullptr) {
-  if (identity && k != d) throw std::invalid_argument("identity teacher needs k == d");
-  v.assign(size_t(k) * d, 0.0);
-  if (identity)
-    for (int j = 0; j < k; ++j) v[size_t(j) * d + j] = 1.0;
-  else
-    std::memcpy(v.data(), V, sizeof(double) * k * d);
-  vb.assign(v.size(), 0.0);
-  vn.assign(k, 0.0);
-  for (int j = 0; j < k; ++j) {
-    double s = 0.0;
-    for (int m = 0; m < d; ++m) s += v[j * d + m] * v[j * d + m];
-    vn[j] = std::sqrt(s);
-    for (int m = 0; m < d; ++m) vb[j * d + m] = vn[j] > 0 ? v[j * d + m] / vn[j] : 0.0;
-  }
-  // 1/2 sum_{j,j'} |v_j||v_j'| kappa(angle): the constant term of F.
-  double c = 0.0;
-  for (int j = 0; j < k; ++j) {
-    c += 0.5 * vn[j] * vn[j];
-    for (int jj = j + 1; jj < k; ++jj) {
-      double D = 0.0, S = 0.0;
-      for (int m = 0; m < d; ++m) {
-        const double x = vb[j * d + m] - vb[jj * d + m], y = vb[j * d + m] + vb[jj * d + m];
-        D += x * x;
-        S += y * y;
-      }
-      const double t = 2.0 * std::atan2(std::sqrt(D), std::sqrt(S));
-      c += 2.0 * vn[j] * vn[jj] * kappa(t, 0.5 * std::sqrt(D * S), 0.25 * (S - D));
-    }
-  }
-  half_vv = 0.5 * c;
-}
-
-void evaluate(const double* W, int64_t R, int n, int d, const Teacher& T, double* F, double* G,
-              double* gmax) {
-  const int nd = n * d;
-#pragma omp parallel
-  {
-    Scratch s(n, d);
-    std::vector<double> w(size_t(nd) * L), g(size_t(nd) * L);
-    double f[L], gm[L];
-#pragma omp for schedule(static)
-    for (int64_t b = 0; b < num_blocks(R); ++b) {
-      const int64_t r0 = b * L;
-      pack_block(W, R, r0, nd, w.data());
-      eval_block(w.data(), n, d, T, g.data(), f, gm, s);
-      for (int l = 0; l < L && r0 + l < R; ++l) {
-        if (F) F[r0 + l] = f[l];
-        if (gmax) gmax[r0 + l] = gm[l];
-      }
-      if (G) unpack_block(g.data(), R, r0, nd, G);
-    }
-  }
-}
-
-namespace {
-
-// Geometry of a pair of unit vectors: angle t, sin t, cos t, and the unit vectors
-// a = (wb - cos t vb) / sin t and b = (vb - cos t wb) / sin t (zero when sin t = 0).
-struct Pair {
-  double t, sint, cost;
-};
-
-Pair pair_geometry(const double* wb, const double* vb, int d, double* a, double* b) {
-  double D = 0.0, S = 0.0;
-  for (int m = 0; m < d; ++m) {
-    const double x = wb[m] - vb[m], y = wb[m] + vb[m];
-    D += x * x;
-    S += y * y;
-  }
-  const double rd = std::sqrt(D), rs = std::sqrt(S);
-  Pair p{2.0 * angle(rd, rs), 0.5 * rd * rs, 0.25 * (S - D)};
-  const double inv = p.sint > 0.0 ? 1.0 / p.sint : 0.0;
-  for (int m = 0; m < d; ++m) {
-    // wb - c vb written through whichever of 1 - c = D/2 or 1 + c = S/2 is accurate.
-    if (p.cost >= 0.0) {
-      a[m] = ((wb[m] - vb[m]) + 0.5 * D * vb[m]) * inv;
-      b[m] = ((vb[m] - wb[m]) + 0.5 * D * wb[m]) * inv;
-    } else {
-      a[m] = ((wb[m] + vb[m]) - 0.5 * S * vb[m]) * inv;
-      b[m] = ((vb[m] + wb[m]) - 0.5 * S * wb[m]) * inv;
-    }
-  }
-  return p;
-}
-
-// H_ii += sign * h1(w, v): |v| sin t / (2 pi |w|) (I - wb wb^T + b b^T).
-void add_h1(double* Hii, int ld, int d, double sign, double wn, double vn, const Pair& p,
-            const double* wb, const double* b) {
-  const double c = sign * vn * p.sint * INV2PI / wn;
-  for (int r = 0; r < d; ++r)
-    for (int q = 0; q < d; ++q)
-      Hii[r * ld + q] += c * ((r == q ? 1.0 : 0.0) - wb[r] * wb[q] + b[r] * b[q]);
-}
-
-void hessian_one(const double* W, int n, int d, const Teacher& T, double* H, std::vector<double>& tmp) {
-  const int nd = n * d;
-  std::fill(H, H + size_t(nd) * nd, 0.0);
-  tmp.resize(size_t(nd) + n + 2 * d);
-  double* wb = tmp.data();
-  double* wn = wb + nd;
-  double* a = wn + n;
-  double* b = a + d;
-  for (int i = 0; i < n; ++i) {
-    double s = 0.0;
-    for (int m = 0; m < d; ++m) s += W[i * d + m] * W[i * d + m];
-    wn[i] = std::sqrt(s);
-    for (int m = 0; m < d; ++m) wb[i * d + m] = wn[i] > 0 ? W[i * d + m] / wn[i] : 0.0;
-  }
-  for (int i = 0; i < n; ++i) {
-    double* Hii = H + size_t(i) * d * nd + size_t(i) * d;
-    for (int m = 0; m < d; ++m) Hii[m * nd + m] += 0.5;
-    if (wn[i] == 0.0) continue;  // dead neuron: relu'(0) = 0, only the smooth |w|^2/4 term is left
-    const double* wbi = wb + i * d;
-    for (int j = 0; j < n; ++j) {
-      if (j == i || wn[j] == 0.0) continue;
-      const Pair p = pair_geometry(wbi, wb + j * d, d, a, b);
-      add_h1(Hii, nd, d, 1.0, wn[i], wn[j], p, wbi, b);
-      if (j > i) {  // off-diagonal block h2 and its transpose
-        double* Hij = H + size_t(i) * d * nd + size_t(j) * d;
-        double* Hji = H + size_t(j) * d * nd + size_t(i) * d;
-        const double* wbj = wb + j * d;
-        for (int r = 0; r < d; ++r)
-          for (int q = 0; q < d; ++q) {
-            const double h = INV2PI * ((r == q ? PI - p.t : 0.0) +
-                                       p.sint * (wbi[r] * wbj[q] + b[r] * a[q]));
-            Hij[r * nd + q] = h;
-            Hji[q * nd + r] = h;
-          }
-      }
-    }
-    for (int j = 0; j < T.k; ++j) {
-      if (T.vn[j] == 0.0) continue;
-      const Pair p = pair_geometry(wbi, T.vb.data() + size_t(j) * d, d, a, b);
-      add_h1(Hii, nd, d, -1.0, wn[i], T.vn[j], p, wbi, b);
-    }
-  }
-}
 
 }  // namespace
-
-void hessian(const double* W, int64_t R, int n, int d, const Teacher& T, double* H) {
-  const int64_t nd = int64_t(n) * d;
-#pragma omp parallel
-  {
-    std::vector<double> tmp;
-#pragma omp for schedule(static)
-    for (int64_t r = 0; r < R; ++r) hessian_one(W + r * nd, n, d, T, H + r * nd * nd, tmp);
-  }
-}
-
-void gradient_descent(double* W, const double* W0, double* step, int64_t* iters, int8_t* status,
-                      double* F, double* gmax, int64_t R, int n, int d, const Teacher& T,
-                      const GDOptions& opt) {
-  const int nd = n * d;
-#pragma omp parallel
-  {
-    Scratch s(n, d);
-    std::vector<double> w(size_t(nd) * L), w0(size_t(nd) * L), g(size_t(nd) * L);
-    double f[L], gm[L], eta[L], move[L], reset[L];
-    int64_t it[L];
-    int8_t st[L];
-#pragma omp for schedule(dynamic, 1)
-    for (int64_t b = 0; b < num_blocks(R); ++b) {
-      const int64_t r0 = b * L;
-      pack_block(W, R, r0, nd, w.data());
-      pack_block(W0, R, r0, nd, w0.data());
-      for (int l = 0; l < L; ++l) {
-        const int64_t r = std::min(r0 + l, R - 1);
-        eta[l] = step[r];
-        it[l] = iters[r];
-        st[l] = (r0 + l < R) ? status[r] : int8_t(CONVERGED);  // padding lanes never run
-        f[l] = F[r];
-        gm[l] = gmax[r];
-      }
-      for (int64_t k = 0; k < opt.steps; ++k) {
-        bool any = false;
-        for (int l = 0; l < L; ++l) any |= st[l] == RUNNING;
-        if (!any) break;
-        double fl[L], gl[L];
-        eval_block(w.data(), n, d, T, g.data(), fl, gl, s);
-        for (int l = 0; l < L; ++l) {
-          move[l] = reset[l] = 0.0;
-          if (st[l] != RUNNING) continue;
-          f[l] = fl[l];
-          gm[l] = gl[l];
-          const double norm = 2.0 * PI * gl[l];
-          if (!(norm <= opt.diverge) || !std::isfinite(fl[l])) {
-            eta[l] *= 0.5;
-            reset[l] = 1.0;
-            if (eta[l] < opt.min_step) st[l] = DIVERGED;
-          } else if (norm <= opt.tol) {
-            st[l] = CONVERGED;
-          } else if (fl[l] < opt.f_stop) {
-            st[l] = SMALL_LOSS;
-          } else if (opt.max_iters > 0 && it[l] >= opt.max_iters) {
-            st[l] = MAX_ITERS;
-          } else {
-            move[l] = eta[l];
-            ++it[l];
-          }
-        }
-        for (int p = 0; p < nd; ++p) LANE_LOOP {
-          const double x = move[l] != 0.0 ? w[p * L + l] - move[l] * g[p * L + l] : w[p * L + l];
-          w[p * L + l] = reset[l] != 0.0 ? w0[p * L + l] : x;
-        }
-      }
-      unpack_block(w.data(), R, r0, nd, W);
-      for (int l = 0; l < L && r0 + l < R; ++l) {
-        step[r0 + l] = eta[l];
-        iters[r0 + l] = it[l];
-        status[r0 + l] = st[l];
-        F[r0 + l] = f[l];
-        gmax[r0 + l] = gm[l];
-      }
-    }
-  }
-}
 
 }  // namespace relufast::teacher

@@ -44,10 +44,10 @@ void hessian(const double* params, int64_t R, const Net& net, const Data& data, 
 struct TrainOptions {
   Optimizer optimizer = GD;
   double lr = 1e-2;
-  int64_t steps = 0;   // steps in this chunk
-  int64_t t0 = 0;      // steps already done (Adam's bias correction, the mini-batch schedule)
-  int64_t batch = 0;   // mini-batch size; 0: full batch
-  uint64_t seed = 0;   // data order of mini-batches
+  int64_t steps = 0;  // steps in this chunk
+  int64_t t0 = 0;     // steps already done (Adam's bias correction, the mini-batch schedule)
+  int64_t batch = 0;  // mini-batch size; 0: full batch
+  uint64_t seed = 0;  // data order of mini-batches
   double beta1 = 0.9, beta2 = 0.999, eps = 1e-8;
 };
 

@@ -1,6 +1,6 @@
 // pybind11 glue for the batched eigenvalue helpers.
-#include "bind_common.hpp"
-#include "linalg.hpp"
+#include "bind/common.hpp"
+#include "linalg/linalg.hpp"
 
 namespace relufast::bind {
 

@@ -1,4 +1,4 @@
-#include "linalg.hpp"
+#include "linalg/linalg.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +8,8 @@
 #include <memory>
 #include <vector>
 
-#include "common.hpp"
+#include "core/simd.hpp"
+#include "core/threads.hpp"
 
 namespace relufast::linalg {
 
@@ -16,16 +17,7 @@ namespace {
 
 constexpr int L = LANES;  // doubles per SIMD chunk (8: one zmm, or two ymm / four xmm)
 
-// One chunk of L doubles as a GCC/Clang vector: loads and stores go through memcpy (unaligned-safe,
-// compiles to one vector move), arithmetic is lane-wise and IEEE (no reassociation).
-typedef double lanes __attribute__((vector_size(L * sizeof(double))));
-typedef int64_t ilanes __attribute__((vector_size(L * sizeof(int64_t))));
-inline lanes load(const double* p) {
-  lanes v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline void store(double* p, lanes v) { std::memcpy(p, &v, sizeof v); }
+// Chunks of L doubles are core/simd.hpp's lanes (lane-wise IEEE arithmetic, no reassociation).
 inline double hsum(lanes v) {  // fixed order: results never depend on the thread count
   double s = 0.0;
   for (int l = 0; l < L; ++l) s += v[l];
@@ -45,11 +37,6 @@ inline void hsum4(lanes a0, lanes a1, lanes a2, lanes a3, double* out) {
       for (int l = 0; l < w; ++l) h[l] += h[l + w];
     out[r] = h[0];
   }
-}
-inline lanes iota() {
-  lanes v;
-  for (int l = 0; l < L; ++l) v[l] = double(l);
-  return v;
 }
 
 // Per-thread scratch: the matrix in full storage with a padded row stride (ld, a multiple of L) so
@@ -77,10 +64,10 @@ struct Work {
 };
 
 // Masked accumulation for the chunk [j0, j0 + L) of row r: the whole chunk is updated (lanes right
-// of the diagonal are upper-triangle storage, never read), the symmetric product uses j <= r for the
-// row sum and j < r for the column sums.
-inline void row_tail(double* row, int j0, int r, double vpr, double wpr, double vr, const double* vp,
-                     const double* wp, const double* v, double* pc, lanes& acc) {
+// of the diagonal are upper-triangle storage, never read), the symmetric product uses j <= r for
+// the row sum and j < r for the column sums.
+inline void row_tail(double* row, int j0, int r, double vpr, double wpr, double vr,
+                     const double* vp, const double* wp, const double* v, double* pc, lanes& acc) {
   const lanes jv = iota() + double(j0);
   lanes x = load(row + j0) - vpr * load(wp + j0) - wpr * load(vp + j0);
   store(row + j0, x);
@@ -161,9 +148,12 @@ __attribute__((noinline)) void tridiagonalize(Work& w) {
       }
       const int jt = std::max(cend, c0);
       for (int j0 = jt; j0 <= i; j0 += L) row_tail(r0, j0, i, vp0, wp0, v0, vp, wp, v, pc, acc0);
-      for (int j0 = jt; j0 <= i + 1; j0 += L) row_tail(r1, j0, i + 1, vp1, wp1, v1, vp, wp, v, pc, acc1);
-      for (int j0 = jt; j0 <= i + 2; j0 += L) row_tail(r2, j0, i + 2, vp2, wp2, v2, vp, wp, v, pc, acc2);
-      for (int j0 = jt; j0 <= i + 3; j0 += L) row_tail(r3, j0, i + 3, vp3, wp3, v3, vp, wp, v, pc, acc3);
+      for (int j0 = jt; j0 <= i + 1; j0 += L)
+        row_tail(r1, j0, i + 1, vp1, wp1, v1, vp, wp, v, pc, acc1);
+      for (int j0 = jt; j0 <= i + 2; j0 += L)
+        row_tail(r2, j0, i + 2, vp2, wp2, v2, vp, wp, v, pc, acc2);
+      for (int j0 = jt; j0 <= i + 3; j0 += L)
+        row_tail(r3, j0, i + 3, vp3, wp3, v3, vp, wp, v, pc, acc3);
       hsum4(acc0, acc1, acc2, acc3, q + i);
       col[i] = r0[s];
       col[i + 1] = r1[s];
@@ -173,7 +163,8 @@ __attribute__((noinline)) void tridiagonalize(Work& w) {
     for (; i < m; ++i) {
       double* r0 = a + size_t(i) * ld;
       lanes acc0 = {};
-      for (int j0 = c0; j0 <= i; j0 += L) row_tail(r0, j0, i, vp[i], wp[i], v[i], vp, wp, v, pc, acc0);
+      for (int j0 = c0; j0 <= i; j0 += L)
+        row_tail(r0, j0, i, vp[i], wp[i], v[i], vp, wp, v, pc, acc0);
       q[i] = hsum(acc0);
       col[i] = r0[s];
     }
@@ -228,7 +219,8 @@ __attribute__((noinline)) double smallest_eigenvalue(const double* diag, double*
   const double eps = std::numeric_limits<double>::epsilon();
   const double scale = std::max(std::fabs(lo), std::fabs(hi));
   const lanes frac = (iota() + 1.0) / double(L + 1);
-  for (int it = 0; it < 100 && hi - lo > 2 * eps * scale + std::numeric_limits<double>::min(); ++it) {
+  for (int it = 0; it < 100 && hi - lo > 2 * eps * scale + std::numeric_limits<double>::min();
+       ++it) {
     const lanes x = lo + (hi - lo) * frac;
     const lanes c = count_below(diag, off, m, x);
     double nlo = lo, nhi = hi;
@@ -252,7 +244,7 @@ __attribute__((noinline)) double smallest_eigenvalue(const double* diag, double*
 
 void min_eigenvalues(const double* A, int64_t R, int m, double* out) {
   if (m <= 0) return;
-#pragma omp parallel
+#pragma omp parallel num_threads(num_threads())
   {
     Work w(m);
 #pragma omp for schedule(dynamic, 1)

@@ -1,23 +1,15 @@
-// Shared building blocks of the kernels: SIMD lane width, a vectorisable atan2, thread helpers.
+// Math helpers of the kernels: a vectorisable atan/angle, division and square-root estimates on
+// lanes, and an exp without libm calls. All are branch-free, so loops over lanes vectorise.
 #pragma once
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-
 #include <cstring>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-#if defined(__AVX512F__)
-#include <immintrin.h>
-#endif
+#include "core/hd.hpp"
+#include "core/simd.hpp"
 
 namespace relufast {
-
-// Restarts are processed in blocks of LANES, one restart per SIMD lane, so every restart runs
-// through exactly the same instructions whatever the batch size or thread count.
-constexpr int LANES = 8;
 
 constexpr double PI = 3.14159265358979323846;
 constexpr double PIO2 = 1.57079632679489661923;
@@ -25,10 +17,14 @@ constexpr double PIO4 = 0.78539816339744830962;
 constexpr double INV2PI = 0.15915494309189533577;
 constexpr double MOREBITS = 6.123233995736765886130e-17;  // pi/2 - double(pi/2)
 
+// std::max / std::min exactly (same comparisons, same NaN behaviour), callable from device code.
+RELUFAST_HD RELUFAST_INLINE double dmax(double a, double b) { return (a < b) ? b : a; }
+RELUFAST_HD RELUFAST_INLINE double dmin(double a, double b) { return (b < a) ? b : a; }
+
 // atan(x) for |x| <= tan(pi/8): x + x z P(z), z = x^2, P a degree-10 fit (max error ~1 ulp).
 // A polynomial rather than a rational: divisions and square roots are what limit these kernels.
 template <class T>
-__attribute__((always_inline)) inline T atan_small(T x) {
+RELUFAST_HD RELUFAST_INLINE T atan_small(T x) {
   const T z = x * x;
   T p = x * 0.0 - 0.01917688711906226;
   p = p * z + 0.039231658295587189;
@@ -46,10 +42,10 @@ __attribute__((always_inline)) inline T atan_small(T x) {
 
 // atan2(y, x) for y >= 0, in [0, pi]; branch-free (loops over lanes vectorise) with a single
 // division, and well conditioned at both ends (no acos of a clipped cosine).
-__attribute__((always_inline)) inline double angle(double y, double x) {
+RELUFAST_HD RELUFAST_INLINE double angle(double y, double x) {
   constexpr double TAN_PI_8 = 0.41421356237309504880;
   const double ax = std::fabs(x);
-  const double hi = std::max(y, ax), lo = std::min(y, ax);
+  const double hi = dmax(y, ax), lo = dmin(y, ax);
   // atan(lo/hi) in [0, pi/4]; above tan(pi/8) use atan(q) = pi/4 + atan((q - 1)/(q + 1)).
   const bool big = lo > TAN_PI_8 * hi;
   const double num = big ? lo - hi : lo;
@@ -60,23 +56,14 @@ __attribute__((always_inline)) inline double angle(double y, double x) {
   return (x < 0.0) ? (PI - b) + 2.0 * MOREBITS : b;
 }
 
-// One double per restart lane as a GCC/Clang vector. The hot loops are written with it: their
-// accumulators stay in registers, and square roots and divisions can avoid the (slow, unpipelined)
-// divider where the target has fast reciprocal estimates. Other targets split the vector.
-typedef double lanes __attribute__((vector_size(LANES * sizeof(double))));
-
-__attribute__((always_inline)) inline lanes load(const double* p) {
-  lanes v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-__attribute__((always_inline)) inline void store(double* p, lanes v) { std::memcpy(p, &v, sizeof v); }
-__attribute__((always_inline)) inline lanes broadcast(double x) { return lanes{} + x; }
+// The block (lanes) versions below are host code: CUDA kernels run one restart per thread on
+// doubles.
+#if !defined(__CUDACC__)
 
 #if defined(__AVX512F__)
 // 14-bit hardware estimates refined by Newton steps on the FMA units: a / b and sqrt(x) to ~1 ulp
 // (not always correctly rounded). Square roots and divisions bound the teacher kernel otherwise.
-__attribute__((always_inline)) inline lanes divide(lanes a, lanes b) {  // b > 0, finite
+RELUFAST_INLINE lanes divide(lanes a, lanes b) {  // b > 0, finite
   const __m512d x = (__m512d)b, one = _mm512_set1_pd(1.0);
   __m512d y = _mm512_rcp14_pd(x);
   y = _mm512_fmadd_pd(y, _mm512_fnmadd_pd(x, y, one), y);
@@ -84,26 +71,27 @@ __attribute__((always_inline)) inline lanes divide(lanes a, lanes b) {  // b > 0
   const __m512d q = _mm512_mul_pd((__m512d)a, y);
   return (lanes)_mm512_fmadd_pd(_mm512_fnmadd_pd(x, q, (__m512d)a), y, q);  // q + (a - b q) / b
 }
-__attribute__((always_inline)) inline lanes root(lanes v) {  // v >= 0, finite
+RELUFAST_INLINE lanes root(lanes v) {  // v >= 0, finite
   const __m512d x = (__m512d)v, half = _mm512_set1_pd(0.5), three_halves = _mm512_set1_pd(1.5);
   __m512d r = _mm512_rsqrt14_pd(x);  // inf at 0, masked below
   for (int k = 0; k < 2; ++k)
-    r = _mm512_mul_pd(r, _mm512_fnmadd_pd(_mm512_mul_pd(half, x), _mm512_mul_pd(r, r), three_halves));
+    r = _mm512_mul_pd(r,
+                      _mm512_fnmadd_pd(_mm512_mul_pd(half, x), _mm512_mul_pd(r, r), three_halves));
   __m512d s = _mm512_mul_pd(x, r);
   s = _mm512_fmadd_pd(_mm512_mul_pd(half, r), _mm512_fnmadd_pd(s, s, x), s);  // one Heron step
   const __mmask8 pos = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GT_OQ);
   return (lanes)_mm512_maskz_mov_pd(pos, s);
 }
 #else
-__attribute__((always_inline)) inline lanes divide(lanes a, lanes b) { return a / b; }
-__attribute__((always_inline)) inline lanes root(lanes v) {
+RELUFAST_INLINE lanes divide(lanes a, lanes b) { return a / b; }
+RELUFAST_INLINE lanes root(lanes v) {
   for (int l = 0; l < LANES; ++l) v[l] = std::sqrt(v[l]);
   return v;
 }
 #endif
 
 // angle() on lanes.
-__attribute__((always_inline)) inline lanes angle(lanes y, lanes x) {
+RELUFAST_INLINE lanes angle(lanes y, lanes x) {
   constexpr double TAN_PI_8 = 0.41421356237309504880;
   const lanes zero = lanes{}, one = broadcast(1.0);
   const lanes ax = x < zero ? -x : x;
@@ -117,38 +105,60 @@ __attribute__((always_inline)) inline lanes angle(lanes y, lanes x) {
   return x < zero ? (PI - b) + 2.0 * MOREBITS : b;
 }
 
-// Restarts in blocks of LANES: a (R, P) array <-> blocks [P][LANES]. Lanes past R repeat the last
-// restart, so every lane computes real numbers; unpacking writes back only the real ones.
-inline int64_t num_blocks(int64_t R) { return (R + LANES - 1) / LANES; }
+#endif  // !__CUDACC__
 
-inline void pack_block(const double* X, int64_t R, int64_t r0, int64_t P, double* blk) {
-  for (int l = 0; l < LANES; ++l) {
-    const double* src = X + std::min(r0 + l, R - 1) * P;
-    for (int64_t p = 0; p < P; ++p) blk[p * LANES + l] = src[p];
-  }
+// exp(x) for lanes (no libm call, so loops vectorise), within a couple of ulp on [-708, 709];
+// 0 below -708 (where exp is subnormal anyway), used only for softmax (x <= 0).
+RELUFAST_HD RELUFAST_INLINE double exp_lane(double x) {
+  constexpr double LOG2E = 1.4426950408889634074;
+  constexpr double LN2_HI = 6.93145751953125e-1;
+  constexpr double LN2_LO = 1.42860682030941723212e-6;
+  const double xc = dmin(dmax(x, -708.0), 709.0);
+  const double k = std::nearbyint(xc * LOG2E);
+  const double r = (xc - k * LN2_HI) - k * LN2_LO;  // |r| <= ln2/2
+  // Taylor to degree 13 (truncation < 1e-17 relative on |r| <= 0.347)
+  double pp = 1.0 / 6227020800.0;
+  pp = pp * r + 1.0 / 479001600.0;
+  pp = pp * r + 1.0 / 39916800.0;
+  pp = pp * r + 1.0 / 3628800.0;
+  pp = pp * r + 1.0 / 362880.0;
+  pp = pp * r + 1.0 / 40320.0;
+  pp = pp * r + 1.0 / 5040.0;
+  pp = pp * r + 1.0 / 720.0;
+  pp = pp * r + 1.0 / 120.0;
+  pp = pp * r + 1.0 / 24.0;
+  pp = pp * r + 1.0 / 6.0;
+  pp = pp * r + 0.5;
+  pp = pp * r + 1.0;
+  pp = pp * r + 1.0;
+  const int64_t bits = (static_cast<int64_t>(k) + 1023) << 52;
+  double scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return x < -708.0 ? 0.0 : pp * scale;
 }
 
-inline void unpack_block(const double* blk, int64_t R, int64_t r0, int64_t P, double* X) {
-  for (int l = 0; l < LANES && r0 + l < R; ++l) {
-    double* dst = X + (r0 + l) * P;
-    for (int64_t p = 0; p < P; ++p) dst[p] = blk[p * LANES + l];
-  }
-}
-
-inline int max_threads() {
-#ifdef _OPENMP
-  return omp_get_max_threads();
+// Square root and division as the update rules take them: exact on doubles (and on registers
+// narrower than a block); the AVX-512 estimates on a whole block.
+RELUFAST_HD RELUFAST_INLINE double fast_sqrt(double x) { return std::sqrt(x); }
+RELUFAST_HD RELUFAST_INLINE double fast_div(double a, double b) { return a / b; }
+#if defined(__AVX512F__) && !defined(__CUDACC__)
+RELUFAST_INLINE lanes fast_sqrt(lanes x) { return root(x); }
+RELUFAST_INLINE lanes fast_div(lanes a, lanes b) { return divide(a, b); }
 #else
-  return 1;
-#endif
+template <class V>
+RELUFAST_INLINE V fast_sqrt(V x) {
+  constexpr int W = int(sizeof(V) / sizeof(double));
+  alignas(64) double sq[W];
+  std::memcpy(sq, &x, sizeof(V));
+  _Pragma("omp simd") for (int l = 0; l < W; ++l) sq[l] = std::sqrt(sq[l]);
+  V r;
+  std::memcpy(&r, sq, sizeof(V));
+  return r;
 }
-
-inline int thread_id() {
-#ifdef _OPENMP
-  return omp_get_thread_num();
-#else
-  return 0;
-#endif
+template <class V>
+RELUFAST_INLINE V fast_div(V a, V b) {
+  return a / b;
 }
+#endif
 
 }  // namespace relufast

@@ -2,8 +2,8 @@
 #include <optional>
 #include <vector>
 
-#include "bind_common.hpp"
-#include "mlp.hpp"
+#include "bind/common.hpp"
+#include "mlp/mlp.hpp"
 
 namespace relufast::bind {
 
@@ -85,33 +85,21 @@ py::array_t<double> hessian(const In& params, const In& X, const std::optional<I
 
 void train(Out<double> params, std::optional<Out<double>> m, std::optional<Out<double>> v,
            const In& X, const std::optional<In>& Y, const std::optional<Labels>& labels,
-           const std::vector<int>& sizes, int loss, bool output_bias, int optimizer, double lr,
-           int64_t steps, int64_t t0, int64_t batch, uint64_t seed, double beta1, double beta2,
-           double eps) {
-  const mlp::Net net(sizes, output_bias);
+           const mlp::Net& net, int loss, const mlp::TrainOptions& opt) {
   require(params.ndim() == 2 && params.shape(1) == net.P, "params must have shape (R, P)");
   const mlp::Data d = make_data(net, X, Y, labels, loss);
-  require(optimizer == mlp::GD || optimizer == mlp::ADAM, "optimizer code must be 0 (gd) or 1 (adam)");
-  require(steps >= 0 && t0 >= 0 && batch >= 0, "steps, t0 and batch must be >= 0");
+  require(opt.optimizer == mlp::GD || opt.optimizer == mlp::ADAM,
+          "optimizer code must be 0 (gd) or 1 (adam)");
+  require(opt.steps >= 0 && opt.t0 >= 0 && opt.batch >= 0, "steps, t0 and batch must be >= 0");
   const int64_t R = params.shape(0);
   double *pm = nullptr, *pv = nullptr;
-  if (optimizer == mlp::ADAM) {
+  if (opt.optimizer == mlp::ADAM) {
     require(m.has_value() && v.has_value(), "adam needs the moment arrays m and v");
     require(m->ndim() == 2 && m->shape(0) == R && m->shape(1) == net.P, "m must match params");
     require(v->ndim() == 2 && v->shape(0) == R && v->shape(1) == net.P, "v must match params");
     pm = m->mutable_data();
     pv = v->mutable_data();
   }
-  mlp::TrainOptions opt;
-  opt.optimizer = mlp::Optimizer(optimizer);
-  opt.lr = lr;
-  opt.steps = steps;
-  opt.t0 = t0;
-  opt.batch = batch;
-  opt.seed = seed;
-  opt.beta1 = beta1;
-  opt.beta2 = beta2;
-  opt.eps = eps;
   double* p = params.mutable_data();
   py::gil_scoped_release release;
   mlp::train(p, pm, pv, R, net, d, opt);
@@ -127,6 +115,53 @@ py::array_t<int64_t> permutation(uint64_t seed, int64_t r, int64_t epoch, int64_
 }  // namespace
 
 void bind_mlp(py::module_& m) {
+  py::enum_<mlp::Optimizer>(m, "Optimizer", "Optimizer of mlp_train (GD is SGD with a batch size).")
+      .value("GD", mlp::GD)
+      .value("ADAM", mlp::ADAM);
+  py::implicitly_convertible<py::int_, mlp::Optimizer>();
+
+  py::class_<mlp::Net>(m, "Net", "Layer sizes [d_in, h_1, ..., d_out] and the parameter layout.")
+      .def(py::init<const std::vector<int>&, bool>(), py::arg("sizes"),
+           py::arg("output_bias") = true)
+      .def_readonly("sizes", &mlp::Net::sizes)
+      .def_readonly("output_bias", &mlp::Net::output_bias)
+      .def_readonly("layers", &mlp::Net::layers)
+      .def_readonly("n_params", &mlp::Net::P, "P, the length of a parameter vector")
+      .def("__repr__", [](const mlp::Net& n) {
+        return py::str("Net(sizes={!r}, output_bias={!r})").format(n.sizes, n.output_bias);
+      });
+
+  using mlp::TrainOptions;
+  py::class_<TrainOptions>(m, "TrainOptions", "Options of one mlp_train chunk.")
+      .def(py::init([](mlp::Optimizer optimizer, double lr, int64_t steps, int64_t t0,
+                       int64_t batch, uint64_t seed, double beta1, double beta2, double eps) {
+             require(optimizer == mlp::GD || optimizer == mlp::ADAM,
+                     "optimizer code must be 0 (gd) or 1 (adam)");
+             return TrainOptions{optimizer, lr, steps, t0, batch, seed, beta1, beta2, eps};
+           }),
+           py::kw_only(), py::arg("optimizer") = TrainOptions{}.optimizer,
+           py::arg("lr") = TrainOptions{}.lr, py::arg("steps") = TrainOptions{}.steps,
+           py::arg("t0") = TrainOptions{}.t0, py::arg("batch") = TrainOptions{}.batch,
+           py::arg("seed") = TrainOptions{}.seed, py::arg("beta1") = TrainOptions{}.beta1,
+           py::arg("beta2") = TrainOptions{}.beta2, py::arg("eps") = TrainOptions{}.eps)
+      .def_readwrite("optimizer", &TrainOptions::optimizer)
+      .def_readwrite("lr", &TrainOptions::lr, "learning rate")
+      .def_readwrite("steps", &TrainOptions::steps, "steps in this chunk")
+      .def_readwrite("t0", &TrainOptions::t0,
+                     "steps already done (Adam's bias correction, the mini-batch schedule)")
+      .def_readwrite("batch", &TrainOptions::batch, "mini-batch size (0: full batch)")
+      .def_readwrite("seed", &TrainOptions::seed, "seed of the mini-batch data order")
+      .def_readwrite("beta1", &TrainOptions::beta1)
+      .def_readwrite("beta2", &TrainOptions::beta2)
+      .def_readwrite("eps", &TrainOptions::eps)
+      .def("__repr__", [](const TrainOptions& o) {
+        return py::str(
+                   "TrainOptions(optimizer={}, lr={!r}, steps={}, t0={}, batch={}, seed={}, "
+                   "beta1={!r}, beta2={!r}, eps={!r})")
+            .format(py::cast(o.optimizer), o.lr, o.steps, o.t0, o.batch, o.seed, o.beta1, o.beta2,
+                    o.eps);
+      });
+
   m.def("mlp_eval", &evaluate, py::arg("params"), py::arg("X"), py::arg("Y"), py::arg("labels"),
         py::arg("sizes"), py::arg("loss"), py::arg("output_bias"), py::arg("want_grad") = true,
         "(F (R,), G (R, P) or None) of R MLPs; loss 0 sse, 1 mse, 2 ce (labels).");
@@ -134,11 +169,10 @@ void bind_mlp(py::module_& m) {
         py::arg("sizes"), py::arg("loss"), py::arg("output_bias"),
         "Exact Hessians (R, P, P) of R MLPs (relu'' = 0, relu'(0) = 0), symmetrised.");
   m.def("mlp_train", &train, py::arg("params").noconvert(), py::arg("m").noconvert(),
-        py::arg("v").noconvert(), py::arg("X"), py::arg("Y"), py::arg("labels"), py::arg("sizes"),
-        py::arg("loss"), py::arg("output_bias"), py::arg("optimizer"), py::arg("lr"),
-        py::arg("steps"), py::arg("t0"), py::arg("batch"), py::arg("seed"), py::arg("beta1"),
-        py::arg("beta2"), py::arg("eps"),
-        "Run one chunk of training in place (optimizer 0 gd/sgd, 1 adam; batch 0 = full batch).");
+        py::arg("v").noconvert(), py::arg("X"), py::arg("Y"), py::arg("labels"), py::arg("net"),
+        py::arg("loss"), py::arg("options"),
+        "Run one chunk of training in place: net a Net, loss 0 sse, 1 mse, 2 ce, options a\n"
+        "TrainOptions (optimizer GD/SGD or ADAM; batch 0 = full batch). m, v: Adam's moments.");
   m.def("mlp_permutation", &permutation, py::arg("seed"), py::arg("r"), py::arg("epoch"),
         py::arg("N"), "The data order of restart r in epoch `epoch` (mini-batch training).");
 }

@@ -1,13 +1,13 @@
 // The extension module relufast._core: one bind_* per concept, nothing else here.
-#include "bind_common.hpp"
-#include "common.hpp"
+#include "bind/common.hpp"
+#include "core/threads.hpp"
 
 #ifndef RELUFAST_VERSION
 #define RELUFAST_VERSION "dev"
 #endif
 
 namespace relufast {
-int cuda_device_count();  // csrc/cuda/ when built with CUDA, else 0 (info.cpp)
+int cuda_device_count();  // core/device_info.cu when built with CUDA, else 0 (core/info.cpp)
 namespace bind {
 void bind_teacher(py::module_& m);
 void bind_linalg(py::module_& m);
@@ -29,18 +29,12 @@ PYBIND11_MODULE(_core, m) {
 #else
   m.attr("built_with_cuda") = false;
 #endif
-  m.def("max_threads", &relufast::max_threads, "OpenMP threads the kernels use.");
-  m.def(
-      "set_num_threads",
-      [](int n) {
-#ifdef _OPENMP
-        omp_set_num_threads(n);
-#else
-        (void)n;
-#endif
-      },
-      py::arg("n"));
-  m.def("cuda_device_count", &relufast::cuda_device_count, "CUDA devices visible (0 without CUDA).");
+  m.def("max_threads", &relufast::num_threads,
+        "Threads the kernels use: one process-wide setting (every Python thread sees it).");
+  m.def("set_num_threads", &relufast::set_num_threads, py::arg("n"),
+        "Set the threads every kernel uses, process-wide (n >= 1; ValueError otherwise).");
+  m.def("cuda_device_count", &relufast::cuda_device_count,
+        "CUDA devices visible (0 without CUDA).");
   relufast::bind::bind_teacher(m);
   relufast::bind::bind_linalg(m);
   relufast::bind::bind_mlp(m);

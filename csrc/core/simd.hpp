@@ -1,0 +1,72 @@
+// The one SIMD lane type of the kernels. Restarts are processed in blocks of LANES, one restart per
+// lane, so every restart runs through exactly the same instructions whatever the batch size or the
+// thread count. A block is `lanes` (LANES doubles, a GCC/Clang vector); kernels that block for
+// the register file use `reg`, the same type on AVX-512 and a narrower one (VW doubles) elsewhere.
+// Arithmetic on these types is lane-wise IEEE (no reassociation): the width never changes a result.
+#pragma once
+#include <cstdint>
+#include <cstring>
+
+#include "core/hd.hpp"
+
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
+// Vectors wider than the target's registers are passed in memory; they are only used by inline
+// helpers, so the ABI note GCC emits for them does not apply.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+// A loop over the lanes of a block, vectorised by the compiler.
+#define LANE_LOOP _Pragma("omp simd") for (int l = 0; l < ::relufast::LANES; ++l)
+
+namespace relufast {
+
+constexpr int LANES = 8;
+
+// W doubles as one GCC/Clang vector.
+template <int W>
+struct simd {
+  typedef double type __attribute__((vector_size(W * sizeof(double))));
+};
+
+// Doubles per native SIMD register.
+#if defined(__AVX512F__)
+constexpr int VW = 8;
+#elif defined(__AVX__)
+constexpr int VW = 4;
+#else
+constexpr int VW = 2;
+#endif
+static_assert(LANES % VW == 0, "LANES must be a multiple of the SIMD width");
+constexpr int NV = LANES / VW;  // registers per block of LANES restarts
+
+using lanes = simd<LANES>::type;  // one block: a double per restart lane
+using reg = simd<VW>::type;       // one native register of a block (== lanes on AVX-512)
+
+// Unaligned-safe loads and stores (one vector move each).
+template <class V = lanes>
+RELUFAST_INLINE V load(const double* p) {
+  V v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+template <class V>
+RELUFAST_INLINE void store(double* p, V v) {
+  std::memcpy(p, &v, sizeof v);
+}
+// x in every lane (x - 0 == x for every x, -0 included, so this folds to a plain broadcast).
+template <class V = lanes>
+RELUFAST_INLINE V broadcast(double x) {
+  return x - V{};
+}
+// 0, 1, ..., LANES - 1.
+RELUFAST_INLINE lanes iota() {
+  lanes v;
+  for (int l = 0; l < LANES; ++l) v[l] = double(l);
+  return v;
+}
+
+}  // namespace relufast

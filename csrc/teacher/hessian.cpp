@@ -1,0 +1,109 @@
+// Exact Hessians of the teacher loss (closed form, one restart per thread).
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "core/math.hpp"
+#include "core/threads.hpp"
+#include "teacher/teacher.hpp"
+
+namespace relufast::teacher {
+
+namespace {
+
+// Geometry of a pair of unit vectors: angle t, sin t, cos t, and the unit vectors
+// a = (wb - cos t vb) / sin t and b = (vb - cos t wb) / sin t (zero when sin t = 0).
+struct Pair {
+  double t, sint, cost;
+};
+
+Pair pair_geometry(const double* wb, const double* vb, int d, double* a, double* b) {
+  double D = 0.0, S = 0.0;
+  for (int m = 0; m < d; ++m) {
+    const double x = wb[m] - vb[m], y = wb[m] + vb[m];
+    D += x * x;
+    S += y * y;
+  }
+  const double rd = std::sqrt(D), rs = std::sqrt(S);
+  Pair p{2.0 * angle(rd, rs), 0.5 * rd * rs, 0.25 * (S - D)};
+  const double inv = p.sint > 0.0 ? 1.0 / p.sint : 0.0;
+  for (int m = 0; m < d; ++m) {
+    // wb - c vb written through whichever of 1 - c = D/2 or 1 + c = S/2 is accurate.
+    if (p.cost >= 0.0) {
+      a[m] = ((wb[m] - vb[m]) + 0.5 * D * vb[m]) * inv;
+      b[m] = ((vb[m] - wb[m]) + 0.5 * D * wb[m]) * inv;
+    } else {
+      a[m] = ((wb[m] + vb[m]) - 0.5 * S * vb[m]) * inv;
+      b[m] = ((vb[m] + wb[m]) - 0.5 * S * wb[m]) * inv;
+    }
+  }
+  return p;
+}
+
+// H_ii += sign * h1(w, v): |v| sin t / (2 pi |w|) (I - wb wb^T + b b^T).
+void add_h1(double* Hii, int ld, int d, double sign, double wn, double vn, const Pair& p,
+            const double* wb, const double* b) {
+  const double c = sign * vn * p.sint * INV2PI / wn;
+  for (int r = 0; r < d; ++r)
+    for (int q = 0; q < d; ++q)
+      Hii[r * ld + q] += c * ((r == q ? 1.0 : 0.0) - wb[r] * wb[q] + b[r] * b[q]);
+}
+
+void hessian_one(const double* W, int n, int d, const Teacher& T, double* H,
+                 std::vector<double>& tmp) {
+  const int nd = n * d;
+  std::fill(H, H + size_t(nd) * nd, 0.0);
+  tmp.resize(size_t(nd) + n + 2 * d);
+  double* wb = tmp.data();
+  double* wn = wb + nd;
+  double* a = wn + n;
+  double* b = a + d;
+  for (int i = 0; i < n; ++i) {
+    double s = 0.0;
+    for (int m = 0; m < d; ++m) s += W[i * d + m] * W[i * d + m];
+    wn[i] = std::sqrt(s);
+    for (int m = 0; m < d; ++m) wb[i * d + m] = wn[i] > 0 ? W[i * d + m] / wn[i] : 0.0;
+  }
+  for (int i = 0; i < n; ++i) {
+    double* Hii = H + size_t(i) * d * nd + size_t(i) * d;
+    for (int m = 0; m < d; ++m) Hii[m * nd + m] += 0.5;
+    if (wn[i] == 0.0) continue;  // dead neuron: relu'(0) = 0, only the smooth |w|^2/4 term is left
+    const double* wbi = wb + i * d;
+    for (int j = 0; j < n; ++j) {
+      if (j == i || wn[j] == 0.0) continue;
+      const Pair p = pair_geometry(wbi, wb + j * d, d, a, b);
+      add_h1(Hii, nd, d, 1.0, wn[i], wn[j], p, wbi, b);
+      if (j > i) {  // off-diagonal block h2 and its transpose
+        double* Hij = H + size_t(i) * d * nd + size_t(j) * d;
+        double* Hji = H + size_t(j) * d * nd + size_t(i) * d;
+        const double* wbj = wb + j * d;
+        for (int r = 0; r < d; ++r)
+          for (int q = 0; q < d; ++q) {
+            const double h =
+                INV2PI * ((r == q ? PI - p.t : 0.0) + p.sint * (wbi[r] * wbj[q] + b[r] * a[q]));
+            Hij[r * nd + q] = h;
+            Hji[q * nd + r] = h;
+          }
+      }
+    }
+    for (int j = 0; j < T.k; ++j) {
+      if (T.vn[j] == 0.0) continue;
+      const Pair p = pair_geometry(wbi, T.vb.data() + size_t(j) * d, d, a, b);
+      add_h1(Hii, nd, d, -1.0, wn[i], T.vn[j], p, wbi, b);
+    }
+  }
+}
+
+}  // namespace
+
+void hessian(const double* W, int64_t R, int n, int d, const Teacher& T, double* H) {
+  const int64_t nd = int64_t(n) * d;
+#pragma omp parallel num_threads(num_threads())
+  {
+    std::vector<double> tmp;
+#pragma omp for schedule(static)
+    for (int64_t r = 0; r < R; ++r) hessian_one(W + r * nd, n, d, T, H + r * nd * nd, tmp);
+  }
+}
+
+}  // namespace relufast::teacher

@@ -1,0 +1,127 @@
+// The teacher kernels on the CPU: the teacher's constants, loss/gradient of R restarts, and the
+// chunked gradient descent driver (lanes of restarts through loss_lanes.hpp and gd_rule.hpp).
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+#include "core/blocks.hpp"
+#include "core/threads.hpp"
+#include "teacher/gd_rule.hpp"
+#include "teacher/kappa.hpp"
+#include "teacher/loss_lanes.hpp"
+#include "teacher/teacher.hpp"
+
+namespace relufast::teacher {
+
+Teacher::Teacher(const double* V, int k_, int d_) : k(k_), d(d_), identity(V == nullptr) {
+  if (identity && k != d) throw std::invalid_argument("identity teacher needs k == d");
+  v.assign(size_t(k) * d, 0.0);
+  if (identity)
+    for (int j = 0; j < k; ++j) v[size_t(j) * d + j] = 1.0;
+  else std::memcpy(v.data(), V, sizeof(double) * k * d);
+  vb.assign(v.size(), 0.0);
+  vn.assign(k, 0.0);
+  for (int j = 0; j < k; ++j) {
+    double s = 0.0;
+    for (int m = 0; m < d; ++m) s += v[j * d + m] * v[j * d + m];
+    vn[j] = std::sqrt(s);
+    for (int m = 0; m < d; ++m) vb[j * d + m] = vn[j] > 0 ? v[j * d + m] / vn[j] : 0.0;
+  }
+  // 1/2 sum_{j,j'} |v_j||v_j'| kappa(angle): the constant term of F.
+  double c = 0.0;
+  for (int j = 0; j < k; ++j) {
+    c += 0.5 * vn[j] * vn[j];
+    for (int jj = j + 1; jj < k; ++jj) {
+      double D = 0.0, S = 0.0;
+      for (int m = 0; m < d; ++m) {
+        const double x = vb[j * d + m] - vb[jj * d + m], y = vb[j * d + m] + vb[jj * d + m];
+        D += x * x;
+        S += y * y;
+      }
+      const double t = 2.0 * std::atan2(std::sqrt(D), std::sqrt(S));
+      c += 2.0 * vn[j] * vn[jj] * kappa(t, 0.5 * std::sqrt(D * S), 0.25 * (S - D));
+    }
+  }
+  half_vv = 0.5 * c;
+}
+
+void evaluate(const double* W, int64_t R, int n, int d, const Teacher& T, double* F, double* G,
+              double* gmax) {
+  const int nd = n * d;
+#pragma omp parallel num_threads(num_threads())
+  {
+    Scratch s(n, d);
+    std::vector<double> w(size_t(nd) * L), g(size_t(nd) * L);
+    double f[L], gm[L];
+#pragma omp for schedule(static)
+    for (int64_t b = 0; b < num_blocks(R); ++b) {
+      const int64_t r0 = b * L;
+      pack_block(W, R, r0, nd, w.data());
+      eval_block(w.data(), n, d, T, g.data(), f, gm, s);
+      for (int l = 0; l < L && r0 + l < R; ++l) {
+        if (F) F[r0 + l] = f[l];
+        if (gmax) gmax[r0 + l] = gm[l];
+      }
+      if (G) unpack_block(g.data(), R, r0, nd, G);
+    }
+  }
+}
+
+void gradient_descent(double* W, const double* W0, double* step, int64_t* iters, int8_t* status,
+                      double* F, double* gmax, int64_t R, int n, int d, const Teacher& T,
+                      const GDOptions& opt) {
+  const int nd = n * d;
+#pragma omp parallel num_threads(num_threads())
+  {
+    Scratch s(n, d);
+    std::vector<double> w(size_t(nd) * L), w0(size_t(nd) * L), g(size_t(nd) * L);
+    double f[L], gm[L], eta[L], move[L], reset[L];
+    int64_t it[L];
+    int8_t st[L];
+#pragma omp for schedule(dynamic, 1)
+    for (int64_t b = 0; b < num_blocks(R); ++b) {
+      const int64_t r0 = b * L;
+      pack_block(W, R, r0, nd, w.data());
+      pack_block(W0, R, r0, nd, w0.data());
+      for (int l = 0; l < L; ++l) {
+        const int64_t r = std::min(r0 + l, R - 1);
+        eta[l] = step[r];
+        it[l] = iters[r];
+        st[l] = (r0 + l < R) ? status[r] : int8_t(CONVERGED);  // padding lanes never run
+        f[l] = F[r];
+        gm[l] = gmax[r];
+      }
+      for (int64_t k = 0; k < opt.steps; ++k) {
+        bool any = false;
+        for (int l = 0; l < L; ++l) any |= st[l] == RUNNING;
+        if (!any) break;
+        double fl[L], gl[L];
+        eval_block(w.data(), n, d, T, g.data(), fl, gl, s);
+        for (int l = 0; l < L; ++l) {
+          move[l] = reset[l] = 0.0;
+          if (st[l] != RUNNING) continue;
+          f[l] = fl[l];
+          gm[l] = gl[l];
+          bool back = false;
+          move[l] = gd_decide(opt, fl[l], gl[l], eta[l], it[l], st[l], back);
+          reset[l] = back ? 1.0 : 0.0;
+        }
+        for (int p = 0; p < nd; ++p) LANE_LOOP {
+          w[p * L + l] = gd_move(w[p * L + l], g[p * L + l], w0[p * L + l], move[l], reset[l] != 0.0);
+        }
+      }
+      unpack_block(w.data(), R, r0, nd, W);
+      for (int l = 0; l < L && r0 + l < R; ++l) {
+        step[r0 + l] = eta[l];
+        iters[r0 + l] = it[l];
+        status[r0 + l] = st[l];
+        F[r0 + l] = f[l];
+        gmax[r0 + l] = gm[l];
+      }
+    }
+  }
+}
+
+
+}  // namespace relufast::teacher

@@ -1,0 +1,314 @@
+"""The raw bindings of relufast._core: option classes, enums, argument errors, the process-wide
+thread count, and one chunk of each native trainer against relufast's NumPy reference."""
+
+import threading
+
+import numpy as np
+import pytest
+
+core = pytest.importorskip("relufast._core")
+
+from relufast import mlp, teacher  # noqa: E402
+
+pytestmark = pytest.mark.core  # skipped with the reason when the core is hidden (RELUFAST_NO_CORE=1)
+
+
+@pytest.fixture
+def restore_threads():
+    n0 = core.max_threads()
+    yield n0
+    core.set_num_threads(n0)
+
+
+def _gd_buffers(W0, step=0.05):
+    R = W0.shape[0]
+    return [W0.copy(), W0, np.full(R, step), np.zeros(R, np.int64), np.zeros(R, np.int8),
+            np.full(R, np.nan), np.full(R, np.nan)]
+
+
+# ------------------------------------------------------------------------------ module facts
+
+
+def test_module_attributes():
+    assert isinstance(core.__version__, str) and core.__version__
+    assert isinstance(core.has_openmp, bool)
+    assert isinstance(core.built_with_cuda, bool)
+    assert core.cuda_device_count() >= 0
+    if not core.built_with_cuda:
+        assert core.cuda_device_count() == 0
+
+
+# ------------------------------------------------------------------------------ option classes
+
+
+def test_gd_options_defaults_keywords_repr_readwrite():
+    o = core.GDOptions()
+    assert (o.steps, o.max_iters, o.tol, o.diverge, o.f_stop, o.min_step) == (1000, 0, 1e-9, 1e4, 0.0, 1e-12)
+    assert repr(o) == "GDOptions(steps=1000, max_iters=0, tol=1e-09, diverge=10000.0, f_stop=0.0, min_step=1e-12)"
+    o = core.GDOptions(steps=7, tol=0.5, min_step=1e-3)
+    assert (o.steps, o.max_iters, o.tol, o.min_step) == (7, 0, 0.5, 1e-3)
+    o.max_iters = 42
+    o.f_stop = 0.25
+    assert o.max_iters == 42 and o.f_stop == 0.25
+    assert "max_iters=42" in repr(o) and "f_stop=0.25" in repr(o)
+    with pytest.raises(TypeError):
+        core.GDOptions(7)  # keywords only
+    with pytest.raises(TypeError):
+        core.GDOptions(stepz=7)
+
+
+def test_train_options_defaults_keywords_repr_readwrite():
+    o = core.TrainOptions()
+    assert o.optimizer == core.Optimizer.GD
+    assert (o.lr, o.steps, o.t0, o.batch, o.seed, o.beta1, o.beta2, o.eps) == (0.01, 0, 0, 0, 0, 0.9, 0.999, 1e-8)
+    o = core.TrainOptions(optimizer=1, lr=0.5, steps=3, t0=2, batch=4, seed=2**63 + 5)
+    assert o.optimizer == core.Optimizer.ADAM and int(o.optimizer) == 1
+    assert (o.lr, o.steps, o.t0, o.batch, o.seed) == (0.5, 3, 2, 4, 2**63 + 5)
+    o.optimizer = core.Optimizer.GD
+    o.eps = 1e-6
+    assert o.optimizer == core.Optimizer.GD and o.eps == 1e-6
+    r = repr(o)
+    assert r.startswith("TrainOptions(optimizer=") and "GD" in r and "eps=1e-06" in r and "batch=4" in r
+    with pytest.raises(ValueError, match="optimizer"):
+        core.TrainOptions(optimizer=5)
+    with pytest.raises(TypeError):
+        core.TrainOptions(0)
+
+
+def test_net():
+    net = core.Net([2, 4, 3])
+    assert net.sizes == [2, 4, 3] and net.output_bias and net.layers == 2
+    assert net.n_params == mlp.num_params((2, 4, 3), True) == 2 * 4 + 4 + 4 * 3 + 3
+    assert core.Net([2, 4, 3], False).n_params == mlp.num_params((2, 4, 3), False)
+    assert repr(core.Net([1, 8, 1], False)) == "Net(sizes=[1, 8, 1], output_bias=False)"
+    with pytest.raises(ValueError, match="at least 2"):
+        core.Net([3])
+    with pytest.raises(ValueError, match=">= 1"):
+        core.Net([3, 0, 1])
+
+
+def test_enums():
+    assert [int(core.Status.RUNNING), int(core.Status.CONVERGED), int(core.Status.SMALL_LOSS),
+            int(core.Status.MAX_ITERS), int(core.Status.DIVERGED)] == [0, 1, 2, 3, 4]
+    assert sorted(core.Status.__members__) == ["CONVERGED", "DIVERGED", "MAX_ITERS", "RUNNING", "SMALL_LOSS"]
+    assert (int(core.Optimizer.GD), int(core.Optimizer.ADAM)) == (0, 1)
+
+
+# ------------------------------------------------------------------------------ argument errors
+
+
+def test_teacher_shape_errors():
+    W = np.zeros((3, 2, 4))
+    with pytest.raises(ValueError, match=r"W must have shape \(R, n, d\)"):
+        core.teacher_evaluate(np.zeros((3, 4)))
+    with pytest.raises(ValueError, match=r"V must have shape \(k, d\)"):
+        core.teacher_evaluate(W, np.zeros((2, 3)))
+    bufs = _gd_buffers(np.ones((3, 4, 4)))
+    bad = list(bufs)
+    bad[2] = np.zeros(2)
+    with pytest.raises(ValueError, match="length R"):
+        core.teacher_gd(*bad)
+    with pytest.raises(ValueError, match="W0 must match W"):
+        core.teacher_gd(bufs[0], np.ones((3, 4, 3)), *bufs[2:])
+    with pytest.raises(ValueError, match="min_step"):
+        core.teacher_gd(*bufs, None, core.GDOptions(min_step=0.0))
+    bad = list(bufs)
+    bad[3] = np.zeros(3, np.int32)  # in/out buffers are not converted
+    with pytest.raises(TypeError):
+        core.teacher_gd(*bad)
+    with pytest.raises(TypeError):
+        core.teacher_gd(*bufs, None, 100)  # options must be a GDOptions
+
+
+def test_mlp_argument_errors():
+    net = core.Net([2, 3, 1])
+    p = np.zeros((4, net.n_params))
+    X, Y = np.zeros((5, 2)), np.zeros((5, 1))
+    opts = core.TrainOptions(steps=1)
+    with pytest.raises(ValueError, match=r"params must have shape \(R, P\)"):
+        core.mlp_train(np.zeros((4, 3)), None, None, X, Y, None, net, 0, opts)
+    with pytest.raises(ValueError, match=r"X must have shape \(N, d_in\)"):
+        core.mlp_train(p, None, None, np.zeros((5, 3)), Y, None, net, 0, opts)
+    with pytest.raises(ValueError, match="Y is required"):
+        core.mlp_train(p, None, None, X, None, None, net, 0, opts)
+    with pytest.raises(ValueError, match="labels are required"):
+        core.mlp_train(p, None, None, X, None, None, net, 2, opts)
+    with pytest.raises(ValueError, match="loss code"):
+        core.mlp_train(p, None, None, X, Y, None, net, 3, opts)
+    with pytest.raises(ValueError, match="adam needs the moment arrays"):
+        core.mlp_train(p, None, None, X, Y, None, net, 0, core.TrainOptions(optimizer=1, steps=1))
+    with pytest.raises(ValueError, match="must be >= 0"):
+        core.mlp_train(p, None, None, X, Y, None, net, 0, core.TrainOptions(steps=-1))
+    with pytest.raises(TypeError):
+        core.mlp_train(p, None, None, X, Y, None, [2, 3, 1], 0, opts)  # a Net, not sizes
+    with pytest.raises(TypeError):
+        core.mlp_train(p.astype(np.float32), None, None, X, Y, None, net, 0, opts)
+    with pytest.raises(ValueError, match="labels must lie"):
+        core.mlp_eval(np.zeros((1, 2 * 2 + 2)), X, None, np.full(5, 2), [2, 2], 2, True)
+    with pytest.raises(ValueError, match=r"A must have shape \(R, m, m\)"):
+        core.min_eigenvalues(np.zeros((2, 3, 4)))
+
+
+# ------------------------------------------------------------------------------ threads
+
+
+def test_thread_count_is_process_wide(restore_threads):
+    core.set_num_threads(1)
+    assert core.max_threads() == 1
+    seen = []
+    t = threading.Thread(target=lambda: seen.append(core.max_threads()))
+    t.start()
+    t.join()
+    assert seen == [1]
+    # and set from another thread, read here
+    t = threading.Thread(target=lambda: core.set_num_threads(3))
+    t.start()
+    t.join()
+    assert core.max_threads() == 3
+
+
+def test_set_num_threads_rejects_nonpositive(restore_threads):
+    for n in (0, -2):
+        with pytest.raises(ValueError, match=">= 1"):
+            core.set_num_threads(n)
+    assert core.max_threads() == restore_threads
+
+
+def test_results_do_not_depend_on_threads(restore_threads):
+    rng = np.random.default_rng(3)
+    W0 = rng.normal(size=(37, 5, 5)) / np.sqrt(5)
+    net = core.Net([1, 3, 1])
+    p0 = rng.normal(size=(29, net.n_params))
+    X, Y = rng.normal(size=(6, 1)), rng.normal(size=(6, 1))
+    out = []
+    for n in (1, 2):
+        core.set_num_threads(n)
+        bufs = _gd_buffers(W0)
+        core.teacher_gd(*bufs, None, core.GDOptions(steps=60, tol=0.0))
+        p, m, v = p0.copy(), np.zeros_like(p0), np.zeros_like(p0)
+        core.mlp_train(p, m, v, X, Y, None, net, 1, core.TrainOptions(optimizer=1, lr=0.01, steps=40))
+        H = core.teacher_hessian(W0[:9])
+        out.append([bufs[0], bufs[5], bufs[6], p, m, v, H, core.min_eigenvalues(H)])
+    for a, b in zip(*out):
+        np.testing.assert_array_equal(a, b)
+
+
+# ------------------------------------------------------------------------------ what the docs say
+
+
+def test_teacher_evaluate_matches_numpy():
+    rng = np.random.default_rng(0)
+    W = rng.normal(size=(11, 4, 4))
+    F, G, gmax = core.teacher_evaluate(W)
+    Fn, Gn = teacher.loss_and_grad(W, backend="numpy")
+    np.testing.assert_allclose(F, Fn, rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(G, Gn, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gmax, np.linalg.norm(Gn, axis=2).max(axis=1), rtol=1e-10)
+    F2, G2, _ = core.teacher_evaluate(W, want_grad=False)
+    assert G2 is None
+    np.testing.assert_array_equal(F2, F)
+
+
+def test_teacher_gd_chunk_is_gradient_descent():
+    rng = np.random.default_rng(1)
+    V = rng.normal(size=(3, 4))
+    W0 = rng.normal(size=(9, 3, 4)) / 2
+    eta, k = 0.05, 25
+    bufs = _gd_buffers(W0, eta)
+    core.teacher_gd(*bufs, V, core.GDOptions(steps=k, tol=0.0))
+    W, _, step, iters, status, F, gmax = bufs
+    Wn = W0.copy()
+    for _ in range(k):
+        Fn, Gn = teacher.loss_and_grad(Wn, V, backend="numpy")
+        gn = np.linalg.norm(Gn, axis=2).max(axis=1)
+        Wn = Wn - eta * Gn
+    np.testing.assert_allclose(W, Wn, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(F, Fn, rtol=1e-10)  # the last evaluated point: before the last step
+    np.testing.assert_allclose(gmax, gn, rtol=1e-9)
+    np.testing.assert_array_equal(iters, k)
+    np.testing.assert_array_equal(status, int(core.Status.RUNNING))
+    np.testing.assert_array_equal(step, eta)
+    # a second chunk continues from where the first stopped, and a stopped restart does not move
+    status[0] = int(core.Status.CONVERGED)
+    W_stopped = W[0].copy()
+    core.teacher_gd(*bufs, V, core.GDOptions(steps=5, tol=0.0))
+    np.testing.assert_array_equal(W[0], W_stopped)
+    np.testing.assert_array_equal(iters, [k] + [k + 5] * 8)
+
+
+def test_teacher_gd_stopping_rules():
+    rng = np.random.default_rng(2)
+    W0 = rng.normal(size=(4, 3, 3)) / 2
+    # cap: MAX_ITERS once iters reaches max_iters
+    b = _gd_buffers(W0)
+    core.teacher_gd(*b, None, core.GDOptions(steps=100, max_iters=10, tol=0.0))
+    np.testing.assert_array_equal(b[4], int(core.Status.MAX_ITERS))
+    np.testing.assert_array_equal(b[3], 10)
+    # small loss: F < f_stop stops at once
+    b = _gd_buffers(W0)
+    core.teacher_gd(*b, None, core.GDOptions(steps=10, f_stop=1e9, tol=0.0))
+    np.testing.assert_array_equal(b[4], int(core.Status.SMALL_LOSS))
+    np.testing.assert_array_equal(b[3], 0)
+    # converged: a huge tolerance
+    b = _gd_buffers(W0)
+    core.teacher_gd(*b, None, core.GDOptions(steps=10, tol=1e9))
+    np.testing.assert_array_equal(b[4], int(core.Status.CONVERGED))
+    # diverged: every gradient is "too big", the step halves from 0.05 until below min_step
+    b = _gd_buffers(W0)
+    core.teacher_gd(*b, None, core.GDOptions(steps=100, diverge=1e-12, tol=0.0, min_step=1e-3))
+    np.testing.assert_array_equal(b[4], int(core.Status.DIVERGED))
+    np.testing.assert_array_equal(b[0], W0)  # back at W0
+    np.testing.assert_array_equal(b[2], 0.05 / 64)  # 0.05 -> ... -> 7.8e-4 < 1e-3
+    np.testing.assert_array_equal(b[3], 0)
+
+
+@pytest.mark.parametrize("sizes", [[1, 3, 1], [2, 4, 3]])  # the tiny-net path and the generic one
+@pytest.mark.parametrize("optimizer", ["gd", "adam"])
+def test_mlp_train_chunk_matches_the_documented_update(sizes, optimizer):
+    rng = np.random.default_rng(4)
+    net = core.Net(sizes, True)
+    R, N = 5, 7
+    p0 = rng.normal(size=(R, net.n_params)) / 2
+    X, Y = rng.normal(size=(N, sizes[0])), rng.normal(size=(N, sizes[-1]))
+    lr, k, b1, b2, eps = 0.01, 12, 0.9, 0.999, 1e-8
+    p = p0.copy()
+    m, v = (np.zeros_like(p0), np.zeros_like(p0)) if optimizer == "adam" else (None, None)
+    opts = core.TrainOptions(optimizer=int(optimizer == "adam"), lr=lr, steps=k, t0=0, beta1=b1, beta2=b2, eps=eps)
+    core.mlp_train(p, m, v, X, Y, None, net, 1, opts)
+    pn, mn, vn = p0.copy(), np.zeros_like(p0), np.zeros_like(p0)
+    for t in range(1, k + 1):
+        _, G = mlp.loss_and_grad(pn, X, Y, sizes, loss="mse", backend="numpy")
+        if optimizer == "gd":
+            pn = pn - lr * G
+        else:
+            mn = b1 * mn + (1 - b1) * G
+            vn = b2 * vn + (1 - b2) * G * G
+            pn = pn - (lr / (1 - b1**t)) * (mn / (np.sqrt(vn) * (1 / np.sqrt(1 - b2**t)) + eps))
+    np.testing.assert_allclose(p, pn, rtol=1e-9, atol=1e-12)
+    if optimizer == "adam":
+        np.testing.assert_allclose(m, mn, rtol=1e-9, atol=1e-14)
+        np.testing.assert_allclose(v, vn, rtol=1e-9, atol=1e-16)
+    assert not np.array_equal(p, p0)
+
+
+def test_mlp_train_chunks_compose():
+    """Two chunks (t0 carries Adam's bias correction and the mini-batch schedule) equal one."""
+    rng = np.random.default_rng(5)
+    net = core.Net([3, 5, 2])
+    p0 = rng.normal(size=(6, net.n_params)) / 2
+    X, lab = rng.normal(size=(11, 3)), rng.integers(0, 2, 11)
+    one = [p0.copy(), np.zeros_like(p0), np.zeros_like(p0)]
+    core.mlp_train(*one, X, None, lab, net, 2, core.TrainOptions(optimizer=1, steps=10, batch=4, seed=9))
+    two = [p0.copy(), np.zeros_like(p0), np.zeros_like(p0)]
+    core.mlp_train(*two, X, None, lab, net, 2, core.TrainOptions(optimizer=1, steps=4, batch=4, seed=9))
+    core.mlp_train(*two, X, None, lab, net, 2, core.TrainOptions(optimizer=1, steps=6, t0=4, batch=4, seed=9))
+    for a, b in zip(one, two):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_mlp_permutation_is_a_permutation():
+    perm = core.mlp_permutation(7, 3, 2, 50)
+    assert perm.dtype == np.int64
+    np.testing.assert_array_equal(np.sort(perm), np.arange(50))
+    np.testing.assert_array_equal(perm, core.mlp_permutation(7, 3, 2, 50))
+    assert not np.array_equal(perm, core.mlp_permutation(7, 4, 2, 50))
