@@ -21,13 +21,14 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 import numpy as np
 
 from .. import mlp
 from .._validate import float_array, positive_float, positive_int
 from ..stats import wilson
+from .summary import jsonable
 
 __all__ = [
     "X",
@@ -45,6 +46,9 @@ __all__ = [
     "BlindSpotDemo",
     "dead_fraction_vs_init_mean",
     "unit_dead_probability",
+    "predict",
+    "explore_point",
+    "sweep_summary",
 ]
 
 #: Default data: positive scalar inputs and positive targets (y = 1 + x).
@@ -492,3 +496,144 @@ def dead_fraction_vs_init_mean(
         "mean": m, "dead": dead, "restarts": np.full(m.size, R), "fraction": dead / R,
         "lo": lo, "hi": hi, "exact": exact, "which": which, "seconds": time.perf_counter() - t0,
     }
+
+
+# --------------------------------------------------------------------------- for the app
+
+
+def predict(params, x, *, sizes=SIZES, output_bias: bool = True) -> np.ndarray:
+    """Outputs f(x) of one net with scalar input and output.
+
+    Parameters
+    ----------
+    params : array_like (P,)
+    x : array_like (N,)
+    sizes : sequence of int, default (1, 3, 1)
+    output_bias : bool, default True
+
+    Returns
+    -------
+    ndarray (N,)
+
+    Examples
+    --------
+    >>> p = dead_params(SIZES, way="weights", magnitude=5.0, output_bias=False)
+    >>> predict(p, X, output_bias=False).tolist()  # a dead net outputs 0 everywhere
+    [0.0, 0.0, 0.0, 0.0, 0.0]
+    """
+    s = _scalar_sizes(sizes)
+    xs = np.asarray(x, dtype=np.float64)
+    return np.asarray(mlp.predict(np.asarray(params), xs[:, None], list(s), output_bias=output_bias))[:, 0]
+
+
+def explore_point(params, output_bias: bool = False, steps: int = 1000, lr: float = 0.01, *,
+                  backend: str = "auto") -> dict:
+    """Everything the blind-spot page shows about one net (1, 3, 1) on the default data.
+
+    Parameters
+    ----------
+    params : array_like (P,)
+        A net with sizes :data:`SIZES` (e.g. from :func:`dead_params`, then moved by hand).
+    output_bias : bool, default False
+    steps : int, default 1000
+        Full-batch GD steps on the sum of squares (history in about 50 chunks).
+    lr : float, default 0.01
+    backend : {"auto", "cpu", "numpy"}
+
+    Returns
+    -------
+    dict
+        ``Z`` (N, h): the hidden pre-activations; ``grad`` (P,): the exact gradient;
+        ``first_layer_grad_max``: max |dL/d(first-layer weights and biases)|; ``loss0``;
+        ``end`` (P,) and ``loss_end`` after GD; ``moved`` (P,) bool: which parameters GD changed;
+        ``history`` and ``history_steps``: the loss during GD; ``blind``: whether the point is
+        in the blind spot; ``sum_y2`` (sum y^2, the dead net's loss without output bias),
+        ``mean_y`` and ``sum_sq_about_mean`` (sum (y - mean y)^2, with one); ``backend``;
+        ``seconds``; and, in the blind spot, ``better`` and ``better_loss``
+        (:func:`one_live_unit`).
+
+    Examples
+    --------
+    >>> a = explore_point(dead_params(SIZES, way="weights", magnitude=5.0, output_bias=False),
+    ...                   steps=10)
+    >>> a["blind"], a["first_layer_grad_max"], bool(a["moved"].any()), a["loss_end"] == a["sum_y2"]
+    (True, 0.0, False, True)
+    """
+    from .. import train
+
+    t0 = time.perf_counter()
+    P = np.asarray(params, dtype=np.float64)
+    steps = positive_int(steps, "steps")
+    kw = dict(loss="sse", output_bias=output_bias, backend=backend)
+    h = SIZES[1]
+    Z = hidden_preactivations(P, X, SIZES, output_bias=output_bias)[0][0]  # (N, h)
+    g = np.asarray(mlp.grad(P, X, Y, SIZES, **kw))
+    res = train.train(P[None], X, Y, list(SIZES), optimizer="gd", lr=lr, steps=steps,
+                      chunk=max(1, steps // 50), **kw)
+    end = np.asarray(res.params)[0]
+    blind = bool(in_blind_spot(P, X, SIZES, output_bias=output_bias))
+    out = {
+        "Z": Z, "grad": g, "first_layer_grad_max": float(np.max(np.abs(g[: 2 * h]))),
+        "loss0": float(mlp.loss(P, X, Y, SIZES, **kw)),
+        "end": end, "loss_end": float(res.loss[0]), "moved": end != P,
+        "history": np.asarray(res.history)[:, 0], "history_steps": np.asarray(res.history_steps),
+        "blind": blind, "backend": res.backend,
+        "sum_y2": float(np.sum(Y**2)), "mean_y": float(np.mean(Y)),
+        "sum_sq_about_mean": float(np.sum((Y - float(np.mean(Y))) ** 2)),
+    }
+    if blind:
+        out["better"], out["better_loss"] = one_live_unit(P, output_bias=output_bias)
+    out["seconds"] = time.perf_counter() - t0
+    return out
+
+
+def sweep_summary(lo: float, hi: float, points: int, restarts: int, h: int, weight_std: float,
+                  bias_std: float, seed: int,
+                  progress: Optional[Callable[[int, int], None]] = None) -> dict:
+    """Both sweeps (weight mean, bias mean) of :func:`dead_fraction_vs_init_mean` as JSON lists.
+
+    The net is (1, h, 1) on the default inputs :data:`X`; this is ``blind_spot.json`` without its
+    ``meta``.
+
+    Parameters
+    ----------
+    lo, hi : float
+        Range of the swept mean.
+    points : int
+        Means, ``numpy.linspace(lo, hi, points)``.
+    restarts : int
+        Random inits per mean.
+    h : int
+        Hidden units.
+    weight_std, bias_std : float
+    seed : int
+    progress : callable(done, total), optional
+        Called before each of the two sweeps and once at the end (total 2).
+
+    Returns
+    -------
+    dict
+        ``sweeps``: ``{"weight": ..., "bias": ...}`` (each the dict of
+        :func:`dead_fraction_vs_init_mean` as lists, NaN as None) and ``params``.
+
+    Examples
+    --------
+    >>> r = sweep_summary(-4.0, 2.0, 3, 100, 3, 1.0, 0.0, 0)
+    >>> r["sweeps"]["weight"]["mean"]
+    [-4.0, -1.0, 2.0]
+    >>> round(r["sweeps"]["bias"]["exact"][0], 6)  # bias -4: dead unless some w > 4, Phi(4)^3
+    0.999905
+    """
+    means = np.linspace(lo, hi, points)
+    out = {}
+    for i, which in enumerate(("weight", "bias")):
+        if progress is not None:
+            progress(i, 2)
+        r = dead_fraction_vs_init_mean(means, restarts, which=which, sizes=(1, h, 1),
+                                       weight_std=weight_std, bias_std=bias_std, seed=seed)
+        out[which] = jsonable({k: v for k, v in r.items()})
+    if progress is not None:
+        progress(2, 2)
+    return {"sweeps": out, "params": {"lo": lo, "hi": hi, "points": points, "restarts": restarts,
+                                      "h": h, "weight_std": weight_std, "bias_std": bias_std,
+                                      "seed": seed}}
