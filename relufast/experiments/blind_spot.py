@@ -21,9 +21,10 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable, Optional, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import mlp
 from .._validate import float_array, positive_float, positive_int
@@ -501,7 +502,8 @@ def dead_fraction_vs_init_mean(
 # --------------------------------------------------------------------------- for the app
 
 
-def predict(params, x, *, sizes=SIZES, output_bias: bool = True) -> np.ndarray:
+def predict(params: ArrayLike, x: ArrayLike, *, sizes: Sequence[int] = SIZES,
+            output_bias: bool = True) -> np.ndarray:
     """Outputs f(x) of one net with scalar input and output.
 
     Parameters
@@ -526,7 +528,7 @@ def predict(params, x, *, sizes=SIZES, output_bias: bool = True) -> np.ndarray:
     return np.asarray(mlp.predict(np.asarray(params), xs[:, None], list(s), output_bias=output_bias))[:, 0]
 
 
-def explore_point(params, output_bias: bool = False, steps: int = 1000, lr: float = 0.01, *,
+def explore_point(params: ArrayLike, output_bias: bool = False, steps: int = 1000, lr: float = 0.01, *,
                   backend: str = "auto") -> dict:
     """Everything the blind-spot page shows about one net (1, 3, 1) on the default data.
 

@@ -121,7 +121,7 @@ def dumps(obj: dict) -> str:
     return json.dumps(jsonable(obj), separators=(",", ":"), allow_nan=False)
 
 
-def write(obj: dict, path) -> Path:
+def write(obj: dict, path: "str | Path") -> Path:
     """Write ``obj`` to ``path`` with :func:`dumps` (folders made as needed); returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

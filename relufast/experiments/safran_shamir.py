@@ -24,6 +24,7 @@ from importlib import resources
 from typing import Callable, Iterable, Optional
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from .. import backend as _backend
 from .. import minima, optim, teacher
@@ -305,7 +306,7 @@ LOGF_EDGES = np.round(np.linspace(-8.0, 0.0, 81), 10)
 LAMBDA_EDGES = np.round(np.linspace(-0.01, 0.06, 71), 10)
 
 
-def arrange_student(W) -> np.ndarray:
+def arrange_student(W: ArrayLike) -> np.ndarray:
     """A student W (n, k) with rows and columns permuted so that its structure shows.
 
     Each neuron is matched to the coordinate it is most aligned with (greedy on |w_ij|), matched

@@ -15,6 +15,10 @@ model exactly, kinks included (:func:`certify_local_min`), measures the basins o
 full-batch GD from random inits (:func:`basin_statistics`) and slices the landscape
 (:func:`slice_1d`, :func:`slice_2d`, :func:`red_blue_plane`).
 
+The code is split by job (import every name from this package): :mod:`.problem` (D1, the model,
+the reference values, the flat curve), :mod:`.certificate`, :mod:`.basins` (GD statistics and their
+summary for the app) and :mod:`.slices`.
+
 Project choices (the paper does not fix them; see :data:`PROJECT_CHOICES`): how endpoints are
 classified (by final loss, the two 21.x classes told apart by the activation pattern), the tolerance,
 and reproducible seeding of the initialisations.

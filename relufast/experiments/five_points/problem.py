@@ -6,6 +6,7 @@ Part of :mod:`relufast.experiments.five_points` (import names from there).
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ... import mlp
 from ..._validate import float_array
@@ -72,7 +73,7 @@ def grad(params, *, backend: str = "auto"):
 
 
 
-def predict(params, x, *, backend: str = "auto") -> np.ndarray:
+def predict(params: ArrayLike, x: ArrayLike, *, backend: str = "auto") -> np.ndarray:
     """The one-unit model's outputs f(x) = v relu(w x + b) + c.
 
     Parameters
