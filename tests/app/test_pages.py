@@ -239,3 +239,21 @@ def test_initialisation_paper_table_from_the_result(app_test):
     assert pvo["accuracy of the stuck columns"] == f"{stats['stuck_mean']:.1%} (max {stats['stuck_max']:.1%})"
     assert pvo["zero-mean inits, real labels"] == f"{stats['trains_real_mean']:.1%} mean"
     assert pvo["depth helps the stuck columns"] == "no"
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_module_has_a_main_and_runs_nothing_on_import(name, monkeypatch):
+    import importlib.util
+
+    from .conftest import ROOT
+
+    monkeypatch.syspath_prepend(str(ROOT))
+    spec = importlib.util.spec_from_file_location(f"page_{name}", ROOT / PAGES[name][0])
+    mod = importlib.util.module_from_spec(spec)
+    calls = []
+    import streamlit as st
+
+    monkeypatch.setattr(st, "title", lambda *a, **k: calls.append(a))
+    spec.loader.exec_module(mod)  # not __main__: defines the page, draws nothing
+    assert callable(mod.main) and not calls
+    assert mod.main.__doc__
