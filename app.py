@@ -6,7 +6,9 @@ Run from the repository root (after ``pip install -e .`` or ``pip install -r req
 
 Every page opens on reference results shipped in ``relufast/data/reference`` (made by
 ``scripts/make_reference.py``) and can recompute live. The pages hold no math: they call
-``relufast.experiments`` and chart what it returns.
+``relufast.experiments`` and chart what it returns. Each page file defines ``main()`` (the page's
+body) and calls it when Streamlit runs the file as a page (``__name__ == "__main__"``), so importing
+a page module (e.g. to test its chart builders) runs nothing.
 """
 
 import streamlit as st

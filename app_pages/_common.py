@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import io
-import json
 import platform
 import time
-from importlib import resources
 from typing import Any, Callable, Iterator, Optional
 
 import altair as alt
@@ -20,10 +18,9 @@ import pandas as pd
 import streamlit as st
 
 import relufast
+from relufast.experiments import reference as _reference
 
-#: Where the shipped reference results live (written by scripts/make_reference.py).
-REFERENCE_PACKAGE = "relufast.data"
-REFERENCE_DIR = "reference"
+#: The script that writes the shipped reference results (relufast/data/reference/*.json).
 MAKE_REFERENCE = "scripts/make_reference.py"
 
 
@@ -112,17 +109,10 @@ def run_caption(meta: dict) -> None:
 # --------------------------------------------------------------------------- reference files
 
 
-def _ref_file(name: str):
-    return resources.files(REFERENCE_PACKAGE).joinpath(REFERENCE_DIR).joinpath(name)
-
-
 @st.cache_data(show_spinner=False)
 def reference(name: str) -> Optional[dict]:
     """A shipped reference result (JSON), or None if it was not generated yet."""
-    f = _ref_file(name)
-    if not f.is_file():
-        return None
-    return json.loads(f.read_text())
+    return _reference.load(name)
 
 
 def missing_reference(name: str) -> None:

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _common as ui
-from app_pages import _data
+from relufast.experiments import engine as eng
 
 REF_NAME = "engine.json"
 RESULTS = Path(os.environ.get("RELUFAST_BENCH_RESULTS",
@@ -24,7 +24,7 @@ def live_bench(restarts: int, k: int) -> dict:
     with ui.Progress("Timing the kernels") as prog:
         prog(0, 1)
         t0 = time.perf_counter()
-        rows = _data.engine_bench(restarts=restarts, k=k)
+        rows = eng.bench(restarts=restarts, k=k)
     return {"meta": ui.run_meta(time.perf_counter() - t0, ui.engine_info()["default_backend"],
                                 size=f"{restarts:,} restarts, k = n = {k}"),
             "rows": rows}
@@ -32,7 +32,7 @@ def live_bench(restarts: int, k: int) -> dict:
 
 @st.cache_data(show_spinner=False)
 def agreement() -> list[dict]:
-    return _data.backend_agreement()
+    return eng.backend_agreement()
 
 
 def _row_tables(obj, path=()) -> list[tuple[str, list]]:
@@ -92,82 +92,86 @@ def bench_chart(df: pd.DataFrame) -> alt.Chart:
     ).properties(height=alt.Step(22))
 
 
-ui.header(
-    "Engine: one objective, three implementations",
-    "Every objective is a small set of batched kernels (loss, gradient, Hessian over R restarts at "
-    "once) written as a NumPy reference and a C++ core (OpenMP across restarts); the native core "
-    "makes the lecture's thousands of restarts cheap without changing a single number.",
-    "the backend this app runs on, its threads and CUDA devices; the C++ core many times faster "
-    "than NumPy per restart; and the two backends agreeing to about 1e-12.",
-)
+def main() -> None:
+    """The page: this machine's backend, kernel timings, backend agreement, benchmark files."""
+    ui.header(
+        "Engine: one objective, three implementations",
+        "Every objective is a small set of batched kernels (loss, gradient, Hessian over R restarts at "
+        "once) written as a NumPy reference and a C++ core (OpenMP across restarts); the native core "
+        "makes the lecture's thousands of restarts cheap without changing a single number.",
+        "the backend this app runs on, its threads and CUDA devices; the C++ core many times faster "
+        "than NumPy per restart; and the two backends agreeing to about 1e-12.",
+    )
 
-info = ui.engine_info()
-devices = info.get("cuda_devices", 0)
-cols = st.columns(4)
-cols[0].metric("Default backend", info["default_backend"])
-cols[1].metric("OpenMP threads", info.get("threads", 1) if info.get("core") else "-",
-               help=f"{info.get('cpu_count')} CPUs visible")
-cols[2].metric("CUDA devices", devices,
-               help="built with CUDA" if info.get("built_with_cuda") else "built without CUDA")
-cols[3].metric("relufast", info["version"])
-with st.expander("Everything relufast.info() reports"):
-    st.dataframe(pd.DataFrame([{"fact": k, "value": str(v)} for k, v in info.items()]),
-                 hide_index=True, width="stretch", key="eng_info")
-if not info.get("core"):
-    ui.warn("The C++ core is not built here: everything runs on the NumPy reference.")
+    info = ui.engine_info()
+    devices = info.get("cuda_devices", 0)
+    cols = st.columns(4)
+    cols[0].metric("Default backend", info["default_backend"])
+    cols[1].metric("OpenMP threads", info.get("threads", 1) if info.get("core") else "-",
+                   help=f"{info.get('cpu_count')} CPUs visible")
+    cols[2].metric("CUDA devices", devices,
+                   help="built with CUDA" if info.get("built_with_cuda") else "built without CUDA")
+    cols[3].metric("relufast", info["version"])
+    with st.expander("Everything relufast.info() reports"):
+        st.dataframe(pd.DataFrame([{"fact": k, "value": str(v)} for k, v in info.items()]),
+                     hide_index=True, width="stretch", key="eng_info")
+    if not info.get("core"):
+        ui.warn("The C++ core is not built here: everything runs on the NumPy reference.")
 
-with st.sidebar:
-    st.subheader("Run it yourself")
-    restarts = st.select_slider("Restarts", [64, 256, 1000, 4000], value=256, key="eng_restarts")
-    k = st.select_slider("k = n", [4, 6, 8, 10, 12, 16], value=10, key="eng_k")
-    clicked = ui.run_button("Time the kernels here", key="eng_run")
+    with st.sidebar:
+        st.subheader("Run it yourself")
+        restarts = st.select_slider("Restarts", [64, 256, 1000, 4000], value=256, key="eng_restarts")
+        k = st.select_slider("k = n", [4, 6, 8, 10, 12, 16], value=10, key="eng_k")
+        clicked = ui.run_button("Time the kernels here", key="eng_run")
 
-params = {"restarts": int(restarts), "k": int(k)}
-live = ui.live_request("eng_live", params, clicked)
-result = None
-if live is not None:
-    with ui.friendly_errors("Could not time the kernels"):
-        result = live_bench(live["restarts"], live["k"])
-else:
-    result = ui.reference(REF_NAME)
-    if result is None:
-        ui.missing_reference(REF_NAME)
+    params = {"restarts": int(restarts), "k": int(k)}
+    live = ui.live_request("eng_live", params, clicked)
+    result = None
+    if live is not None:
+        with ui.friendly_errors("Could not time the kernels"):
+            result = live_bench(live["restarts"], live["k"])
+    else:
+        result = ui.reference(REF_NAME)
+        if result is None:
+            ui.missing_reference(REF_NAME)
 
-st.subheader("Kernel timings, same inputs on every backend")
-if result is not None:
-    ui.run_caption(result["meta"])
-    df = pd.DataFrame(result["rows"])
-    ui.show_chart(bench_chart(df), df, "engine_kernels", key="eng_chart")
-    if result["meta"].get("source") == "reference":
-        ri = result.get("info", {})
-        st.caption(f"Reference timings were measured on a machine with {ri.get('cpu_count', '?')} "
-                   f"CPUs and {ri.get('threads', '?')} OpenMP threads.")
-    wide = df.pivot_table(index="task", columns="backend", values="seconds", aggfunc="min")
-    if {"numpy", "cpu"} <= set(wide.columns):
-        wide["speed-up (numpy / cpu)"] = wide["numpy"] / wide["cpu"]
-    st.dataframe(wide.reset_index(), hide_index=True, width="stretch", key="eng_wide", placeholder="-")
+    st.subheader("Kernel timings, same inputs on every backend")
+    if result is not None:
+        ui.run_caption(result["meta"])
+        df = pd.DataFrame(result["rows"])
+        ui.show_chart(bench_chart(df), df, "engine_kernels", key="eng_chart")
+        if result["meta"].get("source") == "reference":
+            ri = result.get("info", {})
+            st.caption(f"Reference timings were measured on a machine with {ri.get('cpu_count', '?')} "
+                       f"CPUs and {ri.get('threads', '?')} OpenMP threads.")
+        wide = pd.DataFrame(eng.speedups(result["rows"]))
+        st.dataframe(wide, hide_index=True, width="stretch", key="eng_wide", placeholder="-")
 
-st.subheader("Do the backends agree?")
-agree = agreement()
-if agree:
-    ui.paper_vs_ours(
-        [{"quantity": f"{r['kernel']}: max |cpu − numpy|", "paper": "equal (same math)",
-          "ours": r["max |cpu - numpy|"], "note": f"{r['restarts']} random students, k = n = {r['k = n']}; "
-                                                  f"entries up to {r['max |numpy|']:.3g}"} for r in agree],
-        key="eng_agree")
-else:
-    st.caption("Only the NumPy backend is available here: nothing to compare.")
+    st.subheader("Do the backends agree?")
+    agree = agreement()
+    if agree:
+        ui.paper_vs_ours(
+            [{"quantity": f"{r['kernel']}: max |cpu − numpy|", "paper": "equal (same math)",
+              "ours": r["max |cpu - numpy|"], "note": f"{r['restarts']} random students, k = n = {r['k = n']}; "
+                                                      f"entries up to {r['max |numpy|']:.3g}"} for r in agree],
+            key="eng_agree")
+    else:
+        st.caption("Only the NumPy backend is available here: nothing to compare.")
 
-st.subheader("Benchmarks against NumPy, JAX and PyTorch")
-tables, texts = read_results(Path(os.environ.get("RELUFAST_BENCH_RESULTS", RESULTS)))
-if not tables and not texts:
-    st.info("Not measured yet: no files in `benchmarks/results/`. Run the scripts in "
-            "`benchmarks/` to fill this table.", icon=":material/hourglass_empty:")
-for i, (name, text) in enumerate(texts):
-    with st.expander(f"benchmarks/results/{name}", expanded=i == 0):
-        st.code(text, language=None)
-if tables:
-    with st.expander(f"Raw numbers ({len(tables)} table(s) from the JSON files)"):
-        for i, t in enumerate(tables):
-            st.markdown(f"`benchmarks/results/{t.attrs.get('source', '')}`")
-            st.dataframe(t, hide_index=True, width="stretch", key=f"eng_raw_{i}")
+    st.subheader("Benchmarks against NumPy, JAX and PyTorch")
+    tables, texts = read_results(Path(os.environ.get("RELUFAST_BENCH_RESULTS", RESULTS)))
+    if not tables and not texts:
+        st.info("Not measured yet: no files in `benchmarks/results/`. Run the scripts in "
+                "`benchmarks/` to fill this table.", icon=":material/hourglass_empty:")
+    for i, (name, text) in enumerate(texts):
+        with st.expander(f"benchmarks/results/{name}", expanded=i == 0):
+            st.code(text, language=None)
+    if tables:
+        with st.expander(f"Raw numbers ({len(tables)} table(s) from the JSON files)"):
+            for i, t in enumerate(tables):
+                st.markdown(f"`benchmarks/results/{t.attrs.get('source', '')}`")
+                st.dataframe(t, hide_index=True, width="stretch", key=f"eng_raw_{i}")
+
+
+if __name__ == "__main__":
+    main()

@@ -11,8 +11,6 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _common as ui
-from app_pages import _data
-from relufast import mlp
 from relufast.experiments import five_points as fp
 
 REF_NAME = "five_points.json"
@@ -31,7 +29,7 @@ CLASS_COLORS = {"14": "#1f77b4", "18": "#d62728", "21.17": "#8c564b", "21.2": "#
 def live_basins(restarts: int, steps: int, lr: float, seed: int, backend: str) -> dict:
     with ui.Progress(f"Gradient descent, {restarts:,} restarts x {steps:,} steps") as prog:
         b = fp.basin_statistics(restarts, seed, steps, lr, backend, progress=prog)
-    out = _data.basin_dict(b)
+    out = b.to_summary()
     out["meta"] = ui.run_meta(b.wall_time, b.backend,
                               size=f"{restarts:,} restarts x {steps:,} GD steps, lr {lr:g}")
     return out
@@ -57,8 +55,7 @@ def fits_chart(points: dict) -> tuple[alt.LayerChart, pd.DataFrame]:
     """The five data points and the fits f(x) = v relu(w x + b) + c of the given parameters."""
     xs = np.linspace(-2.0, 6.0, 161)
     names = list(points)
-    P = np.array([points[n] for n in names])
-    F = mlp.predict(P, xs[:, None], list(fp.SIZES))[..., 0]  # (R, N)
+    F = fp.predict(np.array([points[n] for n in names]), xs)  # (R, N)
     curves = pd.DataFrame([{"x": x, "f(x)": F[i, j], "fit": names[i]}
                            for i in range(len(names)) for j, x in enumerate(xs)])
     data = pd.DataFrame({"x": fp.X, "y": fp.Y})
@@ -79,7 +76,7 @@ def fits_chart(points: dict) -> tuple[alt.LayerChart, pd.DataFrame]:
     return chart, out
 
 
-def plane_chart(s: dict, cap: float) -> tuple[alt.LayerChart, pd.DataFrame]:
+def plane_chart(s: dict, cap: float, ref: dict) -> tuple[alt.LayerChart, pd.DataFrame]:
     df = pd.DataFrame({"t1": s["t1"], "t2": s["t2"], "L": s["loss"]})
     df["L (clipped)"] = np.minimum(df["L"], cap)
     step1 = float(np.diff(s["ts1"][:2])[0]) if len(s["ts1"]) > 1 else 1.0
@@ -98,7 +95,7 @@ def plane_chart(s: dict, cap: float) -> tuple[alt.LayerChart, pd.DataFrame]:
                  alt.Tooltip("L:Q", format=".3f")],
     )
     pts = pd.DataFrame({"t1": s["points"][:, 0], "t2": s["points"][:, 1],
-                        "name": ["RED (L = 18)", "BLUE (L = 14)"][: len(s["points"])]})
+                        "name": [f"RED (L = {ref['18']:g})", f"BLUE (L = {ref['14']:g})"][: len(s["points"])]})
     marks = alt.Chart(pts).mark_point(shape="cross", size=160, filled=True, stroke="white",
                                       strokeWidth=1).encode(
         x="t1:Q", y="t2:Q", color=alt.Color("name:N", scale=alt.Scale(range=["#d62728", "#1f77b4"]),
@@ -110,13 +107,13 @@ def plane_chart(s: dict, cap: float) -> tuple[alt.LayerChart, pd.DataFrame]:
     return chart, df[["t1", "t2", "L"]].assign(t1=s["t1"], t2=s["t2"])
 
 
-def segment_chart(seg: dict) -> tuple[alt.LayerChart, pd.DataFrame]:
+def segment_chart(seg: dict, ref: dict) -> tuple[alt.LayerChart, pd.DataFrame]:
     df = pd.DataFrame({"t": seg["t"], "L": seg["loss"]})
     line = alt.Chart(df).mark_line(color="#444", clip=True).encode(
         x=alt.X("t:Q", title="t in RED + t (BLUE − RED)"),
         y=alt.Y("L:Q", scale=alt.Scale(domain=[12, 40]), title="L (clipped at 40)"),
         tooltip=[alt.Tooltip("t:Q", format=".2f"), alt.Tooltip("L:Q", format=".3f")])
-    ends = pd.DataFrame({"t": [0.0, 1.0], "L": [18.0, 14.0], "name": ["RED", "BLUE"]})
+    ends = pd.DataFrame({"t": [0.0, 1.0], "L": [ref["18"], ref["14"]], "name": ["RED", "BLUE"]})
     pts = alt.Chart(ends).mark_point(filled=True, size=90).encode(
         x="t:Q", y="L:Q", color=alt.Color("name:N", scale=alt.Scale(domain=["RED", "BLUE"],
                                                                    range=["#d62728", "#1f77b4"]),
@@ -155,131 +152,137 @@ def basin_chart(df: pd.DataFrame) -> alt.LayerChart:
 
 # --------------------------------------------------------------------------- page
 
-ui.header(
-    "Five points: a bad local minimum of one ReLU unit",
-    "Even a single ReLU unit f(x) = v·relu(wx + b) + c fitted to five points has a local minimum "
-    "that is not global: RED = (1, −3, 1, 0) with loss 18, while BLUE = (−7, −4, 1, 0) reaches 14 "
-    "(Swirszcz, Czarnecki & Pascanu 2016, Prop. 1).",
-    "the red fit ignoring the two left points, the blue one fitting x = −1 only; the certificate "
-    "proving RED a (non-strict) local minimum although x = 3 sits exactly on a kink; a landscape "
-    "with two separate valleys and a barrier between them; and about one GD run in ten ending at "
-    "RED, one in three at BLUE, the rest at the dead (21.2) and linear (21.17) fits.",
-)
+def main() -> None:
+    """The page: the data and fits, the certificate, the landscape and the basins."""
+    ui.header(
+        "Five points: a bad local minimum of one ReLU unit",
+        "Even a single ReLU unit f(x) = v·relu(wx + b) + c fitted to five points has a local minimum "
+        "that is not global: RED = (1, −3, 1, 0) with loss 18, while BLUE = (−7, −4, 1, 0) reaches 14 "
+        "(Swirszcz, Czarnecki & Pascanu 2016, Prop. 1).",
+        "the red fit ignoring the two left points, the blue one fitting x = −1 only; the certificate "
+        "proving RED a (non-strict) local minimum although x = 3 sits exactly on a kink; a landscape "
+        "with two separate valleys and a barrier between them; and about one GD run in ten ending at "
+        "RED, one in three at BLUE, the rest at the dead (21.2) and linear (21.17) fits.",
+    )
 
-with st.sidebar:
-    st.subheader("Run it yourself")
-    restarts = st.select_slider("Restarts", [100, 1000, 4000, 10_000, 100_000, 1_000_000],
-                                value=10_000, key="fp_restarts",
-                                help="The lecture used 4000 runs; the shipped reference 100,000.")
-    steps = st.select_slider("GD steps", [1000, 2000, 5000, 10_000, 20_000, 50_000], value=20_000,
-                             key="fp_steps")
-    lr = st.select_slider("Learning rate", [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1], value=0.01,
-                          key="fp_lr", help="Step on L = Σ (f(x_i) − y_i)²; large steps diverge.")
-    seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="fp_seed"))
-    backend = ui.backend_choice("fp_backend")
-    work = int(restarts) * int(steps)
-    clicked = ui.run_button(key="fp_run")
+    with st.sidebar:
+        st.subheader("Run it yourself")
+        restarts = st.select_slider("Restarts", [100, 1000, 4000, 10_000, 100_000, 1_000_000],
+                                    value=10_000, key="fp_restarts",
+                                    help="The lecture used 4000 runs; the shipped reference 100,000.")
+        steps = st.select_slider("GD steps", [1000, 2000, 5000, 10_000, 20_000, 50_000], value=20_000,
+                                 key="fp_steps")
+        lr = st.select_slider("Learning rate", [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1], value=0.01,
+                              key="fp_lr", help="Step on L = Σ (f(x_i) − y_i)²; large steps diverge.")
+        seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="fp_seed"))
+        backend = ui.backend_choice("fp_backend")
+        work = fp.basin_work(restarts, steps)
+        clicked = ui.run_button(key="fp_run")
 
-params = {"restarts": int(restarts), "steps": int(steps), "lr": float(lr), "seed": seed,
-          "backend": backend}
-if clicked and work > MAX_WORK:
-    ui.warn(f"{restarts:,} restarts x {steps:,} steps is too much work for this machine "
-            f"(limit {MAX_WORK:.0e} restart-steps, a minute or two on one CPU): lower one of them.")
-    clicked = False
-live = ui.live_request("fp_live", params, clicked)
+    params = {"restarts": int(restarts), "steps": int(steps), "lr": float(lr), "seed": seed,
+              "backend": backend}
+    if clicked and work > MAX_WORK:
+        ui.warn(f"{restarts:,} restarts x {steps:,} steps is too much work for this machine "
+                f"(limit {MAX_WORK:.0e} restart-steps, a minute or two on one CPU): lower one of them.")
+        clicked = False
+    live = ui.live_request("fp_live", params, clicked)
 
-# ---- data, fits and losses
-ref_vals = fp.reference_values()
-st.subheader("The data and the two fits")
-with st.expander("Try your own point (w, b, v, c)", expanded=False):
-    cc = st.columns(4)
-    mine = np.array([cc[i].number_input(name, value=float(fp.RED[i]), step=0.5, key=f"fp_p{i}",
-                                        format="%.4f")
-                     for i, name in enumerate(["w", "b", "v", "c"])])
-show_mine = not np.allclose(mine, fp.RED)
-fits = {"red (1, -3, 1, 0)": fp.RED, "blue (-7, -4, 1, 0)": fp.BLUE}
-if show_mine:
-    fits["your point"] = mine
-left, right = st.columns([1, 1])
-with left:
-    ch, fdf = fits_chart(fits)
-    ui.show_chart(ch, fdf, "five_points_fits", key="fp_fits")
-with right:
-    rows = [
-        {"quantity": "L at RED", "paper": fp.PAPER["loss_red"], "ours": float(fp.loss(fp.RED)),
-         "note": "sum of squares, no 1/n"},
-        {"quantity": "L at BLUE (global)", "paper": fp.PAPER["loss_blue"], "ours": float(fp.loss(fp.BLUE)),
-         "note": "from the lecture"},
-        {"quantity": "L, dead unit (best constant)", "paper": fp.PAPER["loss_dead"],
-         "ours": ref_vals["21.2"], "note": ""},
-        {"quantity": "L, unit active everywhere (line)", "paper": fp.PAPER["loss_linear"],
-         "ours": ref_vals["21.17"], "note": ""},
-    ]
+    # ---- data, fits and losses
+    ref_vals = fp.reference_values()
+    st.subheader("The data and the two fits")
+    with st.expander("Try your own point (w, b, v, c)", expanded=False):
+        cc = st.columns(4)
+        mine = np.array([cc[i].number_input(name, value=float(fp.RED[i]), step=0.5, key=f"fp_p{i}",
+                                            format="%.4f")
+                         for i, name in enumerate(["w", "b", "v", "c"])])
+    show_mine = not np.allclose(mine, fp.RED)
+    fits = {"red (1, -3, 1, 0)": fp.RED, "blue (-7, -4, 1, 0)": fp.BLUE}
     if show_mine:
-        rows.append({"quantity": "L at your point", "paper": None, "ours": float(fp.loss(mine)),
-                     "note": ""})
-    ui.paper_vs_ours(rows, key="fp_losses")
+        fits["your point"] = mine
+    left, right = st.columns([1, 1])
+    with left:
+        ch, fdf = fits_chart(fits)
+        ui.show_chart(ch, fdf, "five_points_fits", key="fp_fits")
+    with right:
+        rows = [
+            {"quantity": "L at RED", "paper": fp.PAPER["loss_red"], "ours": float(fp.loss(fp.RED)),
+             "note": "sum of squares, no 1/n"},
+            {"quantity": "L at BLUE (global)", "paper": fp.PAPER["loss_blue"], "ours": float(fp.loss(fp.BLUE)),
+             "note": "from the lecture"},
+            {"quantity": "L, dead unit (best constant)", "paper": fp.PAPER["loss_dead"],
+             "ours": ref_vals["21.2"], "note": ""},
+            {"quantity": "L, unit active everywhere (line)", "paper": fp.PAPER["loss_linear"],
+             "ours": ref_vals["21.17"], "note": ""},
+        ]
+        if show_mine:
+            rows.append({"quantity": "L at your point", "paper": None, "ours": float(fp.loss(mine)),
+                         "note": ""})
+        ui.paper_vs_ours(rows, key="fp_losses")
 
-# ---- certificate
-st.subheader("The certificate")
-cert_cols = st.columns(2 + int(show_mine))
-for col, (name, p) in zip(cert_cols, [("RED", fp.RED), ("BLUE", fp.BLUE)]
-                          + ([("your point", mine)] if show_mine else [])):
-    with col:
-        with ui.friendly_errors(f"Could not certify {name}"):
-            cert = fp.certify_local_min(p)
-            good = cert.is_local_min
-            (st.success if good else st.warning)(
-                f"**{name}**: {'local minimum' if good else cert.verdict.replace('_', ' ')}"
-                f" (L = {cert.loss:.6g})", icon=":material/verified:" if good else ":material/help:")
-            st.code(cert.summary(), language=None, wrap_lines=True)
-st.caption("Near RED the points x = −1, 1 stay dead, so L ≥ (c − 3)² + (c + 3)² = 18 + 2c²; x = 3 "
-           "is on a kink with zero residual, so both one-sided pieces are minimised. RED is not strict: "
-           "L = 18 along the whole curve (1/a, −3/a, a, 0), a > 0.")
-ui.paper_vs_ours([
-    {"quantity": "RED is a local minimum", "paper": "yes (Prop. 1)",
-     "ours": "yes" if fp.certify_local_min(fp.RED).is_local_min else "no", "note": "exact, kinks included"},
-    {"quantity": "RED is strict", "paper": "no (flat curve)",
-     "ours": f"no: L = {float(fp.loss(fp.flat_curve(3.0))):.6g} at a = 3 on the curve",
-     "note": "relu is positively homogeneous"},
-], key="fp_cert_pvo")
+    # ---- certificate
+    st.subheader("The certificate")
+    cert_cols = st.columns(2 + int(show_mine))
+    for col, (name, p) in zip(cert_cols, [("RED", fp.RED), ("BLUE", fp.BLUE)]
+                              + ([("your point", mine)] if show_mine else [])):
+        with col:
+            with ui.friendly_errors(f"Could not certify {name}"):
+                cert = fp.certify_local_min(p)
+                good = cert.is_local_min
+                (st.success if good else st.warning)(
+                    f"**{name}**: {'local minimum' if good else cert.verdict.replace('_', ' ')}"
+                    f" (L = {cert.loss:.6g})", icon=":material/verified:" if good else ":material/help:")
+                st.code(cert.summary(), language=None, wrap_lines=True)
+    st.caption("Near RED the points x = −1, 1 stay dead, so L ≥ (c − 3)² + (c + 3)² = 18 + 2c²; x = 3 "
+               "is on a kink with zero residual, so both one-sided pieces are minimised. RED is not strict: "
+               "L = 18 along the whole curve (1/a, −3/a, a, 0), a > 0.")
+    ui.paper_vs_ours([
+        {"quantity": "RED is a local minimum", "paper": "yes (Prop. 1)",
+         "ours": "yes" if fp.certify_local_min(fp.RED).is_local_min else "no", "note": "exact, kinks included"},
+        {"quantity": "RED is strict", "paper": "no (flat curve)",
+         "ours": f"no: L = {float(fp.loss(fp.flat_curve(3.0))):.6g} at a = 3 on the curve",
+         "note": "relu is positively homogeneous"},
+    ], key="fp_cert_pvo")
 
-# ---- landscape
-st.subheader("The loss landscape between RED and BLUE")
-lc = st.columns(3)
-res = lc[0].select_slider("Grid", [21, 41, 61, 81, 121], value=61, key="fp_grid")
-span = lc[1].select_slider("Half-width", [0.75, 1.0, 1.5, 2.0], value=1.0, key="fp_span")
-pseed = int(lc[2].number_input("Direction seed", 0, 10_000, 0, key="fp_dseed"))
-with ui.friendly_errors("Could not slice the landscape"):
-    s, secs = plane(int(res), float(span), pseed)
-    l1, l2 = st.columns([3, 2])
-    with l1:
-        ch, pdf = plane_chart(s, cap=40.0)
-        ui.show_chart(ch, pdf, "five_points_landscape", key="fp_plane",
-                      caption=f"{len(s['loss']):,} loss evaluations in one batch, {secs * 1000:.0f} ms "
-                              f"on backend {ui.engine_info()['default_backend']}; colours clipped at L = 40.")
-    with l2:
-        ch, sdf = segment_chart(segment(tuple(np.linspace(-0.5, 1.5, 201))))
-        ui.show_chart(ch, sdf, "five_points_segment", key="fp_segment")
+    # ---- landscape
+    st.subheader("The loss landscape between RED and BLUE")
+    lc = st.columns(3)
+    res = lc[0].select_slider("Grid", [21, 41, 61, 81, 121], value=61, key="fp_grid")
+    span = lc[1].select_slider("Half-width", [0.75, 1.0, 1.5, 2.0], value=1.0, key="fp_span")
+    pseed = int(lc[2].number_input("Direction seed", 0, 10_000, 0, key="fp_dseed"))
+    with ui.friendly_errors("Could not slice the landscape"):
+        s, secs = plane(int(res), float(span), pseed)
+        l1, l2 = st.columns([3, 2])
+        with l1:
+            ch, pdf = plane_chart(s, cap=40.0, ref=ref_vals)
+            ui.show_chart(ch, pdf, "five_points_landscape", key="fp_plane",
+                          caption=f"{len(s['loss']):,} loss evaluations in one batch, {secs * 1000:.0f} ms "
+                                  f"on backend {ui.engine_info()['default_backend']}; colours clipped at L = 40.")
+        with l2:
+            ch, sdf = segment_chart(segment(tuple(np.linspace(-0.5, 1.5, 201))), ref_vals)
+            ui.show_chart(ch, sdf, "five_points_segment", key="fp_segment")
 
-# ---- basins
-st.subheader("Basins of attraction: where does gradient descent end?")
-result = ui.live_or_reference(
-    live, REF_NAME,
-    lambda p: live_basins(p["restarts"], p["steps"], p["lr"], p["seed"], p["backend"]))
-if result is not None:
-    ui.run_caption(result["meta"])
-    bdf = basin_frame(result)
-    b1, b2 = st.columns([1, 1])
-    with b1:
-        ui.show_chart(basin_chart(bdf), bdf, "five_points_basins", key="fp_basins",
-                      caption=f"Protocol: {fp.PAPER['protocol']}. {fp.PAPER['note']}.")
-    with b2:
-        ui.paper_vs_ours([
-            {"quantity": CLASS_LONG.get(r["class"], r["class"]), "paper": r["paper"], "ours": r["ours"],
-             "note": f"{int(r['count']):,} runs, 95% CI {r['lo']:.3f}-{r['hi']:.3f}"}
-            for r in bdf.to_dict("records")
-        ], key="fp_basin_pvo")
-        st.caption(f"Paper (lecture): {fp.PAPER['basin_runs']:,} runs. Ours: "
-                   f"{int(result['restarts']):,} runs; classes by final loss within "
-                   f"{fp.PROJECT_CHOICES['tol']} ({fp.PROJECT_CHOICES['classification']}).")
+    # ---- basins
+    st.subheader("Basins of attraction: where does gradient descent end?")
+    result = ui.live_or_reference(
+        live, REF_NAME,
+        lambda p: live_basins(p["restarts"], p["steps"], p["lr"], p["seed"], p["backend"]))
+    if result is not None:
+        ui.run_caption(result["meta"])
+        bdf = basin_frame(result)
+        b1, b2 = st.columns([1, 1])
+        with b1:
+            ui.show_chart(basin_chart(bdf), bdf, "five_points_basins", key="fp_basins",
+                          caption=f"Protocol: {fp.PAPER['protocol']}. {fp.PAPER['note']}.")
+        with b2:
+            ui.paper_vs_ours([
+                {"quantity": CLASS_LONG.get(r["class"], r["class"]), "paper": r["paper"], "ours": r["ours"],
+                 "note": f"{int(r['count']):,} runs, 95% CI {r['lo']:.3f}-{r['hi']:.3f}"}
+                for r in bdf.to_dict("records")
+            ], key="fp_basin_pvo")
+            st.caption(f"Paper (lecture): {fp.PAPER['basin_runs']:,} runs. Ours: "
+                       f"{int(result['restarts']):,} runs; classes by final loss within "
+                       f"{fp.PROJECT_CHOICES['tol']} ({fp.PROJECT_CHOICES['classification']}).")
+
+
+if __name__ == "__main__":
+    main()

@@ -10,46 +10,31 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _common as ui
-from app_pages import _data
 from relufast.experiments import safran_shamir as ss
 
 REF_NAME = "teacher_student.json"
 STUDENT = {0: "n = k", 1: "n = k+1", 2: "n = k+2", 3: "n = k+3"}
 LABEL_COLORS = {"global": "#4c78a8", "spurious": "#e45756", "saddle": "#f58518",
                 "not converged": "#9d9d9d"}
-
-# Rough cost model for the "this will take" estimate, measured on 2 AVX-512 cores: the C++ core
-# takes ~2.3 ms per restart at k = n = 10 (4.6 ms on one thread), growing like k^4.3; n = k+1 is
-# ~2.6x slower (GD crawls towards the global manifold); the NumPy backend (one thread) ~37x slower.
-_COST = {0: 1.0, 1: 2.6, 2: 0.85, 3: 0.85}
+MAX_SECONDS = 900  # longest live run this page starts (15 minutes)
 
 
-def estimate_seconds(ks, extras, restarts, backend) -> float:
-    threads = max(1, int(ui.engine_info().get("threads", 1)))
-    per = sum(0.0046 * (k / 10) ** 4.3 * _COST.get(e, 1.0) for k in ks for e in extras)
-    if backend == "numpy" or not ui.engine_info().get("core"):
-        return per * restarts * 18.5
-    return per * restarts / threads
+def estimate_seconds(ks: tuple, extras: tuple, restarts: int, backend: str) -> float:
+    """:func:`relufast.experiments.safran_shamir.estimate_seconds` with this process's threads."""
+    return ss.estimate_seconds(ks, extras, restarts, backend, threads=ui.engine_info().get("threads", 1))
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def live_table(ks: tuple, extras: tuple, restarts: int, seed: int, backend: str) -> dict:
     """Run every (k, n = k + e) cell and keep the compact summaries (cached on the inputs)."""
-    cells_kn = [(k, k + e) for k in ks for e in extras]
-    total = len(cells_kn) * restarts
-    with ui.Progress(f"Gradient descent on {len(cells_kn)} cell(s) x {restarts:,} restarts") as prog:
+    n_cells = len(ks) * len(extras)
+    with ui.Progress(f"Gradient descent on {n_cells} cell(s) x {restarts:,} restarts") as prog:
         t0 = time.perf_counter()
-        cells, be = [], backend
-        for c, (k, n) in enumerate(cells_kn):
-            res = ss.run(k, n, restarts, seed, backend=backend, progress=prog.sub(c * restarts, total))
-            be = res.backend
-            cells.append(_data.teacher_cell(res))
+        out = ss.table_summary(ks, extras, restarts, seed, backend=backend, progress=prog)
+    be = out["cells"][-1]["backend"] if out["cells"] else backend
     meta = ui.run_meta(time.perf_counter() - t0, be,
-                       size=f"{restarts:,} restarts per cell, {len(cells)} cell(s)")
-    return {"meta": meta, "params": {"ks": list(ks), "extra": list(extras), "restarts": restarts,
-                                     "seed": seed},
-            "logF_edges": _data.LOGF_EDGES.tolist(), "lambda_edges": _data.LAM_EDGES.tolist(),
-            "cells": cells}
+                       size=f"{restarts:,} restarts per cell, {len(out['cells'])} cell(s)")
+    return {"meta": meta, **out}
 
 
 # --------------------------------------------------------------------------- charts
@@ -115,9 +100,8 @@ def table_frame(cells: list[dict]) -> pd.DataFrame:
         })
     df = pd.DataFrame(rows).astype({"paper %": float, "z vs paper": float, "paper avg λmin": float,
                                     "ours avg λmin": float, "paper avg F": float, "ours avg F": float})
-    df["paper within CI"] = np.where(df["paper %"].isna(), None,
-                                     (df["paper %"] >= df["95% CI lo"] - 1e-9)
-                                     & (df["paper %"] <= df["95% CI hi"] + 1e-9))
+    df["paper within CI"] = np.array([ss.paper_within_ci(p, lo, hi) for p, lo, hi in
+                                      zip(df["paper %"], df["95% CI lo"], df["95% CI hi"])], dtype=object)
     return df
 
 
@@ -188,147 +172,155 @@ def heatmap(W: list) -> tuple[alt.Chart, pd.DataFrame]:
 
 # --------------------------------------------------------------------------- page
 
-ui.header(
-    "Teacher-student: spurious minima are common",
-    "Fitting a two-layer ReLU student to an identity teacher by gradient descent on the exact "
-    "population loss ends at a spurious local minimum (positive-definite Hessian, F > 0) more and "
-    "more often as k grows, unless the student is over-parameterised (Safran & Shamir, ICML 2018).",
-    "with n = k the share of spurious endpoints rises from under 1 % at k = 6 to about 95 % at "
-    "k = 20, our intervals covering the paper's diamonds; one extra neuron (n = k+1) pushes the onset to k ≈ 13, "
-    "two (n = k+2) remove them; the histograms split into the global cluster (F ≈ 0) and a "
-    "spurious cluster near F ≈ 0.02 with small positive λmin; the families show one neuron set apart "
-    "from k-1 alike ([1, k-1]).",
-)
+def main() -> None:
+    """The page: controls, Table 1 beside the paper's, one cell up close."""
+    ui.header(
+        "Teacher-student: spurious minima are common",
+        "Fitting a two-layer ReLU student to an identity teacher by gradient descent on the exact "
+        "population loss ends at a spurious local minimum (positive-definite Hessian, F > 0) more and "
+        "more often as k grows, unless the student is over-parameterised (Safran & Shamir, ICML 2018).",
+        "with n = k the share of spurious endpoints rises from under 1 % at k = 6 to about 95 % at "
+        "k = 20, our intervals covering the paper's diamonds; one extra neuron (n = k+1) pushes the onset to k ≈ 13, "
+        "two (n = k+2) remove them; the histograms split into the global cluster (F ≈ 0) and a "
+        "spurious cluster near F ≈ 0.02 with small positive λmin; the families show one neuron set apart "
+        "from k-1 alike ([1, k-1]).",
+    )
 
-with st.sidebar:
-    st.subheader("Run it yourself")
-    k_lo, k_hi = st.slider("Teacher width k", 2, 30, (6, 9), key="ts_k",
-                           help="The paper covers k = 5..20; go past it on the right.")
-    extras_lab = st.multiselect("Student width", list(STUDENT.values()),
-                                default=["n = k", "n = k+1"], key="ts_n",
-                                help="n = k+3 is past the paper (it reports up to k+2).")
-    restarts = st.select_slider("Restarts per cell", [10, 20, 50, 100, 200, 500, 1000, 2000, 5000],
-                                value=100, key="ts_restarts",
-                                help="The paper uses 1000 (about ±1.5 points of binomial noise).")
-    seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="ts_seed"))
-    backend = ui.backend_choice("ts_backend")
-    ks = tuple(range(int(k_lo), int(k_hi) + 1))
-    extras = tuple(e for e, lab in STUDENT.items() if lab in extras_lab)
-    est = estimate_seconds(ks, extras, int(restarts), backend)
-    st.caption(f"Estimated time here: ~{est:.0f} s" if est < 120 else f"Estimated time: ~{est / 60:.0f} min")
-    clicked = ui.run_button(key="ts_run")
+    with st.sidebar:
+        st.subheader("Run it yourself")
+        k_lo, k_hi = st.slider("Teacher width k", 2, 30, (6, 9), key="ts_k",
+                               help="The paper covers k = 5..20; go past it on the right.")
+        extras_lab = st.multiselect("Student width", list(STUDENT.values()),
+                                    default=["n = k", "n = k+1"], key="ts_n",
+                                    help="n = k+3 is past the paper (it reports up to k+2).")
+        restarts = st.select_slider("Restarts per cell", [10, 20, 50, 100, 200, 500, 1000, 2000, 5000],
+                                    value=100, key="ts_restarts",
+                                    help="The paper uses 1000 (about ±1.5 points of binomial noise).")
+        seed = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="ts_seed"))
+        backend = ui.backend_choice("ts_backend")
+        ks = tuple(range(int(k_lo), int(k_hi) + 1))
+        extras = tuple(e for e, lab in STUDENT.items() if lab in extras_lab)
+        est = estimate_seconds(ks, extras, int(restarts), backend)
+        st.caption(f"Estimated time here: ~{est:.0f} s" if est < 120 else f"Estimated time: ~{est / 60:.0f} min")
+        clicked = ui.run_button(key="ts_run")
 
-params = {"ks": ks, "extras": extras, "restarts": int(restarts), "seed": seed, "backend": backend}
-bad = None
-if not extras:
-    bad = "Pick at least one student width."
-elif est > 900:
-    bad = (f"This run would take about {est / 60:.0f} minutes here (limit: 15). Use fewer restarts, "
-           "a smaller k range or fewer student widths.")
-if clicked and bad:
-    ui.warn(bad)
-    clicked = False
-live = ui.live_request("ts_live", params, clicked)
+    params = {"ks": ks, "extras": extras, "restarts": int(restarts), "seed": seed, "backend": backend}
+    bad = None
+    if not extras:
+        bad = "Pick at least one student width."
+    elif est > MAX_SECONDS:
+        bad = (f"This run would take about {est / 60:.0f} minutes here (limit: 15). Use fewer restarts, "
+               "a smaller k range or fewer student widths.")
+    if clicked and bad:
+        ui.warn(bad)
+        clicked = False
+    live = ui.live_request("ts_live", params, clicked)
 
-result = ui.live_or_reference(
-    live, REF_NAME,
-    lambda p: live_table(p["ks"], p["extras"], p["restarts"], p["seed"], p["backend"]))
-if result is None:
-    st.stop()
+    result = ui.live_or_reference(
+        live, REF_NAME,
+        lambda p: live_table(p["ks"], p["extras"], p["restarts"], p["seed"], p["backend"]))
+    if result is None:
+        st.stop()
 
-ui.run_caption(result["meta"])
-cells = result["cells"]
-df = table_frame(cells)
+    ui.run_caption(result["meta"])
+    cells = result["cells"]
+    df = table_frame(cells)
 
-st.subheader("Table 1: the paper's numbers beside ours")
-ui.show_chart(table_chart(df), df, "teacher_student_table1", key="ts_table_chart",
-              caption="Paper: 1000 runs per cell (Safran & Shamir 2018, Table 1, from the authors' "
-                      "result files). Ours: same protocol (N(0, 1/d) init, GD step 0.1, stop at "
-                      "2π·max|∇w_i F| ≤ 1e-9, Hessian-certified), early stop once F < 1e-6.")
-show_cols = ["k", "n", "runs", "paper %", "ours %", "95% CI lo", "95% CI hi", "paper within CI",
-             "z vs paper", "paper avg λmin", "ours avg λmin", "paper avg F", "ours avg F", "saddles",
-             "not converged", "families", "median GD steps", "seconds"]
-st.dataframe(df[show_cols], hide_index=True, width="stretch", placeholder="-",
-             column_config={c: st.column_config.NumberColumn(format="%.4f") for c in
-                            ["paper avg λmin", "ours avg λmin", "paper avg F", "ours avg F"]}
-             | {c: st.column_config.NumberColumn(format="%.1f") for c in
-                ["paper %", "ours %", "95% CI lo", "95% CI hi", "seconds"]}
-             | {"z vs paper": st.column_config.NumberColumn(format="%.2f")})
+    st.subheader("Table 1: the paper's numbers beside ours")
+    ui.show_chart(table_chart(df), df, "teacher_student_table1", key="ts_table_chart",
+                  caption="Paper: 1000 runs per cell (Safran & Shamir 2018, Table 1, from the authors' "
+                          "result files). Ours: same protocol (N(0, 1/d) init, GD step 0.1, stop at "
+                          "2π·max|∇w_i F| ≤ 1e-9, Hessian-certified), early stop once F < 1e-6.")
+    show_cols = ["k", "n", "runs", "paper %", "ours %", "95% CI lo", "95% CI hi", "paper within CI",
+                 "z vs paper", "paper avg λmin", "ours avg λmin", "paper avg F", "ours avg F", "saddles",
+                 "not converged", "families", "median GD steps", "seconds"]
+    st.dataframe(df[show_cols], hide_index=True, width="stretch", placeholder="-",
+                 column_config={c: st.column_config.NumberColumn(format="%.4f") for c in
+                                ["paper avg λmin", "ours avg λmin", "paper avg F", "ours avg F"]}
+                 | {c: st.column_config.NumberColumn(format="%.1f") for c in
+                    ["paper %", "ours %", "95% CI lo", "95% CI hi", "seconds"]}
+                 | {"z vs paper": st.column_config.NumberColumn(format="%.2f")})
 
-st.subheader("One cell up close")
-labels = [f"k = {c['k']}, n = {c['n']}" for c in cells]
-default_cell = next((i for i, c in enumerate(cells) if (c["k"], c["n"]) == (6, 6)), 0)
-pick = st.selectbox("Cell", labels, index=default_cell, key="ts_cell")
-cell = cells[labels.index(pick)]
-k, n = cell["k"], cell["n"]
+    st.subheader("One cell up close")
+    labels = [f"k = {c['k']}, n = {c['n']}" for c in cells]
+    default_cell = next((i for i, c in enumerate(cells) if (c["k"], c["n"]) == (6, 6)), 0)
+    pick = st.selectbox("Cell", labels, index=default_cell, key="ts_cell")
+    cell = cells[labels.index(pick)]
+    k, n = cell["k"], cell["n"]
 
-c1, c2 = st.columns([1, 1])
-with c1:
-    st.markdown("**The setup.** Input x ~ N(0, I_k); the teacher's unit j is relu(x_j); the student "
-                "has n units relu(w_i·x); both sum their units. F is the expected squared gap, in "
-                "closed form, so there is no sampling noise: every endpoint is an exact critical "
-                "point of F.")
-    st.graphviz_chart(diagram(k, n), width="stretch")
-with c2:
-    counts = cell["counts"]
-    s = cell["summary"]
-    paper_cell = ss.paper_value(k, n)
-    fam0 = cell["families"][0] if cell["families"] else None
-    rows = [
-        {"quantity": "% spurious", "paper": paper_cell and paper_cell["pct"],
-         "ours": s["pct_spurious"], "note": f"95% CI {s['ci_lo']:.1f}-{s['ci_hi']:.1f}, {s['runs']:,} runs"},
-        {"quantity": "avg λmin at spurious minima", "paper": paper_cell and paper_cell["lambda_min"],
-         "ours": s.get("avg_lambda_min"), "note": "exact Hessian"},
-        {"quantity": "avg F at spurious minima", "paper": paper_cell and paper_cell["F"],
-         "ours": s.get("avg_F"), "note": ""},
-        {"quantity": "global / spurious / saddle / not converged", "paper": None,
-         "ours": " / ".join(str(counts.get(x, 0)) for x in ss.LABELS), "note": "endpoint labels"},
-    ]
-    if (k, n) == (6, 6):
-        rows.append({"quantity": "k = n = 6 minimum: F, λmin", "paper": "0.02508, 0.00470",
-                     "ours": f"{fam0['F']:.5f}, {fam0['lambda_min']:.5f}" if fam0 else "none found",
-                     "note": "paper's worked example (B4)"})
-    ui.paper_vs_ours(rows, key="ts_pvo")
+    c1, c2 = st.columns([1, 1])
+    with c1:
+        st.markdown("**The setup.** Input x ~ N(0, I_k); the teacher's unit j is relu(x_j); the student "
+                    "has n units relu(w_i·x); both sum their units. F is the expected squared gap, in "
+                    "closed form, so there is no sampling noise: every endpoint is an exact critical "
+                    "point of F.")
+        st.graphviz_chart(diagram(k, n), width="stretch")
+    with c2:
+        counts = cell["counts"]
+        s = cell["summary"]
+        paper_cell = ss.paper_value(k, n)
+        fam0 = cell["families"][0] if cell["families"] else None
+        rows = [
+            {"quantity": "% spurious", "paper": paper_cell and paper_cell["pct"],
+             "ours": s["pct_spurious"], "note": f"95% CI {s['ci_lo']:.1f}-{s['ci_hi']:.1f}, {s['runs']:,} runs"},
+            {"quantity": "avg λmin at spurious minima", "paper": paper_cell and paper_cell["lambda_min"],
+             "ours": s.get("avg_lambda_min"), "note": "exact Hessian"},
+            {"quantity": "avg F at spurious minima", "paper": paper_cell and paper_cell["F"],
+             "ours": s.get("avg_F"), "note": ""},
+            {"quantity": "global / spurious / saddle / not converged", "paper": None,
+             "ours": " / ".join(str(counts.get(x, 0)) for x in ss.LABELS), "note": "endpoint labels"},
+        ]
+        ex = ss.PAPER_K6_MINIMUM
+        if (k, n) == (ex["k"], ex["n"]):
+            rows.append({"quantity": "k = n = 6 minimum: F, λmin",
+                         "paper": f"{ex['F']:.5f}, {ex['lambda_min']:.5f}",
+                         "ours": f"{fam0['F']:.5f}, {fam0['lambda_min']:.5f}" if fam0 else "none found",
+                         "note": "paper's worked example (B4)"})
+        ui.paper_vs_ours(rows, key="ts_pvo")
 
-edges_F = np.asarray(result["logF_edges"])
-edges_l = np.asarray(result["lambda_edges"])
-h1, h2 = st.columns(2)
-with h1:
-    dfF = hist_frame(cell, "hist_logF", edges_F)
-    pF = (paper_cell or {}).get("F")
-    ui.show_chart(hist_chart(dfF, "Final loss of every run", "log10 F at the endpoint",
-                             {"paper avg F": np.log10(pF) if pF else None}),
-                  dfF, f"teacher_student_F_k{k}_n{n}", key="ts_hist_F")
-with h2:
-    dfl = hist_frame(cell, "hist_lambda", edges_l)
-    if len(dfl):
-        pl = (paper_cell or {}).get("lambda_min")
-        ui.show_chart(hist_chart(dfl, "λmin of the Hessian at spurious candidates",
-                                 "smallest Hessian eigenvalue",
-                                 {"paper avg": pl if pl else None, "0": 0.0}),
-                      dfl, f"teacher_student_lambda_k{k}_n{n}", key="ts_hist_lam")
+    edges_F = np.asarray(result["logF_edges"])
+    edges_l = np.asarray(result["lambda_edges"])
+    h1, h2 = st.columns(2)
+    with h1:
+        dfF = hist_frame(cell, "hist_logF", edges_F)
+        pF = (paper_cell or {}).get("F")
+        ui.show_chart(hist_chart(dfF, "Final loss of every run", "log10 F at the endpoint",
+                                 {"paper avg F": np.log10(pF) if pF else None}),
+                      dfF, f"teacher_student_F_k{k}_n{n}", key="ts_hist_F")
+    with h2:
+        dfl = hist_frame(cell, "hist_lambda", edges_l)
+        if len(dfl):
+            pl = (paper_cell or {}).get("lambda_min")
+            ui.show_chart(hist_chart(dfl, "λmin of the Hessian at spurious candidates",
+                                     "smallest Hessian eigenvalue",
+                                     {"paper avg": pl if pl else None, "0": 0.0}),
+                          dfl, f"teacher_student_lambda_k{k}_n{n}", key="ts_hist_lam")
+        else:
+            st.info("No run of this cell ended at a spurious candidate (F ≥ 1e-3), so there is no "
+                    "λmin to show.", icon=":material/check_circle:")
+
+    st.markdown("**Families found** (equal up to permuting neurons and coordinates; blocks = sizes of "
+                "the groups of alike neurons).")
+    if cell["families"]:
+        fam_df = pd.DataFrame([{"blocks": str(f["blocks"]), "runs": f["count"], "F": f["F"],
+                                "λmin": f["lambda_min"]} for f in cell["families"]])
+        f1, f2 = st.columns([1, 1])
+        with f1:
+            st.dataframe(fam_df, hide_index=True, width="stretch",
+                         column_config={"F": st.column_config.NumberColumn(format="%.5f"),
+                                        "λmin": st.column_config.NumberColumn(format="%.5f")})
+            extra = cell.get("n_families", 0) - len(cell["families"])
+            if extra > 0:
+                st.caption(f"... and {extra} smaller families ({cell['other_family_members']} runs).")
+        with f2:
+            if cell.get("representative"):
+                hm, hm_df = heatmap(cell["representative"])
+                ui.show_chart(hm, hm_df, f"teacher_student_family_k{k}_n{n}", key="ts_heatmap",
+                              caption="Neurons matched to their main coordinate (a symmetry of the "
+                                      "identity teacher); the odd neuron comes first.")
     else:
-        st.info("No run of this cell ended at a spurious candidate (F ≥ 1e-3), so there is no "
-                "λmin to show.", icon=":material/check_circle:")
+        st.caption("No spurious minimum in this cell.")
 
-st.markdown("**Families found** (equal up to permuting neurons and coordinates; blocks = sizes of "
-            "the groups of alike neurons).")
-if cell["families"]:
-    fam_df = pd.DataFrame([{"blocks": str(f["blocks"]), "runs": f["count"], "F": f["F"],
-                            "λmin": f["lambda_min"]} for f in cell["families"]])
-    f1, f2 = st.columns([1, 1])
-    with f1:
-        st.dataframe(fam_df, hide_index=True, width="stretch",
-                     column_config={"F": st.column_config.NumberColumn(format="%.5f"),
-                                    "λmin": st.column_config.NumberColumn(format="%.5f")})
-        extra = cell.get("n_families", 0) - len(cell["families"])
-        if extra > 0:
-            st.caption(f"... and {extra} smaller families ({cell['other_family_members']} runs).")
-    with f2:
-        if cell.get("representative"):
-            hm, hm_df = heatmap(cell["representative"])
-            ui.show_chart(hm, hm_df, f"teacher_student_family_k{k}_n{n}", key="ts_heatmap",
-                          caption="Neurons matched to their main coordinate (a symmetry of the "
-                                  "identity teacher); the odd neuron comes first.")
-else:
-    st.caption("No spurious minimum in this cell.")
+
+if __name__ == "__main__":
+    main()

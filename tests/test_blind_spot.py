@@ -89,3 +89,62 @@ def test_unit_dead_probability_closed_form_and_quadrature_agree():
 def test_bad_input(call):
     with pytest.raises(ValueError):
         call()
+
+
+# --------------------------------------------------------------------------- what the page shows
+
+
+def test_predict_by_hand():
+    p = bs.dead_params(way="biases", output_bias=True)
+    p[0], p[3] = 2.0, -0.5  # unit 1: relu(2 x - 0.5), alive for x > 0.25
+    w, b = p[:3], p[3:6]
+    v, c = p[6:9], p[9]
+    x = np.array([0.1, 0.5, 1.0])
+    expected = [float(np.sum(v * np.maximum(w * xi + b, 0.0)) + c) for xi in x]
+    np.testing.assert_allclose(bs.predict(p, x, output_bias=True), expected, rtol=1e-15, atol=1e-15)
+    assert bs.predict(p, x, output_bias=True)[0] == c  # every unit dead at x = 0.1
+
+
+@pytest.mark.parametrize("output_bias", [False, True])
+def test_explore_point_in_the_blind_spot(output_bias):
+    p = bs.dead_params(way="weights", magnitude=5.0, output_bias=output_bias)
+    a = bs.explore_point(p, output_bias, steps=200, lr=0.05)
+    # y = 1 + x on x = 0.2, ..., 1.0, by hand
+    assert a["sum_y2"] == pytest.approx(1.44 + 1.96 + 2.56 + 3.24 + 4.0)
+    assert a["mean_y"] == pytest.approx(1.6) and a["sum_sq_about_mean"] == pytest.approx(0.4)
+    assert a["blind"] and a["first_layer_grad_max"] == 0.0
+    assert a["Z"].shape == (5, 3) and np.all(a["Z"] <= 0)
+    assert a["history"].shape == a["history_steps"].shape and a["history_steps"][-1] == 200
+    assert a["better_loss"] < a["loss0"]
+    if output_bias:  # only the output bias moves, towards mean(y)
+        assert a["moved"].tolist() == [False] * 9 + [True]
+        assert abs(a["end"][-1] - 1.6) < abs(p[-1] - 1.6)
+    else:  # nothing moves: L = sum y^2 throughout
+        assert not a["moved"].any() and a["loss0"] == a["loss_end"] == pytest.approx(13.2)
+
+
+def test_explore_point_awake():
+    p = bs.dead_params(way="weights", magnitude=5.0, output_bias=False)
+    p[0] = 2.0  # unit 1 wakes up on every point
+    a = bs.explore_point(p, False, steps=100, lr=0.01)
+    assert not a["blind"] and "better" not in a
+    assert a["first_layer_grad_max"] == float(np.max(np.abs(a["grad"][:6]))) > 0
+    assert a["moved"][0] and a["loss_end"] < a["loss0"]
+
+
+def test_sweep_summary_is_both_sweeps_as_json():
+    import json
+
+    calls = []
+    out = bs.sweep_summary(-3.0, 1.0, 5, 200, 2, 0.5, 0.1, 4, progress=lambda d, t: calls.append((d, t)))
+    json.dumps(out, allow_nan=False)
+    assert calls == [(0, 2), (1, 2), (2, 2)]
+    assert out["params"] == {"lo": -3.0, "hi": 1.0, "points": 5, "restarts": 200, "h": 2,
+                             "weight_std": 0.5, "bias_std": 0.1, "seed": 4}
+    for which in ("weight", "bias"):
+        r = bs.dead_fraction_vs_init_mean(np.linspace(-3.0, 1.0, 5), 200, which=which, sizes=(1, 2, 1),
+                                          weight_std=0.5, bias_std=0.1, seed=4)
+        got = out["sweeps"][which]
+        assert got["mean"] == [-3.0, -2.0, -1.0, 0.0, 1.0] and got["which"] == which
+        assert got["dead"] == r["dead"].tolist() and got["exact"] == r["exact"].tolist()
+        assert got["fraction"] == (r["dead"] / 200).tolist()

@@ -124,8 +124,12 @@ def test_basin_statistics_paper_protocol():
     r = fp.basin_statistics(restarts=4000, seed=1, steps=20_000)
     paper = fp.PAPER["basin_fractions"]
     for k, f, lo, hi in zip(r.classes, r.fractions, r.lo, r.hi):
+        # a Wilson 95 % interval around our fraction, at most +-1.6 points wide at 4000 runs
+        assert lo <= f <= hi and hi - lo < 0.032, (k, lo, f, hi)
         if k in paper:
             assert abs(f - paper[k]) < 0.05, (k, f, paper[k])
+            # the paper's 4000 runs carry the same noise: its value is within 0.05 of our interval
+            assert lo - 0.05 < paper[k] < hi + 0.05, (k, lo, hi, paper[k])
 
 
 def test_slices_around_red():
@@ -137,3 +141,38 @@ def test_slices_around_red():
     s2 = fp.slice_2d(fp.RED, [1.0, 0, 0, 0], [0, 0, 0, 1.0], [-0.1, 0.0, 0.1], [0.0, 0.2])
     assert s2["loss_grid"].shape == (3, 2) and s2["loss_grid"][1, 0] == 18.0
     assert s2["loss_grid"][1, 1] == pytest.approx(18.0 + 5 * 0.2**2)
+
+
+# --------------------------------------------------------------------------- what the page shows
+
+
+def test_predict_by_hand():
+    # f(x) = v relu(w x + b) + c, by hand on D1
+    p = np.array([-2.0, 1.0, 0.5, -1.0])
+    expected = [0.5 * max(-2.0 * x + 1.0, 0.0) - 1.0 for x in fp.X]
+    np.testing.assert_allclose(fp.predict(p, fp.X), expected, rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(fp.predict(fp.RED, fp.X), [0.0, 0.0, 0.0, 1.0, 2.0])
+    both = fp.predict(np.stack([fp.RED, fp.BLUE]), [-1.0, 0.0])
+    assert both.shape == (2, 2) and both[1].tolist() == [3.0, 0.0]  # blue: relu(7 - 4) at -1, dead at 0
+    assert fp.basin_work(10_000, 20_000) == 200_000_000
+
+
+def test_basin_to_summary_is_the_table_and_a_loss_histogram():
+    import json
+
+    r = fp.basin_statistics(restarts=300, seed=2, steps=500, backend="numpy")
+    s = r.to_summary()
+    json.dumps(s, allow_nan=False)
+    t = r.table()
+    assert s["table"]["class"] == list(fp.CLASSES) and s["table"]["count"] == t["count"].tolist()
+    assert s["table"]["paper"][fp.CLASSES.index("other")] is None  # NaN -> null
+    assert s["table"]["paper"][0] == fp.PAPER["basin_fractions"]["14"]
+    assert s["restarts"] == 300 and s["config"] == r.config and s["backend"] == "numpy"
+    assert s["loss_edges"] == fp.BASIN_LOSS_EDGES.tolist() and len(s["loss_edges"]) == 101
+    h = s["hist_loss"]
+    finite = r.final_loss[np.isfinite(r.final_loss)]
+    assert len(h) == 100 and sum(h) == finite.size
+    # by hand: bins [13 + 0.1 i, 13 + 0.1 (i + 1)); below 13 or above 23 in the end bins
+    edges = np.array([float(f"{13 + i / 10:.1f}") for i in range(101)])  # 13.0, 13.1, ..., 23.0
+    idx = np.clip(np.searchsorted(edges, finite, side="right") - 1, 0, 99)
+    assert np.bincount(idx, minlength=100).tolist() == h

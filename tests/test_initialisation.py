@@ -173,3 +173,69 @@ def test_run_on_user_data():
 def test_run_bad_input(kw):
     with pytest.raises(ValueError):
         ini.run(**{"widths": (4,), "depths": (2,), "seeds": (0,), "steps": 1, **kw})
+
+
+# --------------------------------------------------------------------------- what the page shows
+
+
+def _params_by_hand(depth, width, d_in=64, n_classes=10):
+    # weights and biases of [d_in] + [width] * depth + [n_classes]
+    return d_in * width + width + (depth - 1) * (width * width + width) + width * n_classes + n_classes
+
+
+def test_work_and_estimate_seconds_by_hand():
+    assert _params_by_hand(2, 16) == 1482
+    P = _params_by_hand(2, 16) + _params_by_hand(2, 32) + _params_by_hand(5, 16) + _params_by_hand(5, 32)
+    # parameters x 5 columns x 2 seeds x 300 updates x batch 128 x 2 label sets
+    w = P * 5 * 2 * 300 * 128 * 2
+    assert ini.work([16, 32], [2, 5], range(2), 300, ["real", "permuted"], 128) == w
+    assert ini.work([16], [2], [0], 10, ["real"], None) == 1482 * 5 * 10 * 1797  # full batch
+    # 1e9 multiply-adds per second and thread; NumPy 20x slower (and single-threaded)
+    est = ini.estimate_seconds([16, 32], [2, 5], range(2), 300, ["real", "permuted"], 128, "cpu", threads=2)
+    assert est == pytest.approx(w / 2e9)
+    assert ini.estimate_seconds([16], [2], [0], 600, ["real"], 128, "auto") == pytest.approx(
+        1482 * 5 * 600 * 128 / 1e9)
+    assert ini.estimate_seconds([16], [2], [0], 600, ["real"], 128, "numpy", threads=4) == pytest.approx(
+        20 * 1482 * 5 * 600 * 128 / 4e9)
+
+
+def test_figure_stats_by_hand():
+    rows = {
+        "column": ["he", "small", "neg_w", "neg_b", "neg_w_wide", "he", "small", "neg_w"],
+        "labels": ["real"] * 5 + ["permuted"] * 3,
+        "train_accuracy": [0.95, 0.85, 0.10, 0.11, 0.09, 0.40, 0.55, 0.13],
+        "dead_at_init": [False, False, True, True, True, False, False, True],
+        "dead_at_end": [False, False, True, True, False, False, False, True],
+    }
+    st = ini.figure_stats({"rows": rows, "majority_rate": {"real": 0.102, "permuted": 0.101}})
+    assert st["majority"] == 0.101 and st["stuck_nets"] == 4
+    assert st["stuck_mean"] == pytest.approx((0.10 + 0.11 + 0.09 + 0.13) / 4)
+    assert st["stuck_max"] == 0.13
+    assert st["stuck_dead_at_init"] == 1.0 and st["stuck_dead_at_end"] == 0.75
+    assert st["trains_real_mean"] == pytest.approx(0.90) and st["trains_permuted_best"] == 0.55
+    assert st["stuck_at_chance"]  # 0.13 < 0.101 + 0.05
+    assert not ini.figure_stats({"rows": rows, "majority_rate": {"real": 0.05}})["stuck_at_chance"]
+    # no stuck column and no permuted labels: nothing to say about them
+    few = {k: v[:2] for k, v in rows.items()}
+    st = ini.figure_stats({"rows": few, "majority_rate": {"real": 0.102}})
+    assert st["stuck_nets"] == 0 and st["stuck_mean"] is None and st["stuck_dead_at_end"] is None
+    assert st["trains_permuted_best"] is None and st["stuck_at_chance"] is False
+
+
+@needs_sklearn
+def test_figure_summary_concatenates_label_sets():
+    import json
+
+    seen = []
+    out = ini.figure_summary([8], [1, 2], [0], 5, ["real", "permuted"], 1e-3, 64, "numpy",
+                             progress=lambda d, t: seen.append((d, t)))
+    json.dumps(out, allow_nan=False)
+    assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert len(out["rows"]["column"]) == 2 * 2 * 5  # labels x depths x columns
+    assert out["rows"]["labels"] == ["real"] * 10 + ["permuted"] * 10
+    assert out["params"] == {"widths": [8], "depths": [1, 2], "seeds": [0], "steps": 5,
+                             "labels": ["real", "permuted"], "lr": 1e-3, "batch_size": 64}
+    assert out["backend"] == "numpy" and set(out["majority_rate"]) == {"real", "permuted"}
+    r = ini.run([8], [1, 2], seeds=[0], steps=5, labels="permuted", backend="numpy", lr=1e-3, batch_size=64)
+    assert out["rows"]["train_accuracy"][10:] == r.rows["train_accuracy"].tolist()
+    assert out["majority_rate"]["permuted"] == r.majority_rate

@@ -95,7 +95,11 @@ def test_divergence_guard_halves_the_step():
     W0 = ss.initial_students(5, 5, 8, seed=0)
     r = optim.teacher_gd(W0, step=50.0, max_iters=100_000)
     assert np.all(r.step < 50.0)
-    assert np.all(r.status == optim.Status.SMALL_LOSS) or np.all(r.status <= 2)
+    halvings = np.log2(50.0 / r.step)
+    assert np.all(halvings == np.round(halvings)), r.step  # 50 / 2^m: halved, never otherwise changed
+    # tamed, every run then reaches the early stop F < f_stop (1e-6), none is capped or diverged
+    assert np.all(r.status == optim.Status.SMALL_LOSS), r.status
+    assert np.all(r.F < 1e-6), r.F
 
 
 def test_polish_tightens_spurious_endpoints():
@@ -155,3 +159,108 @@ def test_table_rows_and_progress():
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         ss.run(**kwargs)
+
+
+# --------------------------------------------------------------------------- summaries, verdicts, estimates
+
+
+def test_agrees_with_paper_and_paper_within_ci():
+    assert ss.agrees_with_paper(0.0) is True
+    assert ss.agrees_with_paper(1.95) is True and ss.agrees_with_paper(-1.97) is False
+    assert ss.agrees_with_paper(2.5, level=3.0) is True
+    assert ss.agrees_with_paper(float("nan")) is None
+    # 126 of 1000 vs the paper's 12.6 %: z = 0, agrees; 300 of 1000: |z| > 8, does not
+    assert ss.agrees_with_paper(ss.z_vs_paper(126, 1000, 12.6)) is True
+    assert ss.agrees_with_paper(ss.z_vs_paper(300, 1000, 12.6)) is False
+    assert ss.paper_within_ci(12.6, 10.0, 15.0) is True
+    assert ss.paper_within_ci(10.0, 10.0, 15.0) is True  # the ends belong to the interval
+    assert ss.paper_within_ci(10.0, 10.0 + 1e-10, 15.0) is True  # within the 1e-9 slack
+    assert ss.paper_within_ci(9.99, 10.0, 15.0) is False
+    assert ss.paper_within_ci(15.01, 10.0, 15.0) is False
+    assert ss.paper_within_ci(float("nan"), 0.0, 1.0) is None
+    assert ss.paper_within_ci(None, 0.0, 1.0) is None
+
+
+def test_estimate_seconds_cost_model(monkeypatch):
+    from relufast import backend as _backend
+
+    # by hand: 4.6 ms per restart at k = n = 10 on one thread, x (k/10)^4.3, x 2.6 for n = k+1
+    monkeypatch.setattr(_backend, "has_core", lambda: True)
+    assert ss.estimate_seconds([10], [0], 1000, "cpu", threads=1) == pytest.approx(4.6)
+    assert ss.estimate_seconds([10], [0], 1000, "auto", threads=2) == pytest.approx(2.3)
+    assert ss.estimate_seconds([20], [1], 10, "cpu") == pytest.approx(0.0046 * 2**4.3 * 2.6 * 10)
+    assert ss.estimate_seconds([5, 10], [2, 3], 100, "cpu") == pytest.approx(
+        100 * 0.0046 * 0.85 * 2 * (0.5**4.3 + 1.0))
+    assert ss.estimate_seconds([10], [0], 1000, "cpu", threads=0) == pytest.approx(4.6)  # >= 1 thread
+    # NumPy: one thread, 18.5 x one C++ thread, whatever the thread count
+    assert ss.estimate_seconds([10], [0], 1000, "numpy", threads=8) == pytest.approx(85.1)
+    assert ss.estimate_seconds([], [0], 1000, "cpu") == 0.0
+    # without the C++ core every backend runs NumPy
+    monkeypatch.setattr(_backend, "has_core", lambda: False)
+    assert ss.estimate_seconds([10], [0], 1000, "auto", threads=2) == pytest.approx(85.1)
+
+
+def test_arrange_student_is_a_symmetry():
+    from relufast import teacher
+
+    W = ss.initial_students(5, 6, 1, seed=3)[0]  # (6, 5): one unmatched neuron
+    A = ss.arrange_student(W)
+    assert A.shape == W.shape
+    # same multiset of rows (up to a column permutation): the arrangement only permutes
+    assert sorted(np.sort(A, axis=1).round(12).tolist()) == sorted(np.sort(W, axis=1).round(12).tolist())
+    assert teacher.loss(A, backend="numpy") == pytest.approx(teacher.loss(W, backend="numpy"), rel=1e-12)
+    # the matched pairs sit on the diagonal, increasing; each is the largest |w| of its row and column
+    d = np.diag(A[:5, :5])
+    assert np.all(np.diff(d) >= 0)
+    W2 = np.array([[0.0, 3.0, 0.1], [2.0, 0.0, 0.0], [0.1, 0.2, -1.0]])
+    np.testing.assert_array_equal(ss.arrange_student(W2),
+                                  [[-1.0, 0.1, 0.2], [0.0, 2.0, 0.0], [0.1, 0.0, 3.0]])
+
+
+def test_result_to_summary_is_consistent_and_json():
+    import json
+
+    r = ss.run(8, 8, restarts=60, seed=0)
+    c = r.to_summary(top_families=1)
+    json.dumps(c, allow_nan=False)  # plain JSON, NaN as null
+    assert (c["k"], c["n"]) == (8, 8) and c["backend"] == r.backend
+    assert c["counts"] == {lab: int(np.sum(r.label == lab)) for lab in ss.LABELS}
+    assert sum(c["counts"].values()) == 60
+    # every endpoint is in its label's log10 F histogram (out-of-range ones in the end bins)
+    for lab, counts in c["hist_logF"].items():
+        assert len(counts) == len(ss.LOGF_EDGES) - 1 and sum(counts) == c["counts"][lab]
+    spur = r.label == "spurious"
+    assert spur.sum() > 0, "k = 8 has about 13 % spurious endpoints"
+    lam = c["hist_lambda"]["spurious"]
+    assert len(lam) == len(ss.LAMBDA_EDGES) - 1 and sum(lam) == int(spur.sum())
+    # the bin of each spurious lambda_min, by hand
+    idx = np.clip(np.searchsorted(ss.LAMBDA_EDGES, r.lambda_min[spur], side="right") - 1, 0, len(lam) - 1)
+    assert np.bincount(idx, minlength=len(lam)).tolist() == lam
+    s = r.summary()
+    assert c["summary"]["pct_spurious"] == s["pct_spurious"] == 100.0 * spur.sum() / 60
+    assert "families" not in c["summary"]
+    assert c["n_families"] == len(r.families) and len(c["families"]) == min(1, len(r.families))
+    assert c["families"][0]["count"] + c["other_family_members"] == int(spur.sum())
+    np.testing.assert_allclose(c["representative"],
+                               np.round(ss.arrange_student(r.families[0].representative), 3))
+
+
+def test_table_summary_cells_progress_and_runner():
+    seen, calls = [], []
+
+    def runner(k, n, restarts, seed, backend, progress):
+        calls.append((k, n, restarts, seed, backend))
+        return ss.run(k, n, restarts, seed, backend=backend, progress=progress)
+
+    out = ss.table_summary([4, 5], (0, 2), 10, 1, backend="numpy", runner=runner,
+                           progress=lambda d, t: seen.append((d, t)),
+                           on_cell=lambda cell, res: seen.append(("cell", cell["k"], res.n)))
+    assert calls == [(4, 4, 10, 1, "numpy"), (4, 6, 10, 1, "numpy"), (5, 5, 10, 1, "numpy"),
+                     (5, 7, 10, 1, "numpy")]
+    assert [(c["k"], c["n"]) for c in out["cells"]] == [(4, 4), (4, 6), (5, 5), (5, 7)]
+    assert out["params"] == {"ks": [4, 5], "extra": [0, 2], "restarts": 10, "seed": 1}
+    assert out["logF_edges"] == ss.LOGF_EDGES.tolist() and len(out["lambda_edges"]) == 71
+    assert ("cell", 5, 7) in seen and seen[-2] == (40, 40)
+    assert all(t == 40 for x in seen if x[0] != "cell" for t in x[1:2])
+    assert out["cells"][0] == ss.run(4, 4, 10, 1, backend="numpy").to_summary() | {
+        "wall_s": out["cells"][0]["wall_s"], "summary": out["cells"][0]["summary"]}

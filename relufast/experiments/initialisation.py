@@ -38,6 +38,7 @@ import numpy as np
 from .. import datasets, mlp
 from .._validate import positive_float, positive_int
 from .blind_spot import in_blind_spot
+from .summary import jsonable
 
 __all__ = [
     "InitColumn",
@@ -51,6 +52,11 @@ __all__ = [
     "load_data",
     "run",
     "InitialisationResult",
+    "figure_summary",
+    "work",
+    "estimate_seconds",
+    "figure_stats",
+    "MULTIPLY_ADDS_PER_SECOND",
 ]
 
 
@@ -320,3 +326,153 @@ def run(
                 "optimizer": "adam", "loss": "ce", "permutation_seed": permutation_seed},
         wall_time=time.perf_counter() - t0, backend=be,
     )
+
+
+# --------------------------------------------------------------------------- for the app
+
+
+def figure_summary(widths: Sequence[int], depths: Sequence[int], seeds: Sequence[int], steps: int,
+                   labels: Sequence[str], lr: float, batch_size: Optional[int],
+                   backend: str = "auto",
+                   progress: Optional[Callable[[int, int], object]] = None) -> dict:
+    """:func:`run` for each label set in ``labels``, one row per trained net, as JSON lists.
+
+    This is ``initialisation.json`` without its ``meta``.
+
+    Parameters
+    ----------
+    widths, depths, seeds, steps, lr, batch_size, backend
+        As in :func:`run` (all five :data:`COLUMNS`).
+    labels : sequence of {"real", "permuted"}
+    progress : callable(done, total), optional
+        (depth, width) groups done over all label sets.
+
+    Returns
+    -------
+    dict
+        ``rows`` (the :class:`InitialisationResult` rows of every label set, concatenated),
+        ``majority_rate`` per label set, ``wall_s``, ``backend`` and ``params``.
+    """
+    rows, wall, be, majority = {}, 0.0, backend, {}
+    n = len(widths) * len(depths)
+    for i, lab in enumerate(labels):
+        sub = None if progress is None else (lambda d, t, i=i: progress(i * n + d, len(labels) * n))
+        r = run(widths, depths, seeds=seeds, steps=steps, labels=lab, backend=backend,
+                progress=sub, lr=lr, batch_size=batch_size)
+        for k, v in r.rows.items():
+            rows.setdefault(k, []).extend(np.asarray(v).tolist())
+        wall += r.wall_time
+        be = r.backend
+        majority[lab] = r.majority_rate
+    return jsonable({
+        "rows": rows, "majority_rate": majority, "wall_s": wall, "backend": be,
+        "params": {"widths": list(widths), "depths": list(depths), "seeds": list(seeds),
+                   "steps": steps, "labels": list(labels), "lr": lr, "batch_size": batch_size},
+    })
+
+
+#: Multiply-adds per second and thread of the C++ Adam trainer (measured on 2 AVX-512 cores).
+MULTIPLY_ADDS_PER_SECOND = 1e9
+_NUMPY_FACTOR = 20.0  # the NumPy trainer vs the C++ one
+
+
+def work(widths: Sequence[int], depths: Sequence[int], seeds: Sequence[int], steps: int,
+         labels: Sequence[str], batch_size: Optional[int], n_columns: int = 5) -> float:
+    """Multiply-adds of a :func:`figure_summary` run: nets x updates x batch x parameters.
+
+    ``batch_size`` None (full batch) counts the 1797 digits.
+
+    Examples
+    --------
+    >>> work([16], [2], [0], 600, ["real"], 128)  # 1482 parameters, 5 columns
+    569088000.0
+    """
+    P = sum(mlp.num_params(sizes_for(d, w)) for d in depths for w in widths)
+    return float(P) * n_columns * len(seeds) * steps * (batch_size or 1797) * len(labels)
+
+
+def estimate_seconds(widths: Sequence[int], depths: Sequence[int], seeds: Sequence[int], steps: int,
+                     labels: Sequence[str], batch_size: Optional[int], backend: str,
+                     threads: int = 1) -> float:
+    """Rough wall time of :func:`figure_summary` (the app's "this will take" estimate).
+
+    Parameters
+    ----------
+    widths, depths, seeds, steps, labels, batch_size
+        As in :func:`figure_summary`.
+    backend : {"auto", "cpu", "numpy"}
+        "numpy" is costed 20x slower than the C++ trainer.
+    threads : int, default 1
+        OpenMP threads of the C++ core (e.g. ``relufast.info()["threads"]``).
+
+    Returns
+    -------
+    float
+        ``work(...) / (MULTIPLY_ADDS_PER_SECOND * threads)``, x 20 on NumPy.
+
+    Examples
+    --------
+    >>> round(estimate_seconds([16], [2], [0], 600, ["real"], 128, "cpu", threads=2), 9)
+    0.284544
+    >>> round(estimate_seconds([16], [2], [0], 600, ["real"], 128, "numpy"), 9)
+    11.38176
+    """
+    threads = max(1, int(threads))
+    w = work(widths, depths, seeds, steps, labels, batch_size)
+    return w / (MULTIPLY_ADDS_PER_SECOND * threads) * (_NUMPY_FACTOR if backend == "numpy" else 1)
+
+
+def figure_stats(result: dict, margin: float = 0.05) -> dict:
+    """The numbers of the page's "paper vs ours" table, from a :func:`figure_summary` dict.
+
+    Parameters
+    ----------
+    result : dict
+        With ``rows`` (lists ``column``, ``labels``, ``train_accuracy``, ``dead_at_init``,
+        ``dead_at_end``) and ``majority_rate`` (per label set).
+    margin : float, default 0.05
+        The stuck columns "stay at chance" when their best accuracy is below majority + margin.
+
+    Returns
+    -------
+    dict
+        ``majority``: the smallest majority-class rate; over the stuck columns (those of
+        :data:`COLUMNS` expected to stay in the blind spot, and any unknown column):
+        ``stuck_nets``, ``stuck_mean``, ``stuck_max``, ``stuck_dead_at_init`` and
+        ``stuck_dead_at_end`` (fractions); over the zero-mean columns: ``trains_real_mean``
+        (mean accuracy with real labels) and ``trains_permuted_best`` (best with permuted ones);
+        ``stuck_at_chance``: whether every stuck net is below majority + margin (False without
+        stuck nets). Means and maxima are None where there is no such net.
+
+    Examples
+    --------
+    >>> rows = {"column": ["he", "neg_b", "neg_b", "small"], "labels": ["real"] * 3 + ["permuted"],
+    ...         "train_accuracy": [0.9, 0.1, 0.12, 0.3], "dead_at_init": [False, True, True, False],
+    ...         "dead_at_end": [False, True, False, False]}
+    >>> st = figure_stats({"rows": rows, "majority_rate": {"real": 0.102}})
+    >>> st["stuck_mean"], st["stuck_dead_at_end"], st["trains_real_mean"], st["stuck_at_chance"]
+    (0.11, 0.5, 0.9, True)
+    """
+    r = result["rows"]
+    col = np.asarray(r["column"], dtype=object)
+    lab = np.asarray(r["labels"], dtype=object)
+    acc = np.asarray(r["train_accuracy"], dtype=float)
+    trains = np.isin(col, [c.name for c in COLUMNS if not c.stuck])
+    stuck = ~trains
+    majority = float(min(result["majority_rate"].values()))
+
+    def stat(fn, a):
+        return float(fn(a)) if a.size else None
+
+    sa = acc[stuck]
+    return {
+        "majority": majority,
+        "stuck_nets": int(stuck.sum()),
+        "stuck_mean": stat(np.mean, sa),
+        "stuck_max": stat(np.max, sa),
+        "stuck_dead_at_init": stat(np.mean, np.asarray(r["dead_at_init"], dtype=float)[stuck]),
+        "stuck_dead_at_end": stat(np.mean, np.asarray(r["dead_at_end"], dtype=float)[stuck]),
+        "trains_real_mean": stat(np.mean, acc[trains & (lab == "real")]),
+        "trains_permuted_best": stat(np.max, acc[trains & (lab == "permuted")]),
+        "stuck_at_chance": bool(sa.size and sa.max() < majority + margin),
+    }

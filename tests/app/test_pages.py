@@ -155,7 +155,16 @@ def test_engine_recomputes(app_test):
     at.button(key="eng_run").click().run()
     assert_clean(at)
     assert "64 restarts, k = n = 4" in live_caption(at)
-    assert any("Benchmarks" in s.value for s in at.subheader)
+    # the table under the chart is the live timing: its tasks name k = n = 4, and the speed-up is
+    # the ratio of the two backends' times
+    wide = [d.value for d in at.dataframe if "task" in d.value.columns]
+    assert wide, [d.value.columns.tolist() for d in at.dataframe]
+    tasks = wide[0]["task"].tolist()
+    assert "teacher loss+grad (k = n = 4)" in tasks and "teacher GD, 200 steps (k = n = 4)" in tasks
+    if "cpu" in wide[0].columns:
+        ratio = wide[0]["numpy"] / wide[0]["cpu"]
+        assert (wide[0]["speed-up (numpy / cpu)"] - ratio).abs().max() < 1e-12
+    assert chart_data(find_chart(at, "per restart (log scale")) != b""
 
 
 def test_engine_reads_benchmark_results(app_test, tmp_path, monkeypatch):
@@ -175,3 +184,76 @@ def test_engine_without_benchmarks_says_not_measured(app_test, tmp_path, monkeyp
     at = open_page(app_test, "engine")
     assert_clean(at)
     assert any("Not measured yet" in i.value for i in at.info)
+
+
+def _table(at, column: str):
+    tables = [d.value for d in at.dataframe if column in d.value.columns]
+    assert tables, [d.value.columns.tolist() for d in at.dataframe]
+    return tables[0]
+
+
+def test_teacher_student_table_shows_the_reference_numbers(app_test):
+    from relufast.experiments import reference
+    from relufast.experiments import safran_shamir as ss
+
+    at = open_page(app_test, "teacher_student")
+    ref = reference.load("teacher_student.json")
+    df = _table(at, "ours %")
+    cells = ref["cells"]
+    assert df["ours %"].tolist() == [c["summary"]["pct_spurious"] for c in cells]
+    assert df["runs"].tolist() == [1000] * len(cells)
+    assert df["paper within CI"].tolist() == [
+        ss.paper_within_ci(c["summary"]["paper_pct"], c["summary"]["ci_lo"], c["summary"]["ci_hi"])
+        if c["summary"]["paper_pct"] is not None else None for c in cells]
+    # the k = n = 6 cell up close: the paper's worked example beside our largest family
+    pvo = _table(at, "quantity")
+    row = pvo[pvo["quantity"] == "k = n = 6 minimum: F, λmin"].iloc[0]
+    assert row["paper"] == "0.02508, 0.00470"
+    fam = next(c for c in cells if (c["k"], c["n"]) == (6, 6))["families"][0]
+    assert row["ours"] == f"{fam['F']:.5f}, {fam['lambda_min']:.5f}"
+
+
+def test_five_points_losses_and_basins_from_relufast(app_test):
+    from relufast.experiments import reference
+
+    at = open_page(app_test, "five_points")
+    tables = [d.value for d in at.dataframe if "quantity" in d.value.columns]
+    losses = tables[0].set_index("quantity")["ours"]
+    assert losses["L at RED"] == "18" and losses["L at BLUE (global)"] == "14"
+    assert losses["L, dead unit (best constant)"] == "21.2"
+    assert losses["L, unit active everywhere (line)"] == "21.17"
+    ref = reference.load("five_points.json")
+    basins = next(t for t in tables if t["quantity"].str.contains("BLUE, the global minimum").any())
+    n14 = ref["table"]["count"][ref["table"]["class"].index("14")]
+    assert basins["note"].iloc[0].startswith(f"{n14:,} runs, 95% CI")
+    assert any(f"{ref['restarts']:,} runs" in c.value for c in at.caption)
+
+
+def test_initialisation_paper_table_from_the_result(app_test):
+    from relufast.experiments import initialisation as ini
+    from relufast.experiments import reference
+
+    at = open_page(app_test, "initialisation")
+    stats = ini.figure_stats(reference.load("initialisation.json"))
+    pvo = _table(at, "quantity").set_index("quantity")["ours"]
+    assert pvo["accuracy of the stuck columns"] == f"{stats['stuck_mean']:.1%} (max {stats['stuck_max']:.1%})"
+    assert pvo["zero-mean inits, real labels"] == f"{stats['trains_real_mean']:.1%} mean"
+    assert pvo["depth helps the stuck columns"] == "no"
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_module_has_a_main_and_runs_nothing_on_import(name, monkeypatch):
+    import importlib.util
+
+    from .conftest import ROOT
+
+    monkeypatch.syspath_prepend(str(ROOT))
+    spec = importlib.util.spec_from_file_location(f"page_{name}", ROOT / PAGES[name][0])
+    mod = importlib.util.module_from_spec(spec)
+    calls = []
+    import streamlit as st
+
+    monkeypatch.setattr(st, "title", lambda *a, **k: calls.append(a))
+    spec.loader.exec_module(mod)  # not __main__: defines the page, draws nothing
+    assert callable(mod.main) and not calls
+    assert mod.main.__doc__

@@ -13,6 +13,7 @@ It needs network access to the package index (set RELUFAST_OFFLINE=1 to skip it)
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -46,6 +47,20 @@ SCRIPT = textwrap.dedent(
         assert any(phrase in s for s in specs), (name, "main chart missing")
         print("page ok:", name, flush=True)
     print("relufast", relufast.__version__, relufast.info()["default_backend"])
+    """
+)
+
+
+#: Run from outside the repository (so the checkout cannot shadow the install): where python and
+#: relufast come from in the fresh environment.
+WHERE = textwrap.dedent(
+    """
+    import json, sys
+    import relufast, relufast._core
+    print(json.dumps({"executable": sys.executable, "prefix": sys.prefix,
+                      "relufast": relufast.__file__, "core": relufast._core.__file__,
+                      "has_core": relufast.backend.has_core(),
+                      "threads": relufast.info().get("threads")}))
     """
 )
 
@@ -93,7 +108,20 @@ def test_requirements_install_and_app_runs(tmp_path):
     env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
 
     _run([py, "-m", "pip", "install", "-q", "-r", "requirements.txt"], repo, env, timeout=900)
-    out = _run([py, "-c", SCRIPT, __import__("json").dumps(PAGES)], repo, env, timeout=600)
+    out = _run([py, "-c", SCRIPT, json.dumps(PAGES)], repo, env, timeout=600)
     for name in PAGES:
         assert f"page ok: {name}" in out, out
-    assert sys.executable != str(py)
+
+    # the app ran on the fresh environment's own build: its python, relufast from the editable
+    # install of the copied tree (`-e .`), the C++ core compiled into that environment
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    where = json.loads(_run([py, "-c", WHERE], outside, env, timeout=120).strip().splitlines()[-1])
+    assert Path(where["prefix"]).resolve() == env_dir.resolve(), where
+    assert Path(where["executable"]).parent.resolve() == py.parent.resolve(), where
+    assert Path(sys.prefix).resolve() != env_dir.resolve()  # and not this test's interpreter
+    assert Path(where["relufast"]).resolve() == (repo / "relufast" / "__init__.py").resolve(), where
+    core = Path(where["core"]).resolve()
+    assert core.is_relative_to(env_dir.resolve()) or core.is_relative_to(repo.resolve()), where
+    assert core.name.startswith("_core") and where["has_core"] and where["threads"] >= 1, where
+    assert "relufast" in out.splitlines()[-1] and "cpu" in out.splitlines()[-1], out

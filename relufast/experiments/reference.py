@@ -1,0 +1,271 @@
+"""The reference results the app opens on (``relufast/data/reference/*.json``), built from relufast only.
+
+Each builder runs one experiment at the shipped size (or a tiny one with ``quick=True``) and returns
+the dict stored in its file: the experiment's compact summary (the same one a live run of the app
+produces) plus ``meta`` (where, when and how long). ``scripts/make_reference.py`` is the command line.
+
+Keep the output small (a few hundred KB in all): aggregates, never per-restart arrays.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from importlib import resources
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from .summary import jsonable
+
+__all__ = [
+    "FILES",
+    "BUILDERS",
+    "meta",
+    "load",
+    "dumps",
+    "write",
+    "log_progress",
+    "teacher_student",
+    "five_points",
+    "blind_spot",
+    "initialisation",
+    "engine",
+]
+
+#: The file of each section, in ``relufast/data/reference``.
+FILES = {
+    "teacher": "teacher_student.json",
+    "initialisation": "initialisation.json",
+    "five_points": "five_points.json",
+    "blind_spot": "blind_spot.json",
+    "engine": "engine.json",
+}
+
+Log = Optional[Callable[[str], None]]
+Cached = Optional[Callable[[str, Callable[[], Any]], Any]]
+
+
+def _call(cached: Cached, name: str, compute: Callable[[], Any]) -> Any:
+    return compute() if cached is None else cached(name, compute)
+
+
+def _say(log: Log, msg: str) -> None:
+    if log is not None:
+        log(msg)
+
+
+def meta(wall_s: float, backend: str, size: str, *, source: str = "reference") -> dict:
+    """What a result says about itself: source, wall time, backend, threads, CPUs, version, date.
+
+    Parameters
+    ----------
+    wall_s : float
+        Seconds the run took (rounded to ms).
+    backend : str
+        The backend it ran on.
+    size : str
+        Its size in words (e.g. "1,000 restarts per cell, 45 cells").
+    source : str, default "reference"
+
+    Returns
+    -------
+    dict
+        ``source``, ``wall_s``, ``backend``, ``threads``, ``cpu_count``, ``relufast``, ``when``
+        (the date) and ``size``.
+
+    Examples
+    --------
+    >>> m = meta(1.23456, "cpu", "tiny")
+    >>> m["source"], m["wall_s"], m["backend"], m["size"]
+    ('reference', 1.235, 'cpu', 'tiny')
+    """
+    import relufast
+
+    info = relufast.info()
+    return {
+        "source": source,
+        "wall_s": round(float(wall_s), 3),
+        "backend": backend,
+        "threads": info.get("threads", 1),
+        "cpu_count": info.get("cpu_count"),
+        "relufast": relufast.__version__,
+        "when": time.strftime("%Y-%m-%d"),
+        "size": size,
+    }
+
+
+def load(name: str) -> Optional[dict]:
+    """A shipped reference result, e.g. ``load("five_points.json")``; None if it is not there.
+
+    Examples
+    --------
+    >>> load("five_points.json")["table"]["class"][:2]
+    ['14', '18']
+    >>> load("no_such_file.json") is None
+    True
+    """
+    f = resources.files("relufast.data").joinpath("reference").joinpath(name)
+    if not f.is_file():
+        return None
+    return json.loads(f.read_text())
+
+
+def dumps(obj: dict) -> str:
+    """``obj`` as the compact JSON text of a reference file (NaN and infinities as null).
+
+    Examples
+    --------
+    >>> dumps({"a": float("nan"), "b": (1, 2.5)})
+    '{"a":null,"b":[1,2.5]}'
+    """
+    return json.dumps(jsonable(obj), separators=(",", ":"), allow_nan=False)
+
+
+def write(obj: dict, path: "str | Path") -> Path:
+    """Write ``obj`` to ``path`` with :func:`dumps` (folders made as needed); returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(dumps(obj))
+    return path
+
+
+def log_progress(label: str, log: Log) -> Optional[Callable[[int, int], None]]:
+    """A progress callback that logs ``label: done/total`` at most every 10 s (and at the end)."""
+    if log is None:
+        return None
+    last = [0.0]
+
+    def cb(done: int, total: int) -> None:
+        now = time.perf_counter()
+        if now - last[0] > 10 or done == total:
+            last[0] = now
+            log(f"  {label}: {done}/{total}")
+
+    return cb
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def teacher_student(quick: bool = False, *, restarts: Optional[int] = None, cached: Cached = None,
+                    log: Log = None) -> dict:
+    """Safran-Shamir Table 1: k = 6..20, n = k, k+1, k+2, seed 0 (the teacher-student page).
+
+    Parameters
+    ----------
+    quick : bool, default False
+        k = 6 and 8 only, 20 restarts per cell.
+    restarts : int, optional
+        Restarts per cell (default 1000, or 20 when quick).
+    cached : callable(name, compute), optional
+        Returns ``compute()``'s value, possibly kept from an earlier call under ``name``
+        (the raw :class:`~relufast.experiments.safran_shamir.Result` of each cell).
+    log : callable(str), optional
+        Progress and one line per cell.
+    """
+    from .. import backend as _backend
+    from . import safran_shamir as ss
+
+    ks = list(range(6, 21)) if not quick else [6, 8]
+    extra = [0, 1, 2]
+    restarts = int(restarts if restarts is not None else (20 if quick else 1000))
+    seed = 0
+
+    def runner(k, n, restarts, seed, backend, progress):
+        return _call(cached, f"teacher_{k}_{n}_{restarts}_{seed}", lambda: ss.run(
+            k, n, restarts, seed, backend=backend, progress=log_progress(f"k={k} n={n}", log)))
+
+    def on_cell(cell, res):
+        s = cell["summary"]
+        _say(log, f"k={res.k} n={res.n}: {s['pct_spurious']:.1f}% spurious "
+                  f"(paper {s['paper_pct']}) in {res.wall_time:.1f} s")
+
+    t0 = time.perf_counter()
+    out = ss.table_summary(ks, extra, restarts, seed, backend="auto", runner=runner, on_cell=on_cell)
+    return {"meta": meta(time.perf_counter() - t0, _backend.resolve("auto"),
+                         f"{restarts:,} restarts per cell, {len(out['cells'])} cells"), **out}
+
+
+def engine(quick: bool = False, *, log: Log = None) -> dict:
+    """A small timing of the kernels on every backend (the engine page's chart)."""
+    import relufast
+
+    from . import engine as eng
+
+    t0 = time.perf_counter()
+    rows = eng.bench(quick=quick)
+    return {
+        "meta": meta(time.perf_counter() - t0, relufast.backend.resolve("auto"),
+                     "1,000 restarts: teacher kernels (k = n = 10) and five-points GD"),
+        "info": relufast.info(),
+        "rows": rows,
+    }
+
+
+def five_points(quick: bool = False, *, cached: Cached = None, log: Log = None) -> dict:
+    """Basin statistics of the one-unit model on D1: 100,000 restarts x 20,000 GD steps, lr 0.01.
+
+    ``quick``: 1000 restarts. ``cached`` and ``log`` as in :func:`teacher_student`.
+    """
+    from . import five_points as fp
+
+    restarts, steps, lr, seed = (1000 if quick else 100_000), 20_000, 0.01, 0
+    b = _call(cached, f"five_points_{restarts}_{steps}_{lr}_{seed}", lambda: fp.basin_statistics(
+        restarts, seed, steps, lr, "auto", progress=log_progress("basins", log)))
+    out = b.to_summary()
+    out["meta"] = meta(b.wall_time, b.backend, f"{restarts:,} restarts x {steps:,} GD steps, lr {lr:g}")
+    out["params"] = {"restarts": restarts, "steps": steps, "lr": lr, "seed": seed}
+    return out
+
+
+def blind_spot(quick: bool = False, *, log: Log = None) -> dict:
+    """Chance of starting in the blind spot vs the init mean: 25 means in [-4, 2], 10,000 inits each,
+    h = 3, weight std 1, bias std 0, seed 0 (the blind-spot page's defaults). ``quick``: 1000 inits."""
+    from . import blind_spot as bs
+
+    t0 = time.perf_counter()
+    restarts = 1000 if quick else 10_000
+    out = bs.sweep_summary(-4.0, 2.0, 25, restarts, 3, 1.0, 0.0, 0)
+    out["meta"] = meta(time.perf_counter() - t0, "numpy",
+                       f"25 means x {restarts:,} inits x 2 sweeps, h = 3")
+    return out
+
+
+def initialisation(quick: bool = False, *, widths: Optional[tuple] = None,
+                   steps: Optional[int] = None, cached: Cached = None, log: Log = None) -> dict:
+    """Training accuracy vs width, five inits, 2 and 5 hidden layers, real and permuted labels.
+
+    Parameters
+    ----------
+    quick : bool, default False
+        Widths 16 and 32, one seed, 100 updates.
+    widths : tuple of int, optional
+        Default (16, 32, 64, 128) (the shipped file used 16..256).
+    steps : int, optional
+        Adam updates per net, default 600.
+    cached, log
+        As in :func:`teacher_student`.
+    """
+    from . import initialisation as ini
+
+    if quick:
+        widths, seeds, steps = (16, 32), (0,), 100
+    else:
+        widths = tuple(widths) if widths is not None else (16, 32, 64, 128)
+        seeds, steps = (0, 1), int(steps if steps is not None else 600)
+    depths, labels, lr, batch = (2, 5), ("real", "permuted"), 3e-3, 128
+    out = _call(cached, f"init_{widths}_{seeds}_{steps}", lambda: ini.figure_summary(
+        widths, depths, seeds, steps, labels, lr, batch, "auto", progress=log_progress("groups", log)))
+    out["meta"] = meta(out["wall_s"], out["backend"],
+                       f"{len(out['rows']['column'])} nets, {steps:,} Adam updates each")
+    return out
+
+
+#: Section name -> builder, in the order ``make_reference.py`` runs them.
+BUILDERS = {
+    "teacher": teacher_student,
+    "initialisation": initialisation,
+    "five_points": five_points,
+    "blind_spot": blind_spot,
+    "engine": engine,
+}
