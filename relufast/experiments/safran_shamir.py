@@ -29,6 +29,7 @@ from numpy.typing import ArrayLike
 from .. import backend as _backend
 from .. import minima, optim, teacher
 from .._validate import positive_float, positive_int
+from .._seeding import block_normals
 from ..stats import wilson
 from .summary import histogram, jsonable, rounded
 
@@ -55,7 +56,6 @@ __all__ = [
 
 SPURIOUS_F = 1e-3  # endpoints with F >= this are spurious-minimum candidates (paper)
 LABELS = ("global", "spurious", "saddle", "not converged")
-_BLOCK = 1024  # restarts per seed block: restart i's init never depends on the batch size
 
 
 def _load_paper_table() -> dict:
@@ -102,11 +102,7 @@ def initial_students(k: int, n: int, restarts: int, seed: int = 0) -> np.ndarray
     n = positive_int(n, "n")
     restarts = positive_int(restarts, "restarts")
     seed = positive_int(seed, "seed", minimum=0)
-    blocks = []
-    for b in range(math.ceil(restarts / _BLOCK)):
-        ss = np.random.SeedSequence([seed, k, n], spawn_key=(b,))
-        blocks.append(np.random.default_rng(ss).normal(0.0, 1.0 / math.sqrt(k), (_BLOCK, n, k)))
-    return np.concatenate(blocks)[:restarts]
+    return block_normals([seed, k, n], restarts, (n, k), scale=1.0 / math.sqrt(k))
 
 
 @dataclass
