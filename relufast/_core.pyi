@@ -60,6 +60,7 @@ class GDOptions:
     diverge: float
     f_stop: float
     min_step: float
+    frobenius: bool
     def __init__(
         self,
         *,
@@ -69,6 +70,7 @@ class GDOptions:
         diverge: float = 1e4,
         f_stop: float = 0.0,
         min_step: float = 1e-12,
+        frobenius: bool = False,
     ) -> None: ...
 
 def teacher_evaluate(

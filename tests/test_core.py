@@ -44,7 +44,11 @@ def test_module_attributes():
 def test_gd_options_defaults_keywords_repr_readwrite():
     o = core.GDOptions()
     assert (o.steps, o.max_iters, o.tol, o.diverge, o.f_stop, o.min_step) == (1000, 0, 1e-9, 1e4, 0.0, 1e-12)
-    assert repr(o) == "GDOptions(steps=1000, max_iters=0, tol=1e-09, diverge=10000.0, f_stop=0.0, min_step=1e-12)"
+    assert repr(o) == (
+        "GDOptions(steps=1000, max_iters=0, tol=1e-09, diverge=10000.0, f_stop=0.0, min_step=1e-12, "
+        "frobenius=False)"
+    )
+    assert core.GDOptions(frobenius=True).frobenius is True
     o = core.GDOptions(steps=7, tol=0.5, min_step=1e-3)
     assert (o.steps, o.max_iters, o.tol, o.min_step) == (7, 0, 0.5, 1e-3)
     o.max_iters = 42

@@ -124,3 +124,32 @@ def test_hessian_with_kinks_on_the_cpu():
     H, K = mlp.hessian([1.0, -3, 1, 0], X, Y, [1, 1, 1], backend="cpu", return_kinks=True)
     assert K.tolist() == [False, False, True, False, False]
     np.testing.assert_allclose(H, mlp.hessian([1.0, -3, 1, 0], X, Y, [1, 1, 1], backend="numpy"), atol=1e-12)
+
+
+@pytest.mark.parametrize("be", ["numpy", "cpu"])
+def test_frobenius_stopping_rule(be):
+    """norm="frobenius" stops on |grad F|_F <= tol (COLT 2021), which is stricter than max_i |g_i|."""
+    W0 = np.random.default_rng(3).normal(size=(6, 4, 4)) / 2.0
+    r = optim.teacher_gd(W0, backend=be, norm="frobenius", tol=1e-8, f_stop=0.0, step=0.5, chunk=300)
+    G = teacher.grad(r.W, backend="numpy")
+    fro = np.sqrt(np.einsum("rnd,rnd->r", G, G))
+    done = r.status == Status.CONVERGED
+    assert done.any()
+    # the kernel's norm is the one of its gradient (same formula, other summation order)
+    np.testing.assert_allclose(r.grad_norm[done], fro[done], rtol=0, atol=1e-15)
+    assert np.all(fro[done] <= 1e-8)
+    rm = optim.teacher_gd(W0, backend=be, tol=2 * np.pi * 1e-8, f_stop=0.0, step=0.5, chunk=300)
+    assert np.all(r.iterations[done] >= rm.iterations[done])  # |G|_F >= max_i |g_i|: never earlier
+    with pytest.raises(ValueError, match="norm must be one of"):
+        optim.teacher_gd(W0, norm="l2")
+
+
+@pytest.mark.core
+def test_frobenius_rule_cpu_equals_numpy():
+    W0 = np.random.default_rng(4).normal(size=(9, 5, 5)) / np.sqrt(5)
+    a = optim.teacher_gd(W0, backend="cpu", norm="frobenius", tol=1e-9, max_iters=400, chunk=100)
+    b = optim.teacher_gd(W0, backend="numpy", norm="frobenius", tol=1e-9, max_iters=400, chunk=100)
+    np.testing.assert_array_equal(a.status, b.status)
+    np.testing.assert_array_equal(a.iterations, b.iterations)
+    np.testing.assert_allclose(a.W, b.W, atol=1e-12)
+    np.testing.assert_allclose(a.grad_norm, b.grad_norm, rtol=1e-9, atol=1e-15)

@@ -83,13 +83,14 @@ void bind_teacher(py::module_& m) {
   py::class_<GDOptions>(
       m, "GDOptions", "Options of one teacher_gd chunk (the stopping rule of teacher/gd_rule.hpp).")
       .def(py::init([](int64_t steps, int64_t max_iters, double tol, double diverge, double f_stop,
-                       double min_step) {
-             return GDOptions{steps, max_iters, tol, diverge, f_stop, min_step};
+                       double min_step, bool frobenius) {
+             return GDOptions{steps, max_iters, tol, diverge, f_stop, min_step, frobenius};
            }),
            py::kw_only(), py::arg("steps") = GDOptions{}.steps,
            py::arg("max_iters") = GDOptions{}.max_iters, py::arg("tol") = GDOptions{}.tol,
            py::arg("diverge") = GDOptions{}.diverge, py::arg("f_stop") = GDOptions{}.f_stop,
-           py::arg("min_step") = GDOptions{}.min_step)
+           py::arg("min_step") = GDOptions{}.min_step,
+           py::arg("frobenius") = GDOptions{}.frobenius)
       .def_readwrite("steps", &GDOptions::steps, "steps in this chunk")
       .def_readwrite("max_iters", &GDOptions::max_iters, "cap on a restart's total steps (0: none)")
       .def_readwrite("tol", &GDOptions::tol, "CONVERGED once 2 pi max_i |grad_i| <= tol")
@@ -98,11 +99,13 @@ void bind_teacher(py::module_& m) {
           "back to W0 with half the step once 2 pi max_i |grad_i| > diverge (or F not finite)")
       .def_readwrite("f_stop", &GDOptions::f_stop, "SMALL_LOSS once F < f_stop (0: never)")
       .def_readwrite("min_step", &GDOptions::min_step, "DIVERGED once the step falls below this")
+      .def_readwrite("frobenius", &GDOptions::frobenius,
+                     "measure the gradient by |G|_F (no 2 pi factor) instead of 2 pi max_i |grad_i|")
       .def("__repr__", [](const GDOptions& o) {
         return py::str(
                    "GDOptions(steps={}, max_iters={}, tol={!r}, diverge={!r}, f_stop={!r}, "
-                   "min_step={!r})")
-            .format(o.steps, o.max_iters, o.tol, o.diverge, o.f_stop, o.min_step);
+                   "min_step={!r}, frobenius={})")
+            .format(o.steps, o.max_iters, o.tol, o.diverge, o.f_stop, o.min_step, o.frobenius);
       });
   m.def("teacher_evaluate", &evaluate, py::arg("W"), py::arg("V") = py::none(),
         py::arg("want_grad") = true,

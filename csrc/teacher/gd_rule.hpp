@@ -20,15 +20,18 @@ struct GDOptions {
   double diverge = 1e4;     // restart from W0 with half the step when 2*pi*max_i |grad_i| > diverge
   double f_stop = 0.0;      // stop once F < f_stop (0: never)
   double min_step = 1e-12;  // give up (DIVERGED) below this step
+  bool frobenius = false;   // measure |grad| as the Frobenius norm |G|_F (no 2 pi) instead of
+                            // 2 pi max_i |grad_i| (Safran, Yehudai & Shamir 2021 vs 2018)
 };
 
-// One RUNNING restart with loss F and max_i |grad_i| = gmax at its current point, step eta and
-// iters steps done: updates eta, iters, status. Returns the step to take now (0: none) and sets
-// reset when the restart goes back to W0 (divergence: the step is halved; DIVERGED below min_step).
-RELUFAST_HD inline double gd_decide(const GDOptions& opt, double F, double gmax, double& eta,
+// One RUNNING restart with loss F and gradient norm gnorm at its current point (max_i |grad_i|, or
+// |G|_F with opt.frobenius), step eta and iters steps done: updates eta, iters, status. Returns the
+// step to take now (0: none) and sets reset when the restart goes back to W0 (divergence: the step
+// is halved; DIVERGED below min_step).
+RELUFAST_HD inline double gd_decide(const GDOptions& opt, double F, double gnorm, double& eta,
                                     int64_t& iters, int8_t& status, bool& reset) {
   reset = false;
-  const double norm = 2.0 * PI * gmax;
+  const double norm = opt.frobenius ? gnorm : 2.0 * PI * gnorm;
   if (!(norm <= opt.diverge) || !std::isfinite(F)) {
     eta *= 0.5;
     reset = true;

@@ -22,7 +22,8 @@ def _register(core: Any) -> None:
 
     def teacher_gd_chunk(s, V, opt):
         options = core.GDOptions(steps=opt.steps, max_iters=opt.max_iters, tol=opt.tol,
-                                 diverge=opt.diverge, f_stop=opt.f_stop, min_step=opt.min_step)
+                                 diverge=opt.diverge, f_stop=opt.f_stop, min_step=opt.min_step,
+                                 frobenius=opt.frobenius)
         core.teacher_gd(s.W, s.W0, s.step, s.iters, s.status, s.F, s.gmax, V, options)
 
     register("teacher", "loss_grad", BACKEND, teacher_loss_grad)

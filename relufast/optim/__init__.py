@@ -22,7 +22,7 @@ from .loop import Batch, LoopResult, ProgressFn, run_chunks
 from .newton import newton_polish
 from .options import GDOptions, TrainOptions
 from .status import FINISHED_OK, Status
-from .teacher_gd import GDResult, GDState, teacher_gd
+from .teacher_gd import NORMS, GDResult, GDState, teacher_gd
 
 __all__ = [
     "Batch",
@@ -31,6 +31,7 @@ __all__ = [
     "GDResult",
     "GDState",
     "LoopResult",
+    "NORMS",
     "ProgressFn",
     "Status",
     "TrainOptions",

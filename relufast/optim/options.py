@@ -17,6 +17,7 @@ class GDOptions:
     diverge: float = 1e4  # restart from W0 with half the step when 2 pi max_i |grad_i| > diverge
     f_stop: float = 0.0  # stop once F < f_stop (0: never)
     min_step: float = 1e-12  # give up (DIVERGED) below this step
+    frobenius: bool = False  # the rule's norm: |grad F|_F (no 2 pi) instead of 2 pi max_i |grad_i|
 
 
 @dataclass(frozen=True)

@@ -50,16 +50,18 @@ class TeacherStop:
 
 
 def teacher_stop(
-    F: np.ndarray, gmax: np.ndarray, iters: np.ndarray, *,
-    tol: float, diverge: float, f_stop: float, max_iters: int,
+    F: np.ndarray, gnorm: np.ndarray, iters: np.ndarray, *,
+    tol: float, diverge: float, f_stop: float, max_iters: int, frobenius: bool = False,
 ) -> TeacherStop:
     """The stopping rule of the Safran-Shamir protocol, in its order of precedence.
 
-    With ``norm = 2 pi max_i |grad_{w_i} F|``: diverged when ``norm > diverge`` or F is not finite;
-    else converged when ``norm <= tol``; else small loss when ``F < f_stop``; else capped when
-    ``max_iters > 0`` and the restart has taken ``max_iters`` steps; else it moves.
+    With ``norm = 2 pi max_i |grad_{w_i} F|`` (``gnorm`` the max of the neurons' gradient norms;
+    ICML 2018) or, with ``frobenius``, ``norm = |grad F|_F`` (``gnorm`` itself; COLT 2021):
+    diverged when ``norm > diverge`` or F is not finite; else converged when ``norm <= tol``; else
+    small loss when ``F < f_stop``; else capped when ``max_iters > 0`` and the restart has taken
+    ``max_iters`` steps; else it moves.
     """
-    norm = 2 * np.pi * gmax
+    norm = gnorm if frobenius else 2 * np.pi * gnorm
     bad = ~(norm <= diverge) | ~np.isfinite(F)
     conv = ~bad & (norm <= tol)
     small = ~bad & ~conv & (F < f_stop)

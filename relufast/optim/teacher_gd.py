@@ -13,7 +13,10 @@ from ..objectives import teacher as _teacher
 from .loop import Batch, ProgressFn, run_chunks
 from .options import GDOptions
 
-__all__ = ["GDResult", "GDState", "teacher_gd"]
+__all__ = ["GDResult", "GDState", "NORMS", "teacher_gd"]
+
+#: The gradient norms of the stopping rule: 2 pi max_i |grad_i| (2018) or |grad F|_F (2021).
+NORMS = ("max", "frobenius")
 
 
 @dataclass
@@ -35,7 +38,7 @@ class GDResult:
 
     W: np.ndarray  # (R, n, d) final weights
     F: np.ndarray  # loss at the last evaluation
-    grad_norm: np.ndarray  # max_i |grad_{w_i} F| at the last evaluation
+    grad_norm: np.ndarray  # max_i |grad_{w_i} F| (or |grad F|_F with norm="frobenius"), last evaluation
     iterations: np.ndarray  # gradient steps taken (divergence restarts included)
     step: np.ndarray  # final step size (halved on each divergence restart)
     status: np.ndarray  # Status codes (int8); RUNNING where progress cancelled the run
@@ -50,15 +53,18 @@ def teacher_gd(
     diverge: float = 1e4,
     f_stop: float = 1e-6,
     max_iters: int = 1_000_000,
+    norm: str = "max",
     chunk: int = 2000,
     backend: str = "auto",
     progress: ProgressFn | None = None,
 ) -> GDResult:
     """Full-batch gradient descent on the teacher-student loss for R restarts at once.
 
-    Each restart stops on the first of: ``2 pi max_i |grad_{w_i} F| <= tol`` (CONVERGED),
-    ``F < f_stop`` (SMALL_LOSS; 0 disables it) or ``max_iters`` steps (MAX_ITERS). When the same norm
-    exceeds ``diverge`` the restart starts again from its initial point with the step halved.
+    Each restart stops on the first of: ``|grad| <= tol`` (CONVERGED), ``F < f_stop`` (SMALL_LOSS;
+    0 disables it) or ``max_iters`` steps (MAX_ITERS), where ``|grad|`` is ``2 pi max_i
+    |grad_{w_i} F|`` (``norm="max"``, Safran & Shamir 2018) or the Frobenius norm ``|grad F|_F``
+    (``norm="frobenius"``, Safran, Yehudai & Shamir 2021). When the same norm exceeds ``diverge``
+    the restart starts again from its initial point with the step halved.
 
     Parameters
     ----------
@@ -66,7 +72,7 @@ def teacher_gd(
         Initial students; for one (n, d) student the result's arrays drop the R axis.
     V : array_like, shape (k, d), optional
         Teacher (identity if None).
-    step, tol, diverge, f_stop, max_iters
+    step, tol, diverge, f_stop, max_iters, norm
         The protocol's knobs, as above.
     chunk : int
         Steps per native call; finished restarts are compacted away between chunks.
@@ -88,12 +94,15 @@ def teacher_gd(
     """
     W0, single = _teacher.check_students(W0)
     V = _teacher.check_teacher(V, W0.shape[2])
+    if norm not in NORMS:
+        raise ValueError(f"norm must be one of {NORMS}, got {norm!r}")
     opts = GDOptions(
         steps=positive_int(chunk, "chunk"),
         max_iters=positive_int(max_iters, "max_iters"),
         tol=positive_float(tol, "tol"),
         diverge=positive_float(diverge, "diverge"),
         f_stop=positive_float(f_stop, "f_stop", allow_zero=True),
+        frobenius=norm == "frobenius",
     )
     step = positive_float(step, "step")
     kernel = get("teacher", "gd_chunk", backend)
