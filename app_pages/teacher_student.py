@@ -87,13 +87,18 @@ def table_frame(cells: list[dict]) -> pd.DataFrame:
     rows = []
     for c in cells:
         s = c["summary"]
+        # the paper's side comes from the shipped table, so results saved before a correction of
+        # it (papers.md B3) show the corrected value and source
+        paper = ss.paper_value(c["k"], c["n"]) or {}
+        pct = paper.get("pct", float("nan"))
         rows.append({
             "k": c["k"], "n": c["n"], "student": STUDENT.get(c["n"] - c["k"], f"n = k+{c['n'] - c['k']}"),
-            "runs": s["runs"], "paper %": s.get("paper_pct"), "ours %": s["pct_spurious"],
+            "runs": s["runs"], "paper %": pct, "ours %": s["pct_spurious"],
+            "paper value": paper.get("source", "none"),
             "95% CI lo": s["ci_lo"], "95% CI hi": s["ci_hi"],
-            "z vs paper": s.get("z_vs_paper"),
-            "paper avg λmin": s.get("paper_lambda_min"), "ours avg λmin": s.get("avg_lambda_min"),
-            "paper avg F": s.get("paper_F"), "ours avg F": s.get("avg_F"),
+            "z vs paper": ss.z_vs_paper(s["spurious"], s["runs"], pct),
+            "paper avg λmin": paper.get("lambda_min"), "ours avg λmin": s.get("avg_lambda_min"),
+            "paper avg F": paper.get("F"), "ours avg F": s.get("avg_F"),
             "saddles": s.get("saddles", 0), "not converged": s.get("not_converged", 0),
             "families": c.get("n_families", 0), "median GD steps": s.get("median_iterations"),
             "seconds": c.get("wall_s"),
@@ -111,7 +116,7 @@ def table_chart(df: pd.DataFrame) -> alt.LayerChart:
                                         scale=alt.Scale(zero=False), axis=alt.Axis(tickMinStep=1)))
     tip = ["k:Q", "n:Q", "runs:Q", alt.Tooltip("ours %:Q", format=".1f"),
            alt.Tooltip("95% CI lo:Q", format=".1f"), alt.Tooltip("95% CI hi:Q", format=".1f"),
-           alt.Tooltip("paper %:Q", format=".1f")]
+           alt.Tooltip("paper %:Q", format=".1f"), alt.Tooltip("paper value:N")]
     bars = base.mark_rule(strokeWidth=2, opacity=0.7).encode(
         y=alt.Y("95% CI lo:Q", title="% of runs ending at a spurious local minimum"),
         y2="95% CI hi:Q", color=color, tooltip=tip)
@@ -230,8 +235,12 @@ def main() -> None:
     ui.show_chart(table_chart(df), df, "teacher_student_table1", key="ts_table_chart",
                   caption="Paper: 1000 runs per cell (Safran & Shamir 2018, Table 1, from the authors' "
                           "result files). Ours: same protocol (N(0, 1/d) init, GD step 0.1, stop at "
-                          "2π·max|∇w_i F| ≤ 1e-9, Hessian-certified), early stop once F < 1e-6.")
-    show_cols = ["k", "n", "runs", "paper %", "ours %", "95% CI lo", "95% CI hi", "paper within CI",
+                          "2π·max|∇w_i F| ≤ 1e-9, Hessian-certified), early stop once F < 1e-6. "
+                          "Paper values of n = k+2 are inferred from the authors' missing result files "
+                          "(not printed numbers); whether (19, 21) and (20, 22) were run is unknown, so "
+                          "no z is computed there.")
+    show_cols = ["k", "n", "runs", "paper %", "paper value", "ours %", "95% CI lo", "95% CI hi",
+                 "paper within CI",
                  "z vs paper", "paper avg λmin", "ours avg λmin", "paper avg F", "ours avg F", "saddles",
                  "not converged", "families", "median GD steps", "seconds"]
     st.dataframe(df[show_cols], hide_index=True, width="stretch", placeholder="-",
@@ -262,7 +271,9 @@ def main() -> None:
         fam0 = cell["families"][0] if cell["families"] else None
         rows = [
             {"quantity": "% spurious", "paper": paper_cell and paper_cell["pct"],
-             "ours": s["pct_spurious"], "note": f"95% CI {s['ci_lo']:.1f}-{s['ci_hi']:.1f}, {s['runs']:,} runs"},
+             "ours": s["pct_spurious"],
+             "note": f"95% CI {s['ci_lo']:.1f}-{s['ci_hi']:.1f}, {s['runs']:,} runs"
+                     + (f"; paper: {ss.PAPER_SOURCES[paper_cell['source']]}" if paper_cell else "")},
             {"quantity": "avg λmin at spurious minima", "paper": paper_cell and paper_cell["lambda_min"],
              "ours": s.get("avg_lambda_min"), "note": "exact Hessian"},
             {"quantity": "avg F at spurious minima", "paper": paper_cell and paper_cell["F"],

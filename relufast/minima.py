@@ -10,9 +10,9 @@ import numpy as np
 
 from ._kernels import get
 from ._validate import float_array
-from .objectives.teacher.symmetry import Family, canonical_form, families, neuron_blocks
+from .objectives.teacher.symmetry import Family, block_structure, canonical_form, families, neuron_blocks
 
-__all__ = ["min_eigenvalues", "Family", "families", "neuron_blocks", "canonical_form"]
+__all__ = ["min_eigenvalues", "Family", "families", "block_structure", "neuron_blocks", "canonical_form"]
 
 
 def min_eigenvalues(H, *, backend: str = "auto") -> float | np.ndarray:

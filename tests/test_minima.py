@@ -31,8 +31,20 @@ def test_min_eigenvalue_single_and_errors(rng):
 
 def test_neuron_blocks():
     W = np.array([[1.0, 2, 3], [3, 1, 2], [0, 0, 5], [2, 3, 1]])
-    assert minima.neuron_blocks(W) == [1, 3]
+    assert minima.neuron_blocks(W) == [3, 1]  # ascending matched value: 3 (three alike), then 5
     assert minima.neuron_blocks(np.eye(4)) == [4]
+
+
+def test_blocks_tell_m_k_minus_m_from_k_minus_m_m():
+    """[m, k-m] and [k-m, m] are different minima: the m-group matched below or above the other."""
+    from relufast.objectives.teacher.symmetry import block_structure
+
+    low2 = np.diag([0.5, 0.5, 0.9]) + 0.01  # two neurons matched at 0.51, one at 0.91
+    high2 = np.diag([0.9, 0.9, 0.5]) + 0.01  # two at 0.91, one at 0.51
+    assert block_structure(low2) == ([2, 1], [0.51, 0.91])
+    assert block_structure(high2) == ([1, 2], [0.51, 0.91])
+    fam = minima.families(np.stack([low2, high2]), np.array([0.02, 0.03]), np.zeros(2))
+    assert sorted(f.describe() for f in fam) == ["[1, 2]x1 F=0.03", "[2, 1]x1 F=0.02"]
 
 
 # --- the C++ path against LAPACK on hard spectra, real teacher Hessians, thread counts ---------

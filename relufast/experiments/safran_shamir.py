@@ -40,6 +40,7 @@ __all__ = [
     "initial_students",
     "paper_value",
     "PAPER_TABLE",
+    "PAPER_SOURCES",
     "LABELS",
     "SPURIOUS_F",
     "TABLE_COLUMNS",
@@ -67,11 +68,21 @@ def _load_paper_table() -> dict:
             "pct": val(row["pct_spurious"]),
             "lambda_min": val(row["avg_lambda_min"]),
             "F": val(row["avg_F"]),
+            "source": row["source"],
         }
     return out
 
 
-#: Safran & Shamir's Table 1 (1000 runs per cell): {(k, n): {"pct", "lambda_min", "F"}}.
+#: Where each paper value comes from (papers.md B3): read from the authors' result files, inferred
+#: from their missing files (the n = k + 2 zeros), or unknown (cells that may never have run).
+PAPER_SOURCES = {
+    "reconstructed": "from the authors' stored result files",
+    "inferred": "inferred: the authors' files hold no spurious endpoint (not a printed number)",
+    "unknown": "unknown: this cell may never have been run",
+}
+
+#: Safran & Shamir's Table 1 (1000 runs per cell): {(k, n): {"pct", "lambda_min", "F", "source"}};
+#: ``source`` is a key of :data:`PAPER_SOURCES` and ``pct`` is NaN where it is "unknown".
 PAPER_TABLE = _load_paper_table()
 
 
@@ -80,8 +91,10 @@ def paper_value(k: int, n: int) -> Optional[dict]:
 
     Examples
     --------
-    >>> paper_value(8, 8)["pct"]
-    12.6
+    >>> paper_value(8, 8)["pct"], paper_value(8, 8)["source"]
+    (12.6, 'reconstructed')
+    >>> paper_value(8, 10)["source"], paper_value(20, 22)["source"]
+    ('inferred', 'unknown')
     >>> paper_value(20, 21) is None
     True
     """
@@ -209,6 +222,7 @@ class Result:
             "paper_pct": paper.get("pct", float("nan")),
             "paper_lambda_min": paper.get("lambda_min", float("nan")),
             "paper_F": paper.get("F", float("nan")),
+            "paper_source": paper.get("source", ""),
             "z_vs_paper": z_vs_paper(s, R, paper.get("pct", float("nan"))),
         }
 
@@ -217,7 +231,7 @@ class Result:
 TABLE_COLUMNS = [
     "k", "n", "runs", "spurious", "pct_spurious", "ci_lo", "ci_hi", "avg_lambda_min", "avg_F",
     "saddles", "not_converged", "families", "median_iterations", "wall_s", "backend",
-    "paper_pct", "paper_lambda_min", "paper_F", "z_vs_paper",
+    "paper_pct", "paper_lambda_min", "paper_F", "paper_source", "z_vs_paper",
 ]
 
 

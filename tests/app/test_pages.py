@@ -202,9 +202,16 @@ def test_teacher_student_table_shows_the_reference_numbers(app_test):
     cells = ref["cells"]
     assert df["ours %"].tolist() == [c["summary"]["pct_spurious"] for c in cells]
     assert df["runs"].tolist() == [1000] * len(cells)
+    paper = [ss.paper_value(c["k"], c["n"]) for c in cells]  # the shipped table, not the saved one
     assert df["paper within CI"].tolist() == [
-        ss.paper_within_ci(c["summary"]["paper_pct"], c["summary"]["ci_lo"], c["summary"]["ci_hi"])
-        if c["summary"]["paper_pct"] is not None else None for c in cells]
+        ss.paper_within_ci(p["pct"], c["summary"]["ci_lo"], c["summary"]["ci_hi"]) if p else None
+        for p, c in zip(paper, cells)]
+    # papers.md B3: n = k+2 is inferred, (19, 21) and (20, 22) unknown (no value, no z)
+    source = dict(zip(zip(df["k"], df["n"]), df["paper value"]))
+    assert source[6, 8] == "inferred" and source[6, 6] == "reconstructed"
+    assert source[19, 21] == source[20, 22] == "unknown"
+    unknown = df[df["paper value"] == "unknown"]
+    assert len(unknown) == 2 and unknown["paper %"].isna().all() and unknown["z vs paper"].isna().all()
     # the k = n = 6 cell up close: the paper's worked example beside our largest family
     pvo = _table(at, "quantity")
     row = pvo[pvo["quantity"] == "k = n = 6 minimum: F, λmin"].iloc[0]

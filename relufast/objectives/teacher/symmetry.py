@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["canonical_form", "neuron_blocks", "Family", "families", "valid_for"]
+__all__ = ["canonical_form", "block_structure", "neuron_blocks", "Family", "families", "valid_for"]
 
 
 def valid_for(V: np.ndarray | None) -> bool:
@@ -44,20 +44,45 @@ def canonical_form(W) -> np.ndarray:
     return rows[np.lexsort(rows.T[::-1])]
 
 
-def neuron_blocks(W, tol: float = 1e-4) -> list[int]:
-    """Sizes of the groups of neurons that are alike up to a permutation of coordinates, ascending.
+def block_structure(W, tol: float = 1e-4) -> tuple[list[int], list[float]]:
+    """Groups of neurons alike up to a permutation of coordinates: their sizes and matched values.
 
-    The k = n = 6 spurious minimum of Safran & Shamir gives [1, 5]: one neuron set apart, five alike.
+    A neuron's *matched value* is its largest entry: the weight on the teacher coordinate it is
+    matched with (all neurons of a group share it). Groups come in ascending order of it, so the
+    two different minima [m, k - m] and [k - m, m] (the m-group matched below or above the other)
+    get different labels.
+
+    Returns
+    -------
+    sizes : list of int
+    values : list of float
+        The matched value of each group, ascending.
+
+    Examples
+    --------
+    >>> block_structure([[0.9, 0.1], [0.1, 0.9], [0.5, 0.2]])
+    ([1, 2], [0.5, 0.9])
     """
     rows = np.sort(np.asarray(W, dtype=float), axis=1)
-    sizes, used = [], np.zeros(len(rows), bool)
+    groups, used = [], np.zeros(len(rows), bool)
     for i in range(len(rows)):
         if used[i]:
             continue
         same = ~used & (np.abs(rows - rows[i]).max(axis=1) <= tol)
         used |= same
-        sizes.append(int(same.sum()))
-    return sorted(sizes)
+        groups.append((float(rows[same, -1].mean()), int(same.sum())))
+    groups.sort()
+    return [size for _, size in groups], [value for value, _ in groups]
+
+
+def neuron_blocks(W, tol: float = 1e-4) -> list[int]:
+    """Sizes of the groups of neurons alike up to a permutation of coordinates.
+
+    In ascending order of the groups' matched values (see :func:`block_structure`): the
+    k = n = 6 spurious minimum of Safran & Shamir gives [1, 5] (the odd neuron's largest entry is
+    0.22, the five others' 0.99).
+    """
+    return block_structure(W, tol)[0]
 
 
 @dataclass
@@ -67,15 +92,17 @@ class Family:
     members: np.ndarray  # indices into the endpoints given to :func:`families`
     F: float  # mean loss of the members
     lambda_min: float  # mean smallest Hessian eigenvalue of the members
-    blocks: list[int] = field(default_factory=list)  # neuron block structure, e.g. [1, k-1]
+    blocks: list[int] = field(default_factory=list)  # group sizes, e.g. [1, k-1] (block_structure)
     representative: np.ndarray | None = None  # one member's W (n, d)
+    block_values: list[float] = field(default_factory=list)  # each group's matched value
 
     @property
     def count(self) -> int:
         return int(self.members.size)
 
     def describe(self) -> str:
-        return f"{self.blocks}x{self.count}"
+        """``[sizes]xcount F=...``: the loss tells apart families whose sizes coincide."""
+        return f"{self.blocks}x{self.count} F={self.F:.6g}"
 
 
 def families(W, F, lambda_min, *, tol: float = 1e-3, block_tol: float = 1e-4) -> list[Family]:
@@ -105,8 +132,9 @@ def families(W, F, lambda_min, *, tol: float = 1e-3, block_tol: float = 1e-4) ->
             members=np.asarray(g),
             F=float(F[g].mean()),
             lambda_min=float(np.nanmean(lam[g])) if np.isfinite(lam[g]).any() else float("nan"),
-            blocks=neuron_blocks(W[g[0]], block_tol),
+            blocks=block_structure(W[g[0]], block_tol)[0],
             representative=W[g[0]].copy(),
+            block_values=block_structure(W[g[0]], block_tol)[1],
         )
         for g in groups
     ]
