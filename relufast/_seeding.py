@@ -12,12 +12,14 @@ __all__ = ["BLOCK", "block_normals"]
 BLOCK = 1024
 
 
-def block_normals(entropy: int | Sequence[int], R: int, shape: tuple[int, ...], scale: float | None = None) -> np.ndarray:
-    """Standard normals (R, *shape), drawn in blocks of :data:`BLOCK` restarts.
+def block_normals(entropy: int | Sequence[int], R: int, shape: tuple[int, ...], scale: float | None = None,
+                  start: int = 0) -> np.ndarray:
+    """Standard normals (R, *shape) for restarts ``start .. start + R - 1``, drawn in blocks.
 
-    Block b uses ``numpy.random.SeedSequence(entropy, spawn_key=(b,))`` and fills a
-    ``(BLOCK, *shape)`` array; the first R rows overall are kept, so restart i is the same whether
-    10 or 10^6 restarts are drawn. With ``scale`` the draws are ``normal(0, scale)`` instead.
+    Block b (restarts ``b * BLOCK ..``) uses ``numpy.random.SeedSequence(entropy, spawn_key=(b,))``
+    and fills a ``(BLOCK, *shape)`` array, so restart i is the same whether 10 or 10^6 restarts are
+    drawn, and any range of them can be drawn alone (a shard). With ``scale`` the draws are
+    ``normal(0, scale)`` instead.
 
     Examples
     --------
@@ -26,9 +28,10 @@ def block_normals(entropy: int | Sequence[int], R: int, shape: tuple[int, ...], 
     True
     """
     out = np.empty((R, *shape))
-    for b in range((R + BLOCK - 1) // BLOCK):
+    stop = start + R
+    for b in range(start // BLOCK, (stop + BLOCK - 1) // BLOCK):
         rng = np.random.default_rng(np.random.SeedSequence(entropy, spawn_key=(b,)))
         Z = rng.standard_normal((BLOCK, *shape)) if scale is None else rng.normal(0.0, scale, (BLOCK, *shape))
-        r0, r1 = b * BLOCK, min(R, (b + 1) * BLOCK)
-        out[r0:r1] = Z[: r1 - r0]
+        r0, r1 = max(start, b * BLOCK), min(stop, (b + 1) * BLOCK)
+        out[r0 - start : r1 - start] = Z[r0 - b * BLOCK : r1 - b * BLOCK]
     return out

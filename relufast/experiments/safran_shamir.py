@@ -27,14 +27,25 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .. import backend as _backend
-from .. import minima, optim, teacher
-from .._validate import positive_float, positive_int
+from .. import minima, optim
 from .._seeding import block_normals
+from .._validate import float_array, positive_float, positive_int
+from ..objectives import teacher as objective
+from ..objectives.teacher import symmetry
 from ..stats import wilson
 from .summary import histogram, jsonable, rounded
 
 __all__ = [
     "run",
+    "run_shard",
+    "cell_spec",
+    "classify",
+    "CellSpec",
+    "Protocol",
+    "PROTOCOLS",
+    "TEACHERS",
+    "get_protocol",
+    "make_teacher",
     "table",
     "Result",
     "initial_students",
@@ -56,7 +67,7 @@ __all__ = [
 ]
 
 SPURIOUS_F = 1e-3  # endpoints with F >= this are spurious-minimum candidates (paper)
-LABELS = ("global", "spurious", "saddle", "not converged")
+LABELS = ("global", "spurious", "saddle", "not converged", "candidate")  # candidate: no Hessian asked
 
 
 def _load_paper_table() -> dict:
@@ -105,17 +116,147 @@ def paper_value(k: int, n: int) -> Optional[dict]:
 PAPER_K6_MINIMUM = {"k": 6, "n": 6, "F": 0.02508058, "lambda_min": 0.004700}
 
 
-def initial_students(k: int, n: int, restarts: int, seed: int = 0) -> np.ndarray:
-    """Initial students (restarts, n, k) with entries N(0, 1/k), reproducible per restart.
+def initial_students(k: int, n: int, restarts: int, seed: int = 0, *, d: int | None = None,
+                     start: int = 0) -> np.ndarray:
+    """Initial students (restarts, n, d) with entries N(0, 1/d), reproducible per restart.
 
-    Restarts come in blocks of 1024 drawn from ``SeedSequence([seed, k, n], spawn_key=(block,))``,
-    so restart i is the same whether 10 or 10^6 restarts are drawn.
+    Restarts come in blocks of 1024 drawn from ``SeedSequence([seed, k, n], spawn_key=(block,))``
+    (``[seed, k, n, d]`` when d != k), so restart i is the same whether 10 or 10^6 restarts are drawn,
+    and ``start`` draws restarts ``start .. start + restarts - 1`` alone (a shard of a larger run).
+
+    Examples
+    --------
+    >>> W = initial_students(6, 7, 3000)
+    >>> bool(np.array_equal(initial_students(6, 7, 5, start=2000), W[2000:2005]))
+    True
     """
     k = positive_int(k, "k")
     n = positive_int(n, "n")
     restarts = positive_int(restarts, "restarts")
     seed = positive_int(seed, "seed", minimum=0)
-    return block_normals([seed, k, n], restarts, (n, k), scale=1.0 / math.sqrt(k))
+    start = positive_int(start, "start", minimum=0)
+    d = k if d is None else positive_int(d, "d")
+    key = [seed, k, n] if d == k else [seed, k, n, d]
+    return block_normals(key, restarts, (n, d), scale=1.0 / math.sqrt(d), start=start)
+
+
+# --------------------------------------------------------------------------- protocols and teachers
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """The knobs of a published gradient-descent protocol (every one overridable in :func:`run`).
+
+    Attributes
+    ----------
+    name : str
+    step : float
+        GD step; divided by k when ``step_over_k`` (COLT 2021: 5 / k).
+    step_over_k : bool
+    tol : float
+        CONVERGED once the gradient norm is at most this.
+    norm : {"max", "frobenius"}
+        ``2 pi max_i |grad_{w_i} F|`` (ICML 2018) or ``|grad F|_F`` (COLT 2021); see
+        :func:`relufast.optim.teacher_gd`.
+    f_stop : float
+        Project choice: stop once F < f_stop (the label cannot change, see the module notes).
+    max_iters : int
+        Project choice: a safety cap; capped runs are reported as "not converged".
+    diverge : float
+        Restart from the initial point with half the step when the norm exceeds this.
+    restarts : int
+        The paper's runs per cell.
+    reference : str
+    """
+
+    name: str
+    step: float
+    step_over_k: bool
+    tol: float
+    norm: str
+    f_stop: float
+    max_iters: int
+    diverge: float
+    restarts: int
+    reference: str
+
+    def step_for(self, k: int) -> float:
+        """The GD step at teacher width k."""
+        return self.step / k if self.step_over_k else self.step
+
+
+#: The protocols by name: Safran & Shamir (ICML 2018, Table 1) and its follow-up regime
+#: (Safran, Yehudai & Shamir, COLT 2021: k = n up to 100, 500 runs, step 5/k, |grad F|_F <= 1e-12).
+PROTOCOLS = {
+    "icml2018": Protocol("icml2018", step=0.1, step_over_k=False, tol=1e-9, norm="max", f_stop=1e-6,
+                         max_iters=1_000_000, diverge=1e4, restarts=1000,
+                         reference="Safran & Shamir, ICML 2018"),
+    "colt2021": Protocol("colt2021", step=5.0, step_over_k=True, tol=1e-12, norm="frobenius",
+                         f_stop=1e-6, max_iters=1_000_000, diverge=1e4, restarts=500,
+                         reference="Safran, Yehudai & Shamir, COLT 2021"),
+}
+
+#: Teachers by name: the identity (the papers'), a random one with orthonormal rows, or a random
+#: Gaussian one with N(0, 1/d) entries (seeded by ``teacher_seed``).
+TEACHERS = ("identity", "orthogonal", "gaussian")
+
+
+def get_protocol(protocol: str | Protocol) -> Protocol:
+    """A :class:`Protocol` by name (a key of :data:`PROTOCOLS`), or the one given."""
+    if isinstance(protocol, Protocol):
+        return protocol
+    if not isinstance(protocol, str) or protocol not in PROTOCOLS:
+        raise ValueError(f"protocol must be one of {tuple(PROTOCOLS)}, got {protocol!r}")
+    return PROTOCOLS[protocol]
+
+
+def make_teacher(teacher: str | ArrayLike | None, k: int, d: int | None = None,
+                 seed: int = 0) -> np.ndarray | None:
+    """The teacher's rows V (k, d), or None for the identity teacher (which needs d = k).
+
+    Parameters
+    ----------
+    teacher : None, "identity", "orthogonal", "gaussian" or array_like (k, d)
+        A name (see :data:`TEACHERS`) or the rows themselves (finite, d >= k).
+    k : int
+        Teacher width.
+    d : int, optional
+        Input dimension (default k; d >= k).
+    seed : int
+        Seed of the random teachers (``SeedSequence([seed, k, d, 1])``).
+
+    Examples
+    --------
+    >>> V = make_teacher("orthogonal", 3, 5, seed=1)
+    >>> V.shape, bool(np.allclose(V @ V.T, np.eye(3)))
+    ((3, 5), True)
+    >>> make_teacher("identity", 4) is None
+    True
+    """
+    k = positive_int(k, "k")
+    d = k if d is None else positive_int(d, "d")
+    if d < k:
+        raise ValueError(f"d must be >= k = {k} (a teacher of k rows in dimension d), got d={d}")
+    if teacher is None or (isinstance(teacher, str) and teacher == "identity"):
+        if d != k:
+            return np.eye(k, d)  # e_1 .. e_k of R^d
+        return None
+    if isinstance(teacher, str):
+        if teacher not in TEACHERS:
+            raise ValueError(f"teacher must be one of {TEACHERS} or an array (k, d), got {teacher!r}")
+        rng = np.random.default_rng(np.random.SeedSequence([positive_int(seed, "teacher_seed", 0), k, d, 1]))
+        if teacher == "gaussian":
+            return rng.normal(0.0, 1.0 / math.sqrt(d), (k, d))
+        q, r = np.linalg.qr(rng.standard_normal((d, k)))
+        return np.ascontiguousarray((q * np.sign(np.diag(r))).T)  # a Haar-random orthonormal frame
+    V = float_array(teacher, "teacher", (2,))
+    if V.shape[0] != k:
+        raise ValueError(f"teacher must have k = {k} rows, got shape {V.shape}")
+    if V.shape[1] < k:
+        raise ValueError(f"teacher must have d >= k = {k} columns, got shape {V.shape}")
+    if d != V.shape[1] and d != k:
+        raise ValueError(f"teacher has d = {V.shape[1]} columns but d = {d} was asked for")
+    return V
 
 
 @dataclass
@@ -412,14 +553,152 @@ def _chunks(indices, m: int, max_bytes: int):
     return [indices[s : s + step] for s in range(0, indices.size, step)]
 
 
-def _labels(F, status, lam, pd_tol):
+def _labels(F, status, lam, pd_tol, hessian: bool = True):
     label = np.full(F.shape, "global", dtype=object)
     cand = F >= SPURIOUS_F
-    label[cand & (lam > pd_tol)] = "spurious"
-    label[cand & ~(lam > pd_tol)] = "saddle"
-    stuck = (status == optim.Status.MAX_ITERS) | (status == optim.Status.DIVERGED)
+    if hessian:
+        label[cand & (lam > pd_tol)] = "spurious"
+        label[cand & ~(lam > pd_tol)] = "saddle"
+    else:
+        label[cand] = "candidate"
+    stuck = np.isin(status, (optim.Status.MAX_ITERS, optim.Status.DIVERGED, optim.Status.RUNNING))
     label[stuck] = "not converged"
     return label.astype(str)
+
+
+@dataclass(frozen=True)
+class CellSpec:
+    """Everything that fixes the restarts of one (k, n) cell: a shard of it is (spec, start, count).
+
+    Restart i's endpoint depends only on the spec and i, so shards run anywhere (another process or
+    machine) and concatenate to the single-process result bit for bit.
+    """
+
+    k: int
+    n: int
+    d: int
+    seed: int
+    V: np.ndarray | None
+    step: float
+    tol: float
+    norm: str
+    f_stop: float
+    max_iters: int
+    diverge: float
+    hessian: bool
+    polish: bool
+    hessian_for: str
+    chunk: int
+    backend: str
+
+
+#: The per-restart arrays a shard returns (and a store keeps).
+SHARD_FIELDS = ("W", "F", "grad_norm", "iterations", "step", "status", "lambda_min")
+
+
+def run_shard(spec: CellSpec, start: int, count: int,
+              progress: Optional[Callable[[int, int], object]] = None) -> dict[str, np.ndarray]:
+    """GD, optional Newton polish and lambda_min of restarts ``start .. start + count - 1`` of a cell.
+
+    Returns
+    -------
+    dict
+        The arrays of :data:`SHARD_FIELDS`, each of length ``count``.
+    """
+    be = spec.backend
+    W0 = initial_students(spec.k, spec.n, count, spec.seed, d=spec.d, start=start)
+    gd = optim.teacher_gd(W0, spec.V, step=spec.step, tol=spec.tol, diverge=spec.diverge,
+                          f_stop=spec.f_stop, max_iters=spec.max_iters, norm=spec.norm,
+                          chunk=spec.chunk, backend=be, progress=progress)
+    W, F, gnorm = gd.W, gd.F, gd.grad_norm
+    cand = np.flatnonzero((gd.status == optim.Status.CONVERGED) & (F >= SPURIOUS_F))
+    lam = np.full(count, np.nan)
+    finished = np.isin(gd.status, optim.FINISHED_OK)
+    which = cand if spec.hessian_for == "candidates" else np.flatnonzero(finished)
+    m = spec.n * spec.d
+    # Hessians are (n d)^2 doubles each (1.3 GB for 1000 at k = n = 20): work in bounded chunks.
+    for part in _chunks(cand if spec.polish else [], m, _HESSIAN_BYTES):
+        W[part], _ = optim.newton_polish(W[part], spec.V, backend=be)
+        F[part], G = objective.loss_and_grad(W[part], spec.V, backend=be)
+        gnorm[part] = _norm(G, spec.norm)
+    for part in _chunks(which if spec.hessian else [], m, _HESSIAN_BYTES):
+        lam[part] = minima.min_eigenvalues(objective.hessian(W[part], spec.V, backend=be), backend=be)
+    return {"W": W, "F": F, "grad_norm": gnorm, "iterations": gd.iterations, "step": gd.step,
+            "status": gd.status, "lambda_min": lam}
+
+
+def _norm(G: np.ndarray, norm: str) -> np.ndarray:
+    """The stopping rule's gradient norm of gradients G (R, n, d) (max_i |g_i| or |G|_F)."""
+    if norm == "frobenius":
+        return np.sqrt(np.einsum("rnd,rnd->r", G, G))
+    return np.sqrt(np.einsum("rnd,rnd->rn", G, G)).max(axis=1)
+
+
+def cell_spec(
+    k: int,
+    n: int,
+    seed: int = 0,
+    *,
+    protocol: str | Protocol = "icml2018",
+    step: float | None = None,
+    tol: float | None = None,
+    norm: str | None = None,
+    f_stop: float | None = None,
+    max_iters: int | None = None,
+    diverge: float | None = None,
+    teacher: str | ArrayLike | None = None,
+    d: int | None = None,
+    teacher_seed: int = 0,
+    hessian: bool = True,
+    polish: bool = False,
+    hessian_for: str = "candidates",
+    chunk: int = 2000,
+    backend: str = "auto",
+) -> CellSpec:
+    """Validate a cell's settings: the protocol's values, overridden by any knob given."""
+    proto = get_protocol(protocol)
+    k = positive_int(k, "k")
+    n = positive_int(n, "n")
+    V = make_teacher(teacher, k, d, teacher_seed)
+    if hessian_for not in ("candidates", "all"):
+        raise ValueError(f"hessian_for must be 'candidates' or 'all', got {hessian_for!r}")
+    norm = proto.norm if norm is None else norm
+    if norm not in optim.NORMS:
+        raise ValueError(f"norm must be one of {optim.NORMS}, got {norm!r}")
+    return CellSpec(
+        k=k, n=n, d=k if V is None else V.shape[1], seed=positive_int(seed, "seed", minimum=0), V=V,
+        step=positive_float(proto.step_for(k) if step is None else step, "step"),
+        tol=positive_float(proto.tol if tol is None else tol, "tol"),
+        norm=norm,
+        f_stop=positive_float(proto.f_stop if f_stop is None else f_stop, "f_stop", allow_zero=True),
+        max_iters=positive_int(proto.max_iters if max_iters is None else max_iters, "max_iters"),
+        diverge=positive_float(proto.diverge if diverge is None else diverge, "diverge"),
+        hessian=bool(hessian), polish=bool(polish), hessian_for=hessian_for,
+        chunk=positive_int(chunk, "chunk"), backend=_backend.resolve(backend, "teacher", "gd_chunk"),
+    )
+
+
+def classify(spec: CellSpec, arrays: dict[str, np.ndarray], *, pd_tol: float = 0.0,
+             protocol: str = "", wall_time: float = 0.0) -> Result:
+    """Labels and families of a cell's endpoints (the concatenated shards), as a :class:`Result`."""
+    F, lam, status = arrays["F"], arrays["lambda_min"], arrays["status"]
+    label = _labels(F, status, lam, pd_tol, spec.hessian)
+    spur = np.flatnonzero(label == "spurious")
+    fams: list = []
+    if spur.size and symmetry.valid_for(spec.V):
+        fams = minima.families(arrays["W"][spur], F[spur], lam[spur])
+        for fam in fams:  # members index the spurious endpoints; report restart indices
+            fam.members = spur[fam.members]
+    config = dict(protocol=protocol, seed=spec.seed, step=spec.step, tol=spec.tol, norm=spec.norm,
+                  f_stop=spec.f_stop, max_iters=spec.max_iters, diverge=spec.diverge,
+                  hessian=spec.hessian, polish=spec.polish, hessian_for=spec.hessian_for,
+                  pd_tol=pd_tol, d=spec.d, teacher="identity" if spec.V is None else "given",
+                  families=("up to permuting neurons and coordinates" if symmetry.valid_for(spec.V)
+                            else "not computed: the symmetry argument holds for the identity teacher only"))
+    return Result(k=spec.k, n=spec.n, W=arrays["W"], F=F, grad_norm=arrays["grad_norm"],
+                  iterations=arrays["iterations"], step=arrays["step"], lambda_min=lam, label=label,
+                  status=status, families=fams, config=config, wall_time=wall_time,
+                  backend=spec.backend)
 
 
 def run(
@@ -427,37 +706,52 @@ def run(
     n: int,
     restarts: int = 1000,
     seed: int = 0,
-    step: float = 0.1,
-    tol: float = 1e-9,
+    step: float | None = None,
+    tol: float | None = None,
     backend: str = "auto",
     *,
-    f_stop: float = 1e-6,
-    max_iters: int = 1_000_000,
-    diverge: float = 1e4,
+    protocol: str | Protocol = "icml2018",
+    norm: str | None = None,
+    f_stop: float | None = None,
+    max_iters: int | None = None,
+    diverge: float | None = None,
+    teacher: str | ArrayLike | None = None,
+    d: int | None = None,
+    teacher_seed: int = 0,
+    hessian: bool = True,
     polish: bool = False,
     hessian_for: str = "candidates",
     pd_tol: float = 0.0,
     chunk: int = 2000,
-    progress: Optional[Callable[[int, int], None]] = None,
+    progress: Optional[Callable[[int, int], object]] = None,
 ) -> Result:
-    """Train ``restarts`` students of n neurons against the k-neuron identity teacher and classify
-    each endpoint as a global minimum, a spurious minimum, a saddle, or not converged.
+    """Train ``restarts`` students of n neurons against a k-neuron teacher and classify each
+    endpoint as a global minimum, a spurious minimum, a saddle, or not converged.
 
     Parameters
     ----------
     k, n : int
-        Teacher and student widths (d = k).
+        Teacher and student widths (n = k + e for any e >= 0, or any n).
     restarts, seed : int
         Number of GD runs; restart i's init depends only on (seed, k, n, i).
-    step, tol : float
-        GD step and the stopping threshold on ``2 pi max_i |grad_{w_i} F|`` (paper: 0.1, 1e-9).
-    backend : {"auto", "cpu", "numpy"}
-    f_stop : float
-        Early stop once F < f_stop (0 disables; labels are unaffected, see module notes).
-    max_iters : int
-        Safety cap on GD steps per run; capped runs are labelled "not converged".
+    step, tol : float, optional
+        GD step and the stopping threshold on the gradient norm (default: the protocol's).
+    backend : {"auto", "cpu", "numpy", "cuda"}
+    protocol : {"icml2018", "colt2021"} or Protocol
+        The published protocol whose knobs are the defaults (:data:`PROTOCOLS`).
+    norm, f_stop, max_iters, diverge : optional
+        Override the protocol's gradient norm ("max" or "frobenius"), early stop at F < f_stop
+        (0 disables; labels are unaffected, see module notes), safety cap on GD steps (capped runs
+        are labelled "not converged") and divergence threshold.
+    teacher : None, "identity", "orthogonal", "gaussian" or array (k, d)
+        The teacher (see :func:`make_teacher`); default the identity (d = k). Families of minima
+        are computed only for the identity teacher, where their symmetry argument holds.
+    d, teacher_seed : int, optional
+        Input dimension (default k) and the seed of a random teacher.
+    hessian : bool
+        Compute lambda_min (False: candidates F >= 1e-3 are labelled "candidate", unclassified).
     polish : bool
-        Newton-polish spurious endpoints with the exact Hessian to ``|grad| ~ 1e-13``.
+        Newton-polish spurious candidates with the exact Hessian to ``|grad| ~ 1e-13``.
     hessian_for : {"candidates", "all"}
         Compute lambda_min for endpoints with F >= 1e-3 only, or for all converged endpoints.
     pd_tol : float
@@ -465,42 +759,16 @@ def run(
     progress : callable(done, total), optional
         Called between GD chunks with the number of finished runs.
     """
-    k = positive_int(k, "k")
-    n = positive_int(n, "n")
+    spec = cell_spec(k, n, seed, protocol=protocol, step=step, tol=tol, norm=norm, f_stop=f_stop,
+                     max_iters=max_iters, diverge=diverge, teacher=teacher, d=d,
+                     teacher_seed=teacher_seed, hessian=hessian, polish=polish,
+                     hessian_for=hessian_for, chunk=chunk, backend=backend)
     restarts = positive_int(restarts, "restarts")
-    seed = positive_int(seed, "seed", minimum=0)
-    step = positive_float(step, "step")
-    tol = positive_float(tol, "tol")
-    if hessian_for not in ("candidates", "all"):
-        raise ValueError(f"hessian_for must be 'candidates' or 'all', got {hessian_for!r}")
-    be = _backend.resolve(backend)
-    config = dict(seed=seed, step=step, tol=tol, f_stop=f_stop, max_iters=max_iters,
-                  diverge=diverge, polish=polish, hessian_for=hessian_for, pd_tol=pd_tol)
-
+    pd_tol = float(pd_tol)
     t0 = time.perf_counter()
-    W0 = initial_students(k, n, restarts, seed)
-    gd = optim.teacher_gd(W0, step=step, tol=tol, diverge=diverge, f_stop=f_stop,
-                          max_iters=max_iters, chunk=chunk, backend=be, progress=progress)
-    W, F, gnorm = gd.W, gd.F, gd.grad_norm
-    converged = gd.status == optim.Status.CONVERGED
-    cand = np.flatnonzero(converged & (F >= SPURIOUS_F))
-    lam = np.full(restarts, np.nan)
-    finished = np.isin(gd.status, (optim.Status.CONVERGED, optim.Status.SMALL_LOSS))
-    which = cand if hessian_for == "candidates" else np.flatnonzero(finished)
-    # Hessians are (n k)^2 doubles each (1.3 GB for 1000 at k = n = 20): work in bounded chunks.
-    for part in _chunks(cand if polish else [], n * k, _HESSIAN_BYTES):
-        W[part], gnorm[part] = optim.newton_polish(W[part], backend=be)
-        F[part] = teacher.loss(W[part], backend=be)
-    for part in _chunks(which, n * k, _HESSIAN_BYTES):
-        lam[part] = minima.min_eigenvalues(teacher.hessian(W[part], backend=be), backend=be)
-    label = _labels(F, gd.status, lam, pd_tol)
-    spur = np.flatnonzero(label == "spurious")
-    fams = minima.families(W[spur], F[spur], lam[spur]) if spur.size else []
-    for fam in fams:  # members index the spurious endpoints; report restart indices
-        fam.members = spur[fam.members]
-    return Result(k=k, n=n, W=W, F=F, grad_norm=gnorm, iterations=gd.iterations, step=gd.step,
-                  lambda_min=lam, label=label, status=gd.status, families=fams, config=config,
-                  wall_time=time.perf_counter() - t0, backend=be)
+    arrays = run_shard(spec, 0, restarts, progress)
+    name = protocol.name if isinstance(protocol, Protocol) else protocol
+    return classify(spec, arrays, pd_tol=pd_tol, protocol=name, wall_time=time.perf_counter() - t0)
 
 
 def table(
