@@ -47,7 +47,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
+from harness import machine, peak, peers, tables, timing, workers  # noqa: E402
 
 X5 = [-1.0, 1.0, 3.0, 4.0, 5.0]
 Y5 = [3.0, -3.0, 0.0, 1.0, 2.0]
@@ -217,7 +217,7 @@ def make_torch_fp(p0, H, optimizer, lr, variant):
             return adam_update(torch, p, m, v, grad(p), lr, t)
 
     if variant.endswith("compile"):
-        common.torch_allow_recompiles()
+        peers.torch_allow_recompiles()
         step = torch.compile(step, dynamic=False, fullgraph=True)
     p_init = torch.from_numpy(p0.T.copy() if rlast else p0.copy())
 
@@ -366,11 +366,11 @@ def make_torch_digits(p0, X, labels, sizes, lr, batch, variant, seed=0):
 def worker(args):
     import numpy as np
 
-    threads = common.in_worker_setup()
+    threads = workers.in_worker_setup()
     log = lambda msg: print(f"[{threads}t] {msg}", file=sys.stderr, flush=True)  # noqa: E731
-    jax = common.import_jax() if not args.no_jax and common.has("jax") else None
+    jax = peers.import_jax() if not args.no_jax and peers.has("jax") else None
     torch = None
-    if common.has("torch") and not args.no_torch:
+    if peers.has("torch") and not args.no_torch:
         import torch
     from relufast import mlp, train
 
@@ -378,7 +378,7 @@ def worker(args):
     out = {"threads": threads, "loadavg_start": os.getloadavg(), "rows": [], "selection": []}
 
     def timed(cases):
-        return common.timed(cases, target, repeat, threads, log)
+        return timing.timed(cases, target, repeat, threads, log)
 
     def record(wl, R, flops, variants, res):
         """One table row: each case's rate (CPU-time based at 1 thread) and its wall-time rate."""
@@ -468,7 +468,7 @@ def worker(args):
                 variants["torch"] = "bmm+autograd, Adam " + v
         record(wl, Rd, digits_flops(X.shape[0] if batch is None else batch), variants, timed(cases))
     if threads == 1:
-        out["peak"] = common.measure_peak()
+        out["peak"] = peak.measure_peak()
     out["loadavg_end"] = os.getloadavg()
     Path(args.json).write_text(__import__("json").dumps(out, default=str))
 
@@ -477,7 +477,7 @@ def worker(args):
 
 
 def report(info, results, args) -> str:
-    parts = [common.header("relufast MLP benchmarks (benchmarks/bench_mlp.py)", info)]
+    parts = [machine.header("relufast MLP benchmarks (benchmarks/bench_mlp.py)", info)]
     parts.append(f"mode: {'quick' if args.quick else 'default'}; threads: {', '.join(map(str, results))}; median of "
                  f"{3 if args.quick else args.repeat} round-robin repeats after warm-up")
     for t, res in results.items():
@@ -511,10 +511,10 @@ def report(info, results, args) -> str:
             cols += [("flops", "flop/it", ".4g"), ("gflops", "rf GF/s", ".3g"), ("peak_frac", "rf %peak", ".1%"),
                      ("jax_peak_frac", "jax %peak", ".1%")]
         cols += [("jax_variant", "jax variant", "s"), ("torch_variant", "torch variant", "s")]
-        parts.append(f"\n## {t} thread(s): restart-iterations per second, on {common.clock_name(t)}"
+        parts.append(f"\n## {t} thread(s): restart-iterations per second, on {timing.clock_name(t)}"
                      + ("" if t == threads[0] else "; rf/X-best divides by the better of X's "
                         f"{t}-thread rate and its {threads[0]}-thread (CPU-time) rate"))
-        parts.append(common.table(rows, cols))
+        parts.append(tables.table(rows, cols))
     if peak:
         parts.append(
             f"\nfloat64 peak of one core: measured {peak.get('measured_flops', float('nan')) / 1e9:.1f} GFlop/s "
@@ -525,7 +525,7 @@ def report(info, results, args) -> str:
     sel = results[threads[0]]["selection"]
     parts.append(f"\nPeer formulations ({threads[0]} thread; rel_dG = max |dG| / (1 + |G|) vs the NumPy reference "
                  "gradient at the initial point):")
-    parts.append(common.table(sel, [("workload", "workload", "s"), ("peer", "peer", "s"), ("variant", "variant", "s"),
+    parts.append(tables.table(sel, [("workload", "workload", "s"), ("peer", "peer", "s"), ("variant", "variant", "s"),
                                     ("rate", "rate", ".3g"), ("rel_dG", "rel_dG", ".1e")]))
     t1 = results[threads[0]]["rows"]
     fp = [r for r in t1 if r["workload"].startswith("five-point")]
@@ -561,14 +561,14 @@ def main(argv=None):
         worker(args)
         return
     if args.report_from:
-        common.reprint_saved(args.report_from, args, report)
+        tables.reprint_saved(args.report_from, args, report)
         return
-    passthrough = common.strip_options(argv if argv is not None else sys.argv[1:], ("--out", "--threads"))
-    info = common.machine_info()
+    passthrough = workers.strip_options(argv if argv is not None else sys.argv[1:], ("--out", "--threads"))
+    info = machine.machine_info()
     t0 = time.perf_counter()
-    results = common.run_workers(__file__, threads, passthrough)
+    results = workers.run_workers(__file__, threads, passthrough)
     text = report(info, results, args) + f"\n\n(total benchmark time {time.perf_counter() - t0:.0f} s)"
-    common.save(text, {"machine": info, "results": results, "argv": sys.argv}, args.out)
+    tables.save(text, {"machine": info, "results": results, "argv": sys.argv}, args.out)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ Usage::
     python benchmarks/bench_teacher.py --full             # measure every Table 1 cell (long)
 
 Everything is measured in worker subprocesses pinned with taskset (1 core; then all cores), see
-benchmarks/common.py and benchmarks/README.md.
+benchmarks/harness/ and benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
+from harness import machine, peers, tables, timing, workers  # noqa: E402
 
 PI = math.pi
 INV2PI = 1.0 / (2.0 * math.pi)
@@ -261,7 +261,7 @@ def make_torch(W0, variant):
         return W - 0.1 * grad(W)
 
     if compiled:
-        common.torch_allow_recompiles()
+        peers.torch_allow_recompiles()
         step = torch.compile(step, dynamic=False, fullgraph=True)
     Wt = torch.from_numpy(W0.copy())
 
@@ -285,9 +285,9 @@ def gd_section(args, threads, log):
     from relufast import teacher
     from relufast.experiments import safran_shamir
 
-    jax = common.import_jax() if not args.no_jax else None
+    jax = peers.import_jax() if not args.no_jax else None
     torch = None
-    if common.has("torch") and not args.no_torch:
+    if peers.has("torch") and not args.no_torch:
         import torch
     ks = [6, 10] if args.quick else [6, 10, 20]
     Rs = [100, 1000] if args.quick else [100, 1000, 10000]
@@ -296,7 +296,7 @@ def gd_section(args, threads, log):
     out = {"selection": [], "rows": []}
 
     def timed(cases):
-        return common.timed(cases, target, repeat, threads, log)
+        return timing.timed(cases, target, repeat, threads, log)
 
     for k in ks:
         W_sel = safran_shamir.initial_students(k, k, R_sel, seed=0)
@@ -377,8 +377,8 @@ def eig_section(args, threads, log):
     lam_ref = rf_eig(Hs)
     # relufast: Hessians and eigenvalues timed separately and together, on all M matrices
     cases = {"hessian": hess_all, "eig": lambda: rf_eig(Hs)}
-    r = common.round_robin(cases, 1 if args.quick else 3)
-    t_h, t_e = common.seconds(r["hessian"], threads), common.seconds(r["eig"], threads)
+    r = timing.round_robin(cases, 1 if args.quick else 3)
+    t_h, t_e = timing.seconds(r["hessian"], threads), timing.seconds(r["eig"], threads)
     rows.append({"what": "relufast teacher.hessian (cpu)", "matrices": M, "per_s": M / t_h, "threads": threads})
     rows.append({"what": "relufast min_eigenvalues (cpu)", "matrices": M, "per_s": M / t_e, "threads": threads,
                  "max_dlam": 0.0})
@@ -388,30 +388,30 @@ def eig_section(args, threads, log):
 
     # NumPy reference Hessian (few matrices)
     m_h = min(m_peer, 10)
-    r = common.round_robin({"np_hess": lambda: teacher.reference.hessian(W[:m_h], None)}, 1 if args.quick else 3)
+    r = timing.round_robin({"np_hess": lambda: teacher.reference.hessian(W[:m_h], None)}, 1 if args.quick else 3)
     rows.append({"what": "numpy reference teacher.reference.hessian", "matrices": m_h,
-                 "per_s": m_h / common.seconds(r["np_hess"], threads), "threads": threads})
+                 "per_s": m_h / timing.seconds(r["np_hess"], threads), "threads": threads})
 
-    peers = {"numpy.linalg.eigvalsh": lambda H: np.linalg.eigvalsh(H)[:, 0]}
-    if common.has("scipy"):
+    eig_peers = {"numpy.linalg.eigvalsh": lambda H: np.linalg.eigvalsh(H)[:, 0]}
+    if peers.has("scipy"):
         import scipy.linalg
 
-        peers["scipy.linalg.eigh(subset [0,0])"] = lambda H: np.array(
+        eig_peers["scipy.linalg.eigh(subset [0,0])"] = lambda H: np.array(
             [scipy.linalg.eigh(h, eigvals_only=True, subset_by_index=[0, 0], driver="evr")[0] for h in H])
-    if common.has("torch") and not args.no_torch:
+    if peers.has("torch") and not args.no_torch:
         import torch
 
-        peers["torch.linalg.eigvalsh"] = lambda H: torch.linalg.eigvalsh(torch.from_numpy(H))[:, 0].numpy()
-    jax = common.import_jax() if not args.no_jax else None
+        eig_peers["torch.linalg.eigvalsh"] = lambda H: torch.linalg.eigvalsh(torch.from_numpy(H))[:, 0].numpy()
+    jax = peers.import_jax() if not args.no_jax else None
     if jax is not None:
         import jax.numpy as jnp
 
         f = jax.jit(lambda H: jnp.linalg.eigvalsh(H)[:, 0])
-        peers["jax.numpy.linalg.eigvalsh (jit)"] = lambda H: np.asarray(f(jnp.asarray(H)).block_until_ready())
+        eig_peers["jax.numpy.linalg.eigvalsh (jit)"] = lambda H: np.asarray(f(jnp.asarray(H)).block_until_ready())
     if threads > 1:
         # independent matrices: one library thread per Python thread over slices of the batch;
         # whichever of this and the library's own threading is faster is that peer's figure
-        for name, fn in list(peers.items()):
+        for name, fn in list(eig_peers.items()):
             if name.startswith("jax"):  # a jitted call from two Python threads deadlocked here
                 continue
             if name.startswith("torch"):
@@ -421,22 +421,22 @@ def eig_section(args, threads, log):
                     prev = torch.get_num_threads()
                     torch.set_num_threads(1)
                     try:
-                        return common.split_batch(fn, H, threads)
+                        return timing.split_batch(fn, H, threads)
                     finally:
                         torch.set_num_threads(prev)
             else:
                 def split(H, fn=fn):
-                    with common.one_thread_libraries():
-                        return common.split_batch(fn, H, threads)
-            peers[name + f" [{threads} py threads x 1]"] = split
+                    with timing.one_thread_libraries():
+                        return timing.split_batch(fn, H, threads)
+            eig_peers[name + f" [{threads} py threads x 1]"] = split
     errs = {}
-    for name, fn in peers.items():
+    for name, fn in eig_peers.items():
         lam = fn(H_peer)  # warm-up / compile
         errs[name] = float(np.max(np.abs(lam - lam_ref[:m_peer])))
-    r = common.round_robin({name: (lambda fn=fn: fn(H_peer)) for name, fn in peers.items()},
+    r = timing.round_robin({name: (lambda fn=fn: fn(H_peer)) for name, fn in eig_peers.items()},
                            1 if args.quick else 3)
-    for name in peers:
-        rows.append({"what": name, "matrices": m_peer, "per_s": m_peer / common.seconds(r[name], threads),
+    for name in eig_peers:
+        rows.append({"what": name, "matrices": m_peer, "per_s": m_peer / timing.seconds(r[name], threads),
                      "threads": threads, "max_dlam": errs[name]})
         log(f"  {name}: {rows[-1]['per_s']:.3g}/s")
     return {"k": k, "M": M, "m_peer": m_peer, "rows": rows}
@@ -526,15 +526,15 @@ def table1_section(args, threads, log):
         W0 = safran_shamir.initial_students(k, n, Rr, seed=0)
         fn = make_relufast(W0)
         fn(2)
-        steps = common.calibrate(fn, 20, 0.05 if args.quick else 0.25)
-        r = common.round_robin({"x": lambda: fn(steps)}, 3)
-        rates[(k, n)] = fn(steps) / common.seconds(r["x"], threads)
+        steps = timing.calibrate(fn, 20, 0.05 if args.quick else 0.25)
+        r = timing.round_robin({"x": lambda: fn(steps)}, 3)
+        rates[(k, n)] = fn(steps) / timing.seconds(r["x"], threads)
     log("  per-cell rates done")
 
     # 2) measured cells
     measured = []
     for (k, n), runs in runs_cells.items():
-        with common.Clock() as c:
+        with timing.Clock() as c:
             res = safran_shamir.run(k, n, runs, seed=0, backend="cpu")
         s = res.summary()
         measured.append({"k": k, "n": n, "runs": runs, "wall_s": c.wall, "cpu_s": c.cpu,
@@ -571,7 +571,7 @@ def table1_section(args, threads, log):
 
 
 def worker(args):
-    threads = common.in_worker_setup()
+    threads = workers.in_worker_setup()
     log = lambda msg: print(f"[{threads}t] {msg}", file=sys.stderr, flush=True)  # noqa: E731
     out = {"threads": threads, "loadavg_start": os.getloadavg()}
     if "gd" in args.sections:
@@ -591,7 +591,7 @@ def worker(args):
 
 
 def report(info, results, args) -> str:
-    parts = [common.header("relufast teacher-student benchmarks (benchmarks/bench_teacher.py)", info)]
+    parts = [machine.header("relufast teacher-student benchmarks (benchmarks/bench_teacher.py)", info)]
     parts.append(f"mode: {'quick' if args.quick else 'full Table 1' if args.full else 'default'}; "
                  f"threads: {', '.join(str(t) for t in results)}; median of {3 if args.quick else args.repeat} "
                  "round-robin repeats after warm-up")
@@ -622,14 +622,14 @@ def report(info, results, args) -> str:
                 cols += [("xbest_jax", "rf/jax-best", ".2f"), ("xbest_torch", "rf/torch-best", ".2f"),
                          ("scaling", f"rf wall {t}t/{threads[0]}t", ".2f")]
             cols += [("jax_variant", "jax variant", "s"), ("torch_variant", "torch variant", "s")]
-            parts.append(f"\n### {t} thread(s); rates on {common.clock_name(t)}"
+            parts.append(f"\n### {t} thread(s); rates on {timing.clock_name(t)}"
                          + ("" if t == threads[0] else "; rf/X-best divides by the better of X's "
                             f"{t}-thread rate and its {threads[0]}-thread (CPU-time) rate"))
-            parts.append(common.table(rows, cols))
+            parts.append(tables.table(rows, cols))
         sel = results[threads[0]]["gd"]["selection"]
         parts.append(f"\nPeer formulations tried ({threads[0]} thread, R = 1000, restart-it/s; max|dG| = max abs "
                      "gradient difference from the NumPy reference over 50 restarts):")
-        parts.append(common.table(sel, [("k", "k", "d"), ("peer", "peer", "s"), ("variant", "variant", "s"),
+        parts.append(tables.table(sel, [("k", "k", "d"), ("peer", "peer", "s"), ("variant", "variant", "s"),
                                         ("rate", "rate", ".3g"), ("max_dG", "max|dG|", ".1e")]))
         r20 = [r for r in results[threads[0]]["gd"]["rows"] if r["k"] == max(x["k"] for x in results[threads[0]]["gd"]["rows"])]
         if r20 and r20[0].get("jax"):
@@ -647,7 +647,7 @@ def report(info, results, args) -> str:
         for t in threads:
             for r in results[t]["eig"]["rows"]:
                 rows.append(dict(r, threads=t))
-        parts.append(common.table(rows, [("threads", "threads", "d"), ("what", "what", "s"),
+        parts.append(tables.table(rows, [("threads", "threads", "d"), ("what", "what", "s"),
                                          ("matrices", "matrices", "d"), ("per_s", "matrices/s", ".3g"),
                                          ("max_dlam", "max|dlambda_min| vs relufast", ".1e")]))
         for t in threads:
@@ -673,7 +673,7 @@ def report(info, results, args) -> str:
             f"measured cells) / smooth rate x {model['corr']:.2f} (median measured/model ratio of the "
             "1000-run cells: Hessians, chunking, stragglers). 'model' cells use it; 1000-run cells are "
             "measured; 100-run cells show measured x 10 beside the model.")
-        parts.append(common.table(rows, [
+        parts.append(tables.table(rows, [
             ("k", "k", "d"), ("n", "n", "d"), ("source", "source", "s"), ("runs", "runs", "d"),
             ("median_iterations", "median it", ".3g"), ("mean_iterations", "mean it", ".3g"),
             ("rate", "raw rate/s", ".3g"), ("rate_smooth", "smooth rate/s", ".3g"),
@@ -718,15 +718,15 @@ def main(argv=None):
         worker(args)
         return
     if args.report_from:
-        common.reprint_saved(args.report_from, args, report)
+        tables.reprint_saved(args.report_from, args, report)
         return
-    passthrough = common.strip_options(argv if argv is not None else sys.argv[1:], ("--out", "--threads"))
+    passthrough = workers.strip_options(argv if argv is not None else sys.argv[1:], ("--out", "--threads"))
     passthrough += ["--table1-threads", str(args.table1_threads)]
-    info = common.machine_info()
+    info = machine.machine_info()
     t0 = time.perf_counter()
-    results = common.run_workers(__file__, threads, passthrough)
+    results = workers.run_workers(__file__, threads, passthrough)
     text = report(info, results, args) + f"\n\n(total benchmark time {time.perf_counter() - t0:.0f} s)"
-    common.save(text, {"machine": info, "results": results, "argv": sys.argv}, args.out)
+    tables.save(text, {"machine": info, "results": results, "argv": sys.argv}, args.out)
 
 
 if __name__ == "__main__":
