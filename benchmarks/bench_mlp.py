@@ -12,8 +12,9 @@ Workloads (restart-iterations per second: one optimizer step of one restart):
   (each restart its own shuffled order; the peers draw full batches of 64, relufast's epochs end on
   a batch of 1797 mod 64 = 5 points, i.e. ~3 % less work per step on average).
 
-relufast runs its native chunk trainer (``core().mlp_train``, what ``relufast.train.train`` calls
-per chunk) for a fixed number of steps; the NumPy reference is ``train(..., backend="numpy")``.
+relufast runs its native chunk trainer (the registry's ``backend.get("mlp", "train_chunk", "cpu")``,
+what ``relufast.train.train`` calls per chunk) for a fixed number of steps; the NumPy reference is
+``train(..., backend="numpy")``.
 JAX: ``jit`` of a ``lax.fori_loop`` over steps, gradients by ``vmap(grad)`` or the closed-form
 batched gradient, Adam written out; PyTorch: the batched closed-form gradient (eager or
 ``torch.compile``) for the five-point nets, batched ``bmm`` + autograd + ``torch.optim.Adam``
@@ -47,7 +48,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import machine, peak, peers, tables, timing, workers  # noqa: E402
+from harness import machine, peak, peers, tables, timing, workers
 
 X5 = [-1.0, 1.0, 3.0, 4.0, 5.0]
 Y5 = [3.0, -3.0, 0.0, 1.0, 2.0]
@@ -271,7 +272,8 @@ def make_jax_digits(p0, X, labels, sizes, lr, batch, seed=0):
         spe = N // batch
         E = 4
         rng = np.random.default_rng(seed)
-        perms = jnp.asarray(np.stack([[rng.permutation(N)[:spe * batch] for _ in range(R)] for _ in range(E)]))
+        perms = jnp.asarray(np.stack([[rng.permutation(N)[:spe * batch] for _ in range(R)]
+                                      for _ in range(E)]))
         grad_b = jax.vmap(jax.grad(loss_one))
 
         def grad(p, i):
@@ -478,8 +480,8 @@ def worker(args):
 
 def report(info, results, args) -> str:
     parts = [machine.header("relufast MLP benchmarks (benchmarks/bench_mlp.py)", info)]
-    parts.append(f"mode: {'quick' if args.quick else 'default'}; threads: {', '.join(map(str, results))}; median of "
-                 f"{3 if args.quick else args.repeat} round-robin repeats after warm-up")
+    parts.append(f"mode: {'quick' if args.quick else 'default'}; threads: {', '.join(map(str, results))}; "
+                 f"median of {3 if args.quick else args.repeat} round-robin repeats after warm-up")
     for t, res in results.items():
         parts.append(f"worker {t} thread(s): load average {res['loadavg_start'][0]:.2f} at start, "
                      f"{res['loadavg_end'][0]:.2f} at end")
@@ -508,8 +510,8 @@ def report(info, results, args) -> str:
         if t != threads[0]:
             cols += [("xbest_jax", "rf/jax-best", ".2f"), ("xbest_torch", "rf/torch-best", ".2f")]
         if t == 1 and peak_flops:
-            cols += [("flops", "flop/it", ".4g"), ("gflops", "rf GF/s", ".3g"), ("peak_frac", "rf %peak", ".1%"),
-                     ("jax_peak_frac", "jax %peak", ".1%")]
+            cols += [("flops", "flop/it", ".4g"), ("gflops", "rf GF/s", ".3g"),
+                     ("peak_frac", "rf %peak", ".1%"), ("jax_peak_frac", "jax %peak", ".1%")]
         cols += [("jax_variant", "jax variant", "s"), ("torch_variant", "torch variant", "s")]
         parts.append(f"\n## {t} thread(s): restart-iterations per second, on {timing.clock_name(t)}"
                      + ("" if t == threads[0] else "; rf/X-best divides by the better of X's "
@@ -517,16 +519,18 @@ def report(info, results, args) -> str:
         parts.append(tables.table(rows, cols))
     if peak:
         parts.append(
-            f"\nfloat64 peak of one core: measured {peak.get('measured_flops', float('nan')) / 1e9:.1f} GFlop/s "
+            "\nfloat64 peak of one core: "
+            f"measured {peak.get('measured_flops', float('nan')) / 1e9:.1f} GFlop/s "
             f"({peak.get('flops_per_cycle', float('nan')):.1f} flop/cycle at a measured "
             f"{peak.get('clock_hz', float('nan')) / 1e9:.2f} GHz); stated: clock x 32 flop/cycle "
             f"(AVX-512, 2 FMA units) = {peak.get('stated_flops', float('nan')) / 1e9:.1f} GFlop/s. Method: "
             f"{peak.get('method')}. %peak = rate x flop/it / measured peak (flop counts: see bench_mlp.py).")
     sel = results[threads[0]]["selection"]
-    parts.append(f"\nPeer formulations ({threads[0]} thread; rel_dG = max |dG| / (1 + |G|) vs the NumPy reference "
-                 "gradient at the initial point):")
-    parts.append(tables.table(sel, [("workload", "workload", "s"), ("peer", "peer", "s"), ("variant", "variant", "s"),
-                                    ("rate", "rate", ".3g"), ("rel_dG", "rel_dG", ".1e")]))
+    parts.append(f"\nPeer formulations ({threads[0]} thread; rel_dG = max |dG| / (1 + |G|) vs the NumPy "
+                 "reference gradient at the initial point):")
+    parts.append(tables.table(sel, [("workload", "workload", "s"), ("peer", "peer", "s"),
+                                    ("variant", "variant", "s"), ("rate", "rate", ".3g"),
+                                    ("rel_dG", "rel_dG", ".1e")]))
     t1 = results[threads[0]]["rows"]
     fp = [r for r in t1 if r["workload"].startswith("five-point")]
     if fp:
@@ -534,7 +538,8 @@ def report(info, results, args) -> str:
         for r in fp:
             ok = [(r.get("x_jax", 0) >= 2, "2x jax"), (r.get("x_numpy", 0) >= 10, "10x numpy"),
                   (r.get("x_torch", 0) >= 10, "10x torch")]
-            lines.append(f"  {r['workload']}: " + ", ".join(f"{name} {'MET' if good else 'NOT MET'}" for good, name in ok))
+            lines.append(f"  {r['workload']}: "
+                         + ", ".join(f"{name} {'MET' if good else 'NOT MET'}" for good, name in ok))
         parts.append(f"\nTargets on the five-point workload ({threads[0]} thread):\n" + "\n".join(lines))
     return "\n".join(parts)
 
@@ -543,7 +548,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="small sizes: a smoke run in under a minute")
     ap.add_argument("--threads", default=None, help="comma-separated thread counts (default: 1 and all CPUs)")
-    ap.add_argument("--out", default=None, help="write the report here (and the raw numbers to .json beside it)")
+    ap.add_argument("--out", default=None,
+                    help="write the report here (and the raw numbers to .json beside it)")
     ap.add_argument("--restarts", type=int, default=100_000, help="R of the five-point nets")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--target", type=float, default=0.4, help="seconds per timed sample")

@@ -5,14 +5,15 @@ Three workloads, all on the closed-form population loss with the identity teache
 
 1. **GD throughput** -- restart-iterations per second of full-batch gradient descent (step 0.1) for
    k = n in {6, 10, 20} and R in {100, 1000, 10000} restarts. relufast runs its native chunk kernel
-   (``core().teacher_gd``) for a fixed number of steps with the early stops off (tol = 0,
-   f_stop = 0); the count of iterations is the one the kernel reports (a restart whose loss rounds
-   to <= 0 or whose gradient is exactly 0 stops; those are not counted). The NumPy reference is
-   the registry's NumPy ``gd_chunk`` kernel (fewer steps). JAX: ``jit`` of a ``lax.fori_loop`` over GD steps of a
-   ``vmap``-ed gradient; PyTorch: the batched (R, n, d) gradient, eager or ``torch.compile``-d. Each
-   peer tries several formulations (autodiff of the loss vs the closed-form gradient; pairwise
-   angles from the Gram matrix or from |u - v|, |u + v| as relufast does; the library atan2 vs the
-   same branch-free rational atan relufast uses); the fastest, picked at R = 1000, runs every R.
+   (the registry's ``backend.get("teacher", "gd_chunk", "cpu")``) for a fixed number of steps with
+   the early stops off (tol = 0, f_stop = 0); the count of iterations is the one the kernel reports
+   (a restart whose loss rounds to <= 0 or whose gradient is exactly 0 stops; those are not
+   counted). The NumPy reference is the registry's NumPy ``gd_chunk`` kernel (fewer steps). JAX:
+   ``jit`` of a ``lax.fori_loop`` over GD steps of a ``vmap``-ed gradient; PyTorch: the batched
+   (R, n, d) gradient, eager or ``torch.compile``-d. Each peer tries several formulations (autodiff
+   of the loss vs the closed-form gradient; pairwise angles from the Gram matrix or from |u - v|,
+   |u + v| as relufast does; the library atan2 vs the same branch-free rational atan relufast
+   uses); the fastest, picked at R = 1000, runs every R.
    Every formulation's gradient is checked against the NumPy reference (column ``max|dG|``).
 2. **Hessian + smallest eigenvalue** of 1000 Hessians at k = n = 20 (400 x 400): relufast
    (``teacher.hessian`` + ``minima.min_eigenvalues``, backend cpu) vs ``numpy.linalg.eigvalsh``,
@@ -43,7 +44,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from harness import machine, peers, tables, timing, workers  # noqa: E402
+from harness import machine, peers, tables, timing, workers
 
 PI = math.pi
 INV2PI = 1.0 / (2.0 * math.pi)
@@ -228,7 +229,8 @@ def make_jax(W0, variant):
         return R * int(steps)
 
     if rlast:
-        run.grad = lambda W: np.asarray(jax.jit(g)(jnp.asarray(W.transpose(1, 2, 0).copy()))).transpose(2, 0, 1)
+        run.grad = lambda W: np.asarray(jax.jit(g)(jnp.asarray(W.transpose(1, 2, 0).copy()))).transpose(
+            2, 0, 1)
     else:
         run.grad = lambda W: np.asarray(jax.jit(g)(jnp.asarray(W)))
     return run
@@ -379,16 +381,18 @@ def eig_section(args, threads, log):
     cases = {"hessian": hess_all, "eig": lambda: rf_eig(Hs)}
     r = timing.round_robin(cases, 1 if args.quick else 3)
     t_h, t_e = timing.seconds(r["hessian"], threads), timing.seconds(r["eig"], threads)
-    rows.append({"what": "relufast teacher.hessian (cpu)", "matrices": M, "per_s": M / t_h, "threads": threads})
-    rows.append({"what": "relufast min_eigenvalues (cpu)", "matrices": M, "per_s": M / t_e, "threads": threads,
-                 "max_dlam": 0.0})
+    rows.append({"what": "relufast teacher.hessian (cpu)", "matrices": M, "per_s": M / t_h,
+                 "threads": threads})
+    rows.append({"what": "relufast min_eigenvalues (cpu)", "matrices": M, "per_s": M / t_e,
+                 "threads": threads, "max_dlam": 0.0})
     rows.append({"what": "relufast hessian + min_eigenvalues", "matrices": M, "per_s": M / (t_h + t_e),
                  "threads": threads})
     log(f"  relufast: hessian {M / t_h:.3g}/s, eig {M / t_e:.3g}/s")
 
     # NumPy reference Hessian (few matrices)
     m_h = min(m_peer, 10)
-    r = timing.round_robin({"np_hess": lambda: teacher.reference.hessian(W[:m_h], None)}, 1 if args.quick else 3)
+    r = timing.round_robin({"np_hess": lambda: teacher.reference.hessian(W[:m_h], None)},
+                           1 if args.quick else 3)
     rows.append({"what": "numpy reference teacher.reference.hessian", "matrices": m_h,
                  "per_s": m_h / timing.seconds(r["np_hess"], threads), "threads": threads})
 
@@ -401,13 +405,15 @@ def eig_section(args, threads, log):
     if peers.has("torch") and not args.no_torch:
         import torch
 
-        eig_peers["torch.linalg.eigvalsh"] = lambda H: torch.linalg.eigvalsh(torch.from_numpy(H))[:, 0].numpy()
+        eig_peers["torch.linalg.eigvalsh"] = lambda H: torch.linalg.eigvalsh(
+            torch.from_numpy(H))[:, 0].numpy()
     jax = peers.import_jax() if not args.no_jax else None
     if jax is not None:
         import jax.numpy as jnp
 
         f = jax.jit(lambda H: jnp.linalg.eigvalsh(H)[:, 0])
-        eig_peers["jax.numpy.linalg.eigvalsh (jit)"] = lambda H: np.asarray(f(jnp.asarray(H)).block_until_ready())
+        eig_peers["jax.numpy.linalg.eigvalsh (jit)"] = lambda H: np.asarray(
+            f(jnp.asarray(H)).block_until_ready())
     if threads > 1:
         # independent matrices: one library thread per Python thread over slices of the batch;
         # whichever of this and the library's own threading is faster is that peer's figure
@@ -469,7 +475,7 @@ def table1_model(t1):
     fits = {}
     for e in sorted({n - k for k, n in measured}):
         pts = [(k, math.log(m["mean_iterations"])) for (k, n), m in measured.items() if n - k == e]
-        fits[e] = tuple(np.polyfit(*zip(*pts), 1)) if len(pts) >= 2 else (0.0, pts[0][1])
+        fits[e] = tuple(np.polyfit(*zip(*pts, strict=True), 1)) if len(pts) >= 2 else (0.0, pts[0][1])
     raw = lambda k, n, runs, it: runs * it / smooth[(k, n)]  # noqa: E731
     big = [m for m in measured.values() if m["runs"] >= 1000] or list(measured.values())
     corr = float(np.median([m["wall_s"] / raw(m["k"], m["n"], m["runs"], m["mean_iterations"]) for m in big]))
@@ -494,16 +500,15 @@ def table1_model(t1):
         total += row["est_s"]
         total_scaled += scaled
         rows.append(row)
-    return rows, {"rate_fit": (float(a), float(b)), "corr": corr, "total": total, "total_scaled": total_scaled}
+    return rows, {"rate_fit": (float(a), float(b)), "corr": corr, "total": total,
+                  "total_scaled": total_scaled}
 
 
 def table1_section(args, threads, log):
     import numpy as np
 
-    from relufast import backend
     from relufast.experiments import safran_shamir
 
-    core = backend.core()
     if args.quick:
         ks, extra, runs_cells = [6, 7, 8], [0, 1, 2], {(6, 6): 100, (6, 7): 100, (8, 8): 50}
     else:
@@ -527,7 +532,7 @@ def table1_section(args, threads, log):
         fn = make_relufast(W0)
         fn(2)
         steps = timing.calibrate(fn, 20, 0.05 if args.quick else 0.25)
-        r = timing.round_robin({"x": lambda: fn(steps)}, 3)
+        r = timing.round_robin({"x": lambda fn=fn, steps=steps: fn(steps)}, 3)
         rates[(k, n)] = fn(steps) / timing.seconds(r["x"], threads)
     log("  per-cell rates done")
 
@@ -593,8 +598,8 @@ def worker(args):
 def report(info, results, args) -> str:
     parts = [machine.header("relufast teacher-student benchmarks (benchmarks/bench_teacher.py)", info)]
     parts.append(f"mode: {'quick' if args.quick else 'full Table 1' if args.full else 'default'}; "
-                 f"threads: {', '.join(str(t) for t in results)}; median of {3 if args.quick else args.repeat} "
-                 "round-robin repeats after warm-up")
+                 f"threads: {', '.join(str(t) for t in results)}; "
+                 f"median of {3 if args.quick else args.repeat} round-robin repeats after warm-up")
     for t, res in results.items():
         parts.append(f"worker {t} thread(s): load average {res['loadavg_start'][0]:.2f} at start, "
                      f"{res['loadavg_end'][0]:.2f} at end")
@@ -609,7 +614,8 @@ def report(info, results, args) -> str:
                     if r.get(p):
                         r["x_" + p] = r["relufast"] / r[p]
                 if t != threads[0]:
-                    base = next(b for b in results[threads[0]]["gd"]["rows"] if b["k"] == r["k"] and b["R"] == r["R"])
+                    base = next(b for b in results[threads[0]]["gd"]["rows"]
+                                if b["k"] == r["k"] and b["R"] == r["R"])
                     r["scaling"] = r["relufast_wall"] / base["relufast_wall"]
                     # a peer at its best with t threads may be its 1-thread run (CPU-time rate)
                     for p in ("numpy", "jax", "torch"):
@@ -627,11 +633,12 @@ def report(info, results, args) -> str:
                             f"{t}-thread rate and its {threads[0]}-thread (CPU-time) rate"))
             parts.append(tables.table(rows, cols))
         sel = results[threads[0]]["gd"]["selection"]
-        parts.append(f"\nPeer formulations tried ({threads[0]} thread, R = 1000, restart-it/s; max|dG| = max abs "
-                     "gradient difference from the NumPy reference over 50 restarts):")
+        parts.append(f"\nPeer formulations tried ({threads[0]} thread, R = 1000, restart-it/s; "
+                     "max|dG| = max abs gradient difference from the NumPy reference over 50 restarts):")
         parts.append(tables.table(sel, [("k", "k", "d"), ("peer", "peer", "s"), ("variant", "variant", "s"),
                                         ("rate", "rate", ".3g"), ("max_dG", "max|dG|", ".1e")]))
-        r20 = [r for r in results[threads[0]]["gd"]["rows"] if r["k"] == max(x["k"] for x in results[threads[0]]["gd"]["rows"])]
+        gd0 = results[threads[0]]["gd"]["rows"]
+        r20 = [r for r in gd0 if r["k"] == max(x["k"] for x in gd0)]
         if r20 and r20[0].get("jax"):
             best = max(r["x_jax"] for r in r20)
             parts.append(f"\nTarget relufast >= 5x JAX per core at k = n = {r20[0]['k']}: ratios "
@@ -657,7 +664,8 @@ def report(info, results, args) -> str:
                     continue
                 peer = r["what"].split(" ")[0].split(".")[0]
                 rr[peer] = max(rr.get(peer, 0.0), r["per_s"])
-            rf = next(r["per_s"] for r in results[t]["eig"]["rows"] if r["what"] == "relufast min_eigenvalues (cpu)")
+            rf = next(r["per_s"] for r in results[t]["eig"]["rows"]
+                      if r["what"] == "relufast min_eigenvalues (cpu)")
             parts.append(f"{t} thread(s): relufast min_eigenvalues vs the best of each peer: "
                          + ", ".join(f"{k} {rf / v:.2f}x" for k, v in rr.items()))
     t1 = next((r["table1"] for r in results.values() if "table1" in r), None)
@@ -680,20 +688,24 @@ def report(info, results, args) -> str:
             ("measured_s", "measured s", ".3g"), ("scaled_s", "measured x1000/runs", ".3g"),
             ("model_s", "model s", ".3g"), ("est_s", "estimate s (1000 runs)", ".3g"),
             ("pct_spurious", "% spurious", ".1f")]))
-        parts.append(f"TOTAL for the full Table 1 on this machine: {model['total']:.0f} s = {model['total'] / 60:.1f} min "
+        parts.append(f"TOTAL for the full Table 1 on this machine: {model['total']:.0f} s = "
+                     f"{model['total'] / 60:.1f} min "
                      f"(1000-run cells measured, the others modelled); taking the 100-run cells as "
-                     f"measured x 10 instead: {model['total_scaled']:.0f} s = {model['total_scaled'] / 60:.1f} min. "
+                     f"measured x 10 instead: {model['total_scaled']:.0f} s = "
+                     f"{model['total_scaled'] / 60:.1f} min. "
                      f"The earlier median-iterations model gave {t1['total_s']:.0f} s.")
     return "\n".join(parts)
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes: a smoke run in under a minute")
     ap.add_argument("--full", action="store_true", help="measure every Table 1 cell with 1000 runs (long)")
     ap.add_argument("--threads", default=None,
                     help="comma-separated thread counts, one pinned worker each (default: 1 and all CPUs)")
-    ap.add_argument("--out", default=None, help="write the report here (and the raw numbers to .json beside it)")
+    ap.add_argument("--out", default=None,
+                    help="write the report here (and the raw numbers to .json beside it)")
     ap.add_argument("--sections", default="gd,eig,table1", help="any of gd,eig,table1")
     ap.add_argument("--repeat", type=int, default=5, help="round-robin repeats (median kept)")
     ap.add_argument("--target", type=float, default=0.4, help="seconds per timed sample")

@@ -11,7 +11,9 @@ _PEAK_C = r"""
 #include <immintrin.h>
 #include <stdio.h>
 #include <time.h>
-static double now(void) { struct timespec t; clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t); return t.tv_sec + 1e-9 * t.tv_nsec; }
+static double now(void) {
+  struct timespec t; clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t); return t.tv_sec + 1e-9 * t.tv_nsec;
+}
 int main(int argc, char** argv) {
   long n = 200000000L;
   /* clock: a chain of dependent 1-cycle integer adds runs at one add per cycle */
