@@ -12,8 +12,9 @@ Workloads (restart-iterations per second: one optimizer step of one restart):
   (each restart its own shuffled order; the peers draw full batches of 64, relufast's epochs end on
   a batch of 1797 mod 64 = 5 points, i.e. ~3 % less work per step on average).
 
-relufast runs its native chunk trainer (``core().mlp_train``, what ``relufast.train.train`` calls
-per chunk) for a fixed number of steps; the NumPy reference is ``train(..., backend="numpy")``.
+relufast runs its native chunk trainer (the registry's ``backend.get("mlp", "train_chunk", "cpu")``,
+what ``relufast.train.train`` calls per chunk) for a fixed number of steps; the NumPy reference is
+``train(..., backend="numpy")``.
 JAX: ``jit`` of a ``lax.fori_loop`` over steps, gradients by ``vmap(grad)`` or the closed-form
 batched gradient, Adam written out; PyTorch: the batched closed-form gradient (eager or
 ``torch.compile``) for the five-point nets, batched ``bmm`` + autograd + ``torch.optim.Adam``
@@ -47,7 +48,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
+from harness import machine, peak, peers, tables, timing, workers
 
 X5 = [-1.0, 1.0, 3.0, 4.0, 5.0]
 Y5 = [3.0, -3.0, 0.0, 1.0, 2.0]
@@ -217,7 +218,7 @@ def make_torch_fp(p0, H, optimizer, lr, variant):
             return adam_update(torch, p, m, v, grad(p), lr, t)
 
     if variant.endswith("compile"):
-        common.torch_allow_recompiles()
+        peers.torch_allow_recompiles()
         step = torch.compile(step, dynamic=False, fullgraph=True)
     p_init = torch.from_numpy(p0.T.copy() if rlast else p0.copy())
 
@@ -271,7 +272,8 @@ def make_jax_digits(p0, X, labels, sizes, lr, batch, seed=0):
         spe = N // batch
         E = 4
         rng = np.random.default_rng(seed)
-        perms = jnp.asarray(np.stack([[rng.permutation(N)[:spe * batch] for _ in range(R)] for _ in range(E)]))
+        perms = jnp.asarray(np.stack([[rng.permutation(N)[:spe * batch] for _ in range(R)]
+                                      for _ in range(E)]))
         grad_b = jax.vmap(jax.grad(loss_one))
 
         def grad(p, i):
@@ -366,11 +368,11 @@ def make_torch_digits(p0, X, labels, sizes, lr, batch, variant, seed=0):
 def worker(args):
     import numpy as np
 
-    threads = common.in_worker_setup()
+    threads = workers.in_worker_setup()
     log = lambda msg: print(f"[{threads}t] {msg}", file=sys.stderr, flush=True)  # noqa: E731
-    jax = common.import_jax() if not args.no_jax and common.has("jax") else None
+    jax = peers.import_jax() if not args.no_jax and peers.has("jax") else None
     torch = None
-    if common.has("torch") and not args.no_torch:
+    if peers.has("torch") and not args.no_torch:
         import torch
     from relufast import mlp, train
 
@@ -378,7 +380,7 @@ def worker(args):
     out = {"threads": threads, "loadavg_start": os.getloadavg(), "rows": [], "selection": []}
 
     def timed(cases):
-        return common.timed(cases, target, repeat, threads, log)
+        return timing.timed(cases, target, repeat, threads, log)
 
     def record(wl, R, flops, variants, res):
         """One table row: each case's rate (CPU-time based at 1 thread) and its wall-time rate."""
@@ -468,7 +470,7 @@ def worker(args):
                 variants["torch"] = "bmm+autograd, Adam " + v
         record(wl, Rd, digits_flops(X.shape[0] if batch is None else batch), variants, timed(cases))
     if threads == 1:
-        out["peak"] = common.measure_peak()
+        out["peak"] = peak.measure_peak()
     out["loadavg_end"] = os.getloadavg()
     Path(args.json).write_text(__import__("json").dumps(out, default=str))
 
@@ -477,9 +479,9 @@ def worker(args):
 
 
 def report(info, results, args) -> str:
-    parts = [common.header("relufast MLP benchmarks (benchmarks/bench_mlp.py)", info)]
-    parts.append(f"mode: {'quick' if args.quick else 'default'}; threads: {', '.join(map(str, results))}; median of "
-                 f"{3 if args.quick else args.repeat} round-robin repeats after warm-up")
+    parts = [machine.header("relufast MLP benchmarks (benchmarks/bench_mlp.py)", info)]
+    parts.append(f"mode: {'quick' if args.quick else 'default'}; threads: {', '.join(map(str, results))}; "
+                 f"median of {3 if args.quick else args.repeat} round-robin repeats after warm-up")
     for t, res in results.items():
         parts.append(f"worker {t} thread(s): load average {res['loadavg_start'][0]:.2f} at start, "
                      f"{res['loadavg_end'][0]:.2f} at end")
@@ -508,25 +510,27 @@ def report(info, results, args) -> str:
         if t != threads[0]:
             cols += [("xbest_jax", "rf/jax-best", ".2f"), ("xbest_torch", "rf/torch-best", ".2f")]
         if t == 1 and peak_flops:
-            cols += [("flops", "flop/it", ".4g"), ("gflops", "rf GF/s", ".3g"), ("peak_frac", "rf %peak", ".1%"),
-                     ("jax_peak_frac", "jax %peak", ".1%")]
+            cols += [("flops", "flop/it", ".4g"), ("gflops", "rf GF/s", ".3g"),
+                     ("peak_frac", "rf %peak", ".1%"), ("jax_peak_frac", "jax %peak", ".1%")]
         cols += [("jax_variant", "jax variant", "s"), ("torch_variant", "torch variant", "s")]
-        parts.append(f"\n## {t} thread(s): restart-iterations per second, on {common.clock_name(t)}"
+        parts.append(f"\n## {t} thread(s): restart-iterations per second, on {timing.clock_name(t)}"
                      + ("" if t == threads[0] else "; rf/X-best divides by the better of X's "
                         f"{t}-thread rate and its {threads[0]}-thread (CPU-time) rate"))
-        parts.append(common.table(rows, cols))
+        parts.append(tables.table(rows, cols))
     if peak:
         parts.append(
-            f"\nfloat64 peak of one core: measured {peak.get('measured_flops', float('nan')) / 1e9:.1f} GFlop/s "
+            "\nfloat64 peak of one core: "
+            f"measured {peak.get('measured_flops', float('nan')) / 1e9:.1f} GFlop/s "
             f"({peak.get('flops_per_cycle', float('nan')):.1f} flop/cycle at a measured "
             f"{peak.get('clock_hz', float('nan')) / 1e9:.2f} GHz); stated: clock x 32 flop/cycle "
             f"(AVX-512, 2 FMA units) = {peak.get('stated_flops', float('nan')) / 1e9:.1f} GFlop/s. Method: "
             f"{peak.get('method')}. %peak = rate x flop/it / measured peak (flop counts: see bench_mlp.py).")
     sel = results[threads[0]]["selection"]
-    parts.append(f"\nPeer formulations ({threads[0]} thread; rel_dG = max |dG| / (1 + |G|) vs the NumPy reference "
-                 "gradient at the initial point):")
-    parts.append(common.table(sel, [("workload", "workload", "s"), ("peer", "peer", "s"), ("variant", "variant", "s"),
-                                    ("rate", "rate", ".3g"), ("rel_dG", "rel_dG", ".1e")]))
+    parts.append(f"\nPeer formulations ({threads[0]} thread; rel_dG = max |dG| / (1 + |G|) vs the NumPy "
+                 "reference gradient at the initial point):")
+    parts.append(tables.table(sel, [("workload", "workload", "s"), ("peer", "peer", "s"),
+                                    ("variant", "variant", "s"), ("rate", "rate", ".3g"),
+                                    ("rel_dG", "rel_dG", ".1e")]))
     t1 = results[threads[0]]["rows"]
     fp = [r for r in t1 if r["workload"].startswith("five-point")]
     if fp:
@@ -534,7 +538,8 @@ def report(info, results, args) -> str:
         for r in fp:
             ok = [(r.get("x_jax", 0) >= 2, "2x jax"), (r.get("x_numpy", 0) >= 10, "10x numpy"),
                   (r.get("x_torch", 0) >= 10, "10x torch")]
-            lines.append(f"  {r['workload']}: " + ", ".join(f"{name} {'MET' if good else 'NOT MET'}" for good, name in ok))
+            lines.append(f"  {r['workload']}: "
+                         + ", ".join(f"{name} {'MET' if good else 'NOT MET'}" for good, name in ok))
         parts.append(f"\nTargets on the five-point workload ({threads[0]} thread):\n" + "\n".join(lines))
     return "\n".join(parts)
 
@@ -543,7 +548,8 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="small sizes: a smoke run in under a minute")
     ap.add_argument("--threads", default=None, help="comma-separated thread counts (default: 1 and all CPUs)")
-    ap.add_argument("--out", default=None, help="write the report here (and the raw numbers to .json beside it)")
+    ap.add_argument("--out", default=None,
+                    help="write the report here (and the raw numbers to .json beside it)")
     ap.add_argument("--restarts", type=int, default=100_000, help="R of the five-point nets")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--target", type=float, default=0.4, help="seconds per timed sample")
@@ -561,14 +567,14 @@ def main(argv=None):
         worker(args)
         return
     if args.report_from:
-        common.reprint_saved(args.report_from, args, report)
+        tables.reprint_saved(args.report_from, args, report)
         return
-    passthrough = common.strip_options(argv if argv is not None else sys.argv[1:], ("--out", "--threads"))
-    info = common.machine_info()
+    passthrough = workers.strip_options(argv if argv is not None else sys.argv[1:], ("--out", "--threads"))
+    info = machine.machine_info()
     t0 = time.perf_counter()
-    results = common.run_workers(__file__, threads, passthrough)
+    results = workers.run_workers(__file__, threads, passthrough)
     text = report(info, results, args) + f"\n\n(total benchmark time {time.perf_counter() - t0:.0f} s)"
-    common.save(text, {"machine": info, "results": results, "argv": sys.argv}, args.out)
+    tables.save(text, {"machine": info, "results": results, "argv": sys.argv}, args.out)
 
 
 if __name__ == "__main__":

@@ -5,14 +5,15 @@ Three workloads, all on the closed-form population loss with the identity teache
 
 1. **GD throughput** -- restart-iterations per second of full-batch gradient descent (step 0.1) for
    k = n in {6, 10, 20} and R in {100, 1000, 10000} restarts. relufast runs its native chunk kernel
-   (``core().teacher_gd``) for a fixed number of steps with the early stops off (tol = 0,
-   f_stop = 0); the count of iterations is the one the kernel reports (a restart whose loss rounds
-   to <= 0 or whose gradient is exactly 0 stops; those are not counted). The NumPy reference is
-   the registry's NumPy ``gd_chunk`` kernel (fewer steps). JAX: ``jit`` of a ``lax.fori_loop`` over GD steps of a
-   ``vmap``-ed gradient; PyTorch: the batched (R, n, d) gradient, eager or ``torch.compile``-d. Each
-   peer tries several formulations (autodiff of the loss vs the closed-form gradient; pairwise
-   angles from the Gram matrix or from |u - v|, |u + v| as relufast does; the library atan2 vs the
-   same branch-free rational atan relufast uses); the fastest, picked at R = 1000, runs every R.
+   (the registry's ``backend.get("teacher", "gd_chunk", "cpu")``) for a fixed number of steps with
+   the early stops off (tol = 0, f_stop = 0); the count of iterations is the one the kernel reports
+   (a restart whose loss rounds to <= 0 or whose gradient is exactly 0 stops; those are not
+   counted). The NumPy reference is the registry's NumPy ``gd_chunk`` kernel (fewer steps). JAX:
+   ``jit`` of a ``lax.fori_loop`` over GD steps of a ``vmap``-ed gradient; PyTorch: the batched
+   (R, n, d) gradient, eager or ``torch.compile``-d. Each peer tries several formulations (autodiff
+   of the loss vs the closed-form gradient; pairwise angles from the Gram matrix or from |u - v|,
+   |u + v| as relufast does; the library atan2 vs the same branch-free rational atan relufast
+   uses); the fastest, picked at R = 1000, runs every R.
    Every formulation's gradient is checked against the NumPy reference (column ``max|dG|``).
 2. **Hessian + smallest eigenvalue** of 1000 Hessians at k = n = 20 (400 x 400): relufast
    (``teacher.hessian`` + ``minima.min_eigenvalues``, backend cpu) vs ``numpy.linalg.eigvalsh``,
@@ -30,7 +31,7 @@ Usage::
     python benchmarks/bench_teacher.py --full             # measure every Table 1 cell (long)
 
 Everything is measured in worker subprocesses pinned with taskset (1 core; then all cores), see
-benchmarks/common.py and benchmarks/README.md.
+benchmarks/harness/ and benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import common  # noqa: E402
+from harness import machine, peers, tables, timing, workers
 
 PI = math.pi
 INV2PI = 1.0 / (2.0 * math.pi)
@@ -228,7 +229,8 @@ def make_jax(W0, variant):
         return R * int(steps)
 
     if rlast:
-        run.grad = lambda W: np.asarray(jax.jit(g)(jnp.asarray(W.transpose(1, 2, 0).copy()))).transpose(2, 0, 1)
+        run.grad = lambda W: np.asarray(jax.jit(g)(jnp.asarray(W.transpose(1, 2, 0).copy()))).transpose(
+            2, 0, 1)
     else:
         run.grad = lambda W: np.asarray(jax.jit(g)(jnp.asarray(W)))
     return run
@@ -261,7 +263,7 @@ def make_torch(W0, variant):
         return W - 0.1 * grad(W)
 
     if compiled:
-        common.torch_allow_recompiles()
+        peers.torch_allow_recompiles()
         step = torch.compile(step, dynamic=False, fullgraph=True)
     Wt = torch.from_numpy(W0.copy())
 
@@ -285,9 +287,9 @@ def gd_section(args, threads, log):
     from relufast import teacher
     from relufast.experiments import safran_shamir
 
-    jax = common.import_jax() if not args.no_jax else None
+    jax = peers.import_jax() if not args.no_jax else None
     torch = None
-    if common.has("torch") and not args.no_torch:
+    if peers.has("torch") and not args.no_torch:
         import torch
     ks = [6, 10] if args.quick else [6, 10, 20]
     Rs = [100, 1000] if args.quick else [100, 1000, 10000]
@@ -296,7 +298,7 @@ def gd_section(args, threads, log):
     out = {"selection": [], "rows": []}
 
     def timed(cases):
-        return common.timed(cases, target, repeat, threads, log)
+        return timing.timed(cases, target, repeat, threads, log)
 
     for k in ks:
         W_sel = safran_shamir.initial_students(k, k, R_sel, seed=0)
@@ -377,41 +379,45 @@ def eig_section(args, threads, log):
     lam_ref = rf_eig(Hs)
     # relufast: Hessians and eigenvalues timed separately and together, on all M matrices
     cases = {"hessian": hess_all, "eig": lambda: rf_eig(Hs)}
-    r = common.round_robin(cases, 1 if args.quick else 3)
-    t_h, t_e = common.seconds(r["hessian"], threads), common.seconds(r["eig"], threads)
-    rows.append({"what": "relufast teacher.hessian (cpu)", "matrices": M, "per_s": M / t_h, "threads": threads})
-    rows.append({"what": "relufast min_eigenvalues (cpu)", "matrices": M, "per_s": M / t_e, "threads": threads,
-                 "max_dlam": 0.0})
+    r = timing.round_robin(cases, 1 if args.quick else 3)
+    t_h, t_e = timing.seconds(r["hessian"], threads), timing.seconds(r["eig"], threads)
+    rows.append({"what": "relufast teacher.hessian (cpu)", "matrices": M, "per_s": M / t_h,
+                 "threads": threads})
+    rows.append({"what": "relufast min_eigenvalues (cpu)", "matrices": M, "per_s": M / t_e,
+                 "threads": threads, "max_dlam": 0.0})
     rows.append({"what": "relufast hessian + min_eigenvalues", "matrices": M, "per_s": M / (t_h + t_e),
                  "threads": threads})
     log(f"  relufast: hessian {M / t_h:.3g}/s, eig {M / t_e:.3g}/s")
 
     # NumPy reference Hessian (few matrices)
     m_h = min(m_peer, 10)
-    r = common.round_robin({"np_hess": lambda: teacher.reference.hessian(W[:m_h], None)}, 1 if args.quick else 3)
+    r = timing.round_robin({"np_hess": lambda: teacher.reference.hessian(W[:m_h], None)},
+                           1 if args.quick else 3)
     rows.append({"what": "numpy reference teacher.reference.hessian", "matrices": m_h,
-                 "per_s": m_h / common.seconds(r["np_hess"], threads), "threads": threads})
+                 "per_s": m_h / timing.seconds(r["np_hess"], threads), "threads": threads})
 
-    peers = {"numpy.linalg.eigvalsh": lambda H: np.linalg.eigvalsh(H)[:, 0]}
-    if common.has("scipy"):
+    eig_peers = {"numpy.linalg.eigvalsh": lambda H: np.linalg.eigvalsh(H)[:, 0]}
+    if peers.has("scipy"):
         import scipy.linalg
 
-        peers["scipy.linalg.eigh(subset [0,0])"] = lambda H: np.array(
+        eig_peers["scipy.linalg.eigh(subset [0,0])"] = lambda H: np.array(
             [scipy.linalg.eigh(h, eigvals_only=True, subset_by_index=[0, 0], driver="evr")[0] for h in H])
-    if common.has("torch") and not args.no_torch:
+    if peers.has("torch") and not args.no_torch:
         import torch
 
-        peers["torch.linalg.eigvalsh"] = lambda H: torch.linalg.eigvalsh(torch.from_numpy(H))[:, 0].numpy()
-    jax = common.import_jax() if not args.no_jax else None
+        eig_peers["torch.linalg.eigvalsh"] = lambda H: torch.linalg.eigvalsh(
+            torch.from_numpy(H))[:, 0].numpy()
+    jax = peers.import_jax() if not args.no_jax else None
     if jax is not None:
         import jax.numpy as jnp
 
         f = jax.jit(lambda H: jnp.linalg.eigvalsh(H)[:, 0])
-        peers["jax.numpy.linalg.eigvalsh (jit)"] = lambda H: np.asarray(f(jnp.asarray(H)).block_until_ready())
+        eig_peers["jax.numpy.linalg.eigvalsh (jit)"] = lambda H: np.asarray(
+            f(jnp.asarray(H)).block_until_ready())
     if threads > 1:
         # independent matrices: one library thread per Python thread over slices of the batch;
         # whichever of this and the library's own threading is faster is that peer's figure
-        for name, fn in list(peers.items()):
+        for name, fn in list(eig_peers.items()):
             if name.startswith("jax"):  # a jitted call from two Python threads deadlocked here
                 continue
             if name.startswith("torch"):
@@ -421,22 +427,22 @@ def eig_section(args, threads, log):
                     prev = torch.get_num_threads()
                     torch.set_num_threads(1)
                     try:
-                        return common.split_batch(fn, H, threads)
+                        return timing.split_batch(fn, H, threads)
                     finally:
                         torch.set_num_threads(prev)
             else:
                 def split(H, fn=fn):
-                    with common.one_thread_libraries():
-                        return common.split_batch(fn, H, threads)
-            peers[name + f" [{threads} py threads x 1]"] = split
+                    with timing.one_thread_libraries():
+                        return timing.split_batch(fn, H, threads)
+            eig_peers[name + f" [{threads} py threads x 1]"] = split
     errs = {}
-    for name, fn in peers.items():
+    for name, fn in eig_peers.items():
         lam = fn(H_peer)  # warm-up / compile
         errs[name] = float(np.max(np.abs(lam - lam_ref[:m_peer])))
-    r = common.round_robin({name: (lambda fn=fn: fn(H_peer)) for name, fn in peers.items()},
+    r = timing.round_robin({name: (lambda fn=fn: fn(H_peer)) for name, fn in eig_peers.items()},
                            1 if args.quick else 3)
-    for name in peers:
-        rows.append({"what": name, "matrices": m_peer, "per_s": m_peer / common.seconds(r[name], threads),
+    for name in eig_peers:
+        rows.append({"what": name, "matrices": m_peer, "per_s": m_peer / timing.seconds(r[name], threads),
                      "threads": threads, "max_dlam": errs[name]})
         log(f"  {name}: {rows[-1]['per_s']:.3g}/s")
     return {"k": k, "M": M, "m_peer": m_peer, "rows": rows}
@@ -469,7 +475,7 @@ def table1_model(t1):
     fits = {}
     for e in sorted({n - k for k, n in measured}):
         pts = [(k, math.log(m["mean_iterations"])) for (k, n), m in measured.items() if n - k == e]
-        fits[e] = tuple(np.polyfit(*zip(*pts), 1)) if len(pts) >= 2 else (0.0, pts[0][1])
+        fits[e] = tuple(np.polyfit(*zip(*pts, strict=True), 1)) if len(pts) >= 2 else (0.0, pts[0][1])
     raw = lambda k, n, runs, it: runs * it / smooth[(k, n)]  # noqa: E731
     big = [m for m in measured.values() if m["runs"] >= 1000] or list(measured.values())
     corr = float(np.median([m["wall_s"] / raw(m["k"], m["n"], m["runs"], m["mean_iterations"]) for m in big]))
@@ -494,16 +500,15 @@ def table1_model(t1):
         total += row["est_s"]
         total_scaled += scaled
         rows.append(row)
-    return rows, {"rate_fit": (float(a), float(b)), "corr": corr, "total": total, "total_scaled": total_scaled}
+    return rows, {"rate_fit": (float(a), float(b)), "corr": corr, "total": total,
+                  "total_scaled": total_scaled}
 
 
 def table1_section(args, threads, log):
     import numpy as np
 
-    from relufast import backend
     from relufast.experiments import safran_shamir
 
-    core = backend.core()
     if args.quick:
         ks, extra, runs_cells = [6, 7, 8], [0, 1, 2], {(6, 6): 100, (6, 7): 100, (8, 8): 50}
     else:
@@ -526,15 +531,15 @@ def table1_section(args, threads, log):
         W0 = safran_shamir.initial_students(k, n, Rr, seed=0)
         fn = make_relufast(W0)
         fn(2)
-        steps = common.calibrate(fn, 20, 0.05 if args.quick else 0.25)
-        r = common.round_robin({"x": lambda: fn(steps)}, 3)
-        rates[(k, n)] = fn(steps) / common.seconds(r["x"], threads)
+        steps = timing.calibrate(fn, 20, 0.05 if args.quick else 0.25)
+        r = timing.round_robin({"x": lambda fn=fn, steps=steps: fn(steps)}, 3)
+        rates[(k, n)] = fn(steps) / timing.seconds(r["x"], threads)
     log("  per-cell rates done")
 
     # 2) measured cells
     measured = []
     for (k, n), runs in runs_cells.items():
-        with common.Clock() as c:
+        with timing.Clock() as c:
             res = safran_shamir.run(k, n, runs, seed=0, backend="cpu")
         s = res.summary()
         measured.append({"k": k, "n": n, "runs": runs, "wall_s": c.wall, "cpu_s": c.cpu,
@@ -571,7 +576,7 @@ def table1_section(args, threads, log):
 
 
 def worker(args):
-    threads = common.in_worker_setup()
+    threads = workers.in_worker_setup()
     log = lambda msg: print(f"[{threads}t] {msg}", file=sys.stderr, flush=True)  # noqa: E731
     out = {"threads": threads, "loadavg_start": os.getloadavg()}
     if "gd" in args.sections:
@@ -591,10 +596,10 @@ def worker(args):
 
 
 def report(info, results, args) -> str:
-    parts = [common.header("relufast teacher-student benchmarks (benchmarks/bench_teacher.py)", info)]
+    parts = [machine.header("relufast teacher-student benchmarks (benchmarks/bench_teacher.py)", info)]
     parts.append(f"mode: {'quick' if args.quick else 'full Table 1' if args.full else 'default'}; "
-                 f"threads: {', '.join(str(t) for t in results)}; median of {3 if args.quick else args.repeat} "
-                 "round-robin repeats after warm-up")
+                 f"threads: {', '.join(str(t) for t in results)}; "
+                 f"median of {3 if args.quick else args.repeat} round-robin repeats after warm-up")
     for t, res in results.items():
         parts.append(f"worker {t} thread(s): load average {res['loadavg_start'][0]:.2f} at start, "
                      f"{res['loadavg_end'][0]:.2f} at end")
@@ -609,7 +614,8 @@ def report(info, results, args) -> str:
                     if r.get(p):
                         r["x_" + p] = r["relufast"] / r[p]
                 if t != threads[0]:
-                    base = next(b for b in results[threads[0]]["gd"]["rows"] if b["k"] == r["k"] and b["R"] == r["R"])
+                    base = next(b for b in results[threads[0]]["gd"]["rows"]
+                                if b["k"] == r["k"] and b["R"] == r["R"])
                     r["scaling"] = r["relufast_wall"] / base["relufast_wall"]
                     # a peer at its best with t threads may be its 1-thread run (CPU-time rate)
                     for p in ("numpy", "jax", "torch"):
@@ -622,16 +628,17 @@ def report(info, results, args) -> str:
                 cols += [("xbest_jax", "rf/jax-best", ".2f"), ("xbest_torch", "rf/torch-best", ".2f"),
                          ("scaling", f"rf wall {t}t/{threads[0]}t", ".2f")]
             cols += [("jax_variant", "jax variant", "s"), ("torch_variant", "torch variant", "s")]
-            parts.append(f"\n### {t} thread(s); rates on {common.clock_name(t)}"
+            parts.append(f"\n### {t} thread(s); rates on {timing.clock_name(t)}"
                          + ("" if t == threads[0] else "; rf/X-best divides by the better of X's "
                             f"{t}-thread rate and its {threads[0]}-thread (CPU-time) rate"))
-            parts.append(common.table(rows, cols))
+            parts.append(tables.table(rows, cols))
         sel = results[threads[0]]["gd"]["selection"]
-        parts.append(f"\nPeer formulations tried ({threads[0]} thread, R = 1000, restart-it/s; max|dG| = max abs "
-                     "gradient difference from the NumPy reference over 50 restarts):")
-        parts.append(common.table(sel, [("k", "k", "d"), ("peer", "peer", "s"), ("variant", "variant", "s"),
+        parts.append(f"\nPeer formulations tried ({threads[0]} thread, R = 1000, restart-it/s; "
+                     "max|dG| = max abs gradient difference from the NumPy reference over 50 restarts):")
+        parts.append(tables.table(sel, [("k", "k", "d"), ("peer", "peer", "s"), ("variant", "variant", "s"),
                                         ("rate", "rate", ".3g"), ("max_dG", "max|dG|", ".1e")]))
-        r20 = [r for r in results[threads[0]]["gd"]["rows"] if r["k"] == max(x["k"] for x in results[threads[0]]["gd"]["rows"])]
+        gd0 = results[threads[0]]["gd"]["rows"]
+        r20 = [r for r in gd0 if r["k"] == max(x["k"] for x in gd0)]
         if r20 and r20[0].get("jax"):
             best = max(r["x_jax"] for r in r20)
             parts.append(f"\nTarget relufast >= 5x JAX per core at k = n = {r20[0]['k']}: ratios "
@@ -647,7 +654,7 @@ def report(info, results, args) -> str:
         for t in threads:
             for r in results[t]["eig"]["rows"]:
                 rows.append(dict(r, threads=t))
-        parts.append(common.table(rows, [("threads", "threads", "d"), ("what", "what", "s"),
+        parts.append(tables.table(rows, [("threads", "threads", "d"), ("what", "what", "s"),
                                          ("matrices", "matrices", "d"), ("per_s", "matrices/s", ".3g"),
                                          ("max_dlam", "max|dlambda_min| vs relufast", ".1e")]))
         for t in threads:
@@ -657,7 +664,8 @@ def report(info, results, args) -> str:
                     continue
                 peer = r["what"].split(" ")[0].split(".")[0]
                 rr[peer] = max(rr.get(peer, 0.0), r["per_s"])
-            rf = next(r["per_s"] for r in results[t]["eig"]["rows"] if r["what"] == "relufast min_eigenvalues (cpu)")
+            rf = next(r["per_s"] for r in results[t]["eig"]["rows"]
+                      if r["what"] == "relufast min_eigenvalues (cpu)")
             parts.append(f"{t} thread(s): relufast min_eigenvalues vs the best of each peer: "
                          + ", ".join(f"{k} {rf / v:.2f}x" for k, v in rr.items()))
     t1 = next((r["table1"] for r in results.values() if "table1" in r), None)
@@ -673,27 +681,31 @@ def report(info, results, args) -> str:
             f"measured cells) / smooth rate x {model['corr']:.2f} (median measured/model ratio of the "
             "1000-run cells: Hessians, chunking, stragglers). 'model' cells use it; 1000-run cells are "
             "measured; 100-run cells show measured x 10 beside the model.")
-        parts.append(common.table(rows, [
+        parts.append(tables.table(rows, [
             ("k", "k", "d"), ("n", "n", "d"), ("source", "source", "s"), ("runs", "runs", "d"),
             ("median_iterations", "median it", ".3g"), ("mean_iterations", "mean it", ".3g"),
             ("rate", "raw rate/s", ".3g"), ("rate_smooth", "smooth rate/s", ".3g"),
             ("measured_s", "measured s", ".3g"), ("scaled_s", "measured x1000/runs", ".3g"),
             ("model_s", "model s", ".3g"), ("est_s", "estimate s (1000 runs)", ".3g"),
             ("pct_spurious", "% spurious", ".1f")]))
-        parts.append(f"TOTAL for the full Table 1 on this machine: {model['total']:.0f} s = {model['total'] / 60:.1f} min "
+        parts.append(f"TOTAL for the full Table 1 on this machine: {model['total']:.0f} s = "
+                     f"{model['total'] / 60:.1f} min "
                      f"(1000-run cells measured, the others modelled); taking the 100-run cells as "
-                     f"measured x 10 instead: {model['total_scaled']:.0f} s = {model['total_scaled'] / 60:.1f} min. "
+                     f"measured x 10 instead: {model['total_scaled']:.0f} s = "
+                     f"{model['total_scaled'] / 60:.1f} min. "
                      f"The earlier median-iterations model gave {t1['total_s']:.0f} s.")
     return "\n".join(parts)
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes: a smoke run in under a minute")
     ap.add_argument("--full", action="store_true", help="measure every Table 1 cell with 1000 runs (long)")
     ap.add_argument("--threads", default=None,
                     help="comma-separated thread counts, one pinned worker each (default: 1 and all CPUs)")
-    ap.add_argument("--out", default=None, help="write the report here (and the raw numbers to .json beside it)")
+    ap.add_argument("--out", default=None,
+                    help="write the report here (and the raw numbers to .json beside it)")
     ap.add_argument("--sections", default="gd,eig,table1", help="any of gd,eig,table1")
     ap.add_argument("--repeat", type=int, default=5, help="round-robin repeats (median kept)")
     ap.add_argument("--target", type=float, default=0.4, help="seconds per timed sample")
@@ -718,15 +730,15 @@ def main(argv=None):
         worker(args)
         return
     if args.report_from:
-        common.reprint_saved(args.report_from, args, report)
+        tables.reprint_saved(args.report_from, args, report)
         return
-    passthrough = common.strip_options(argv if argv is not None else sys.argv[1:], ("--out", "--threads"))
+    passthrough = workers.strip_options(argv if argv is not None else sys.argv[1:], ("--out", "--threads"))
     passthrough += ["--table1-threads", str(args.table1_threads)]
-    info = common.machine_info()
+    info = machine.machine_info()
     t0 = time.perf_counter()
-    results = common.run_workers(__file__, threads, passthrough)
+    results = workers.run_workers(__file__, threads, passthrough)
     text = report(info, results, args) + f"\n\n(total benchmark time {time.perf_counter() - t0:.0f} s)"
-    common.save(text, {"machine": info, "results": results, "argv": sys.argv}, args.out)
+    tables.save(text, {"machine": info, "results": results, "argv": sys.argv}, args.out)
 
 
 if __name__ == "__main__":

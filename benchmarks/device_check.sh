@@ -15,17 +15,21 @@ export PYTHONUNBUFFERED=1
     tests/test_safran_shamir.py tests/test_mlp.py tests/test_train.py 2>&1 | tail -3
   python3 - <<'PY'
 import time, numpy as np, relufast
-from relufast.backend import core
+from relufast.backend import core, get
 from relufast.experiments import safran_shamir as ss
+from relufast.optim import GDOptions, GDState
 c = core()
+gd_chunk = get("teacher", "gd_chunk", "cpu")
 for threads in (1, c.max_threads()):
     relufast.set_num_threads(threads)
     for k in (6, 10, 20):
         R = 8192
         W = np.random.default_rng(0).normal(size=(R, k, k)) / np.sqrt(k)
-        args = [W.copy(), W, np.full(R, 0.1), np.zeros(R, np.int64), np.zeros(R, np.int8), np.zeros(R), np.zeros(R)]
+        s = GDState(W=W.copy(), W0=W, step=np.full(R, 0.1), iters=np.zeros(R, np.int64),
+                    status=np.zeros(R, np.int8), F=np.zeros(R), gmax=np.zeros(R))
         steps = 200 if threads > 1 else 50
-        t = time.perf_counter(); c.teacher_gd(*args, None, c.GDOptions(steps=steps, max_iters=0, tol=0.0, diverge=1e4, f_stop=0.0)); dt = time.perf_counter() - t
+        opt = GDOptions(steps=steps, max_iters=0, tol=0.0, diverge=1e4, f_stop=0.0)
+        t = time.perf_counter(); gd_chunk(s, None, opt); dt = time.perf_counter() - t
         print(f"threads={threads:3d} k=n={k:2d}  {R * steps / dt:.3g} restart-iterations/s")
 t = time.perf_counter(); row = ss.run(20, 20, restarts=1000).summary(); dt = time.perf_counter() - t
 print(f"safran_shamir.run(20, 20, 1000 runs) on {c.max_threads()} threads: {dt:.1f} s, {row['pct_spurious']:.1f}% spurious")

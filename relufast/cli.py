@@ -1,5 +1,7 @@
 """The ``relufast`` command line.
 
+Usage::
+
     relufast table --k 6-10 --extra 0,1 --restarts 1000 --out table.csv
     relufast info
 """
@@ -11,6 +13,8 @@ import csv
 import math
 import sys
 import time
+from collections.abc import Sequence
+from typing import Any, TextIO
 
 from . import backend as _backend
 
@@ -18,7 +22,32 @@ __all__ = ["main", "parse_ints"]
 
 
 def parse_ints(text: str) -> list[int]:
-    """'6-10' -> [6..10], '6,8,10' -> [6, 8, 10], '6-8,12' -> [6, 7, 8, 12]."""
+    """'6-10' -> [6..10], '6,8,10' -> [6, 8, 10], '6-8,12' -> [6, 7, 8, 12].
+
+    The ``type=`` of the integer-list options (``--k``, ``--extra``).
+
+    Parameters
+    ----------
+    text : str
+        Comma-separated integers and inclusive ranges ``lo-hi``.
+
+    Returns
+    -------
+    list of int
+        In the order written (ranges expanded; duplicates kept).
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        If a part is not an integer or a range, or there is no integer at all.
+
+    Examples
+    --------
+    >>> parse_ints("6-8,12")
+    [6, 7, 8, 12]
+    >>> parse_ints("0,1")
+    [0, 1]
+    """
     out: list[int] = []
     try:
         for part in text.split(","):
@@ -29,21 +58,53 @@ def parse_ints(text: str) -> list[int]:
             elif part:
                 out.append(int(part))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected integers like '6-10' or '0,1,2', got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected integers like '6-10' or '0,1,2', got {text!r}") from None
     if not out:
         raise argparse.ArgumentTypeError(f"no integers in {text!r}")
     return out
 
 
 class ProgressBar:
-    """A dependency-free progress bar on stderr (silent when stderr is not a terminal and quiet)."""
+    """A dependency-free progress bar on stderr (silent when stderr is not a terminal and quiet).
 
-    def __init__(self, stream=sys.stderr, width: int = 30, enabled: bool = True):
+    Call it as ``bar(done, total)`` (the ``progress=`` callback of the experiments); it redraws at
+    most every 0.2 s, and always for the last call (``done == total``).
+
+    Parameters
+    ----------
+    stream : file-like, default sys.stderr
+        Where the bar is written.
+    width : int, default 30
+        Characters of the bar itself.
+    enabled : bool, default True
+        False: write nothing.
+
+    Examples
+    --------
+    >>> import io
+    >>> out = io.StringIO()
+    >>> bar = ProgressBar(stream=out, width=4)
+    >>> bar(4, 4)
+    >>> bar.close()
+    >>> out.getvalue().strip()
+    '[####] 4/4 runs  eta      0s'
+    """
+
+    def __init__(self, stream: TextIO = sys.stderr, width: int = 30, enabled: bool = True) -> None:
         self.stream, self.width, self.enabled = stream, width, enabled
         self.t0 = time.perf_counter()
         self.last = 0.0
 
     def __call__(self, done: int, total: int) -> None:
+        """Draw the bar for ``done`` of ``total`` runs, with the time left extrapolated.
+
+        Parameters
+        ----------
+        done : int
+            Runs finished so far.
+        total : int
+            Runs in all.
+        """
         now = time.perf_counter()
         if not self.enabled or (now - self.last < 0.2 and done < total):
             return
@@ -56,18 +117,19 @@ class ProgressBar:
         self.stream.flush()
 
     def close(self) -> None:
+        """End the bar's line (when enabled)."""
         if self.enabled:
             self.stream.write("\n")
             self.stream.flush()
 
 
-def _fmt(v) -> str:
+def _fmt(v: object) -> str:
     if isinstance(v, float):
         return "-" if math.isnan(v) else f"{v:.4g}"
     return str(v)
 
 
-def _cmd_table(args) -> int:
+def _cmd_table(args: argparse.Namespace) -> int:
     from .experiments import safran_shamir as ss
 
     if args.threads:
@@ -82,7 +144,7 @@ def _cmd_table(args) -> int:
     bar = ProgressBar(enabled=not args.quiet)
     rows = []
 
-    def on_row(row):
+    def on_row(row: dict[str, Any]) -> None:
         rows.append(row)
         if writer and out:  # written at once: an interrupt keeps every finished row
             writer.writerow(row)
@@ -108,13 +170,26 @@ def _cmd_table(args) -> int:
     return status
 
 
-def _cmd_info(args) -> int:
+def _cmd_info(args: argparse.Namespace) -> int:
     for key, val in _backend.info().items():
         print(f"{key:>16}: {val}")
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The parser of the ``relufast`` command: subcommands ``table`` and ``info``.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        Each subcommand sets ``func``, the function :func:`main` calls with the parsed arguments.
+
+    Examples
+    --------
+    >>> args = build_parser().parse_args(["table", "--k", "6-7", "--restarts", "10"])
+    >>> args.command, args.k, args.extra, args.restarts
+    ('table', [6, 7], [0, 1], 10)
+    """
     p = argparse.ArgumentParser(prog="relufast", description=__doc__.split("\n")[0])
     sub = p.add_subparsers(dest="command", required=True)
     t = sub.add_parser("table", help="reproduce Safran & Shamir's Table 1 (spurious-minimum rates)")
@@ -134,7 +209,20 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv=None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``relufast`` command (the console script's entry point).
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after the program name; default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success, 2 after a ``ValueError``/``RuntimeError`` (reported on
+        stderr as ``relufast: error: ...``), 130 when ``table`` was interrupted.
+    """
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

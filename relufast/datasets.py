@@ -12,10 +12,12 @@ int64 class labels ``(n,)``.
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import struct
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._validate import positive_int
 
@@ -62,8 +64,35 @@ def digits(*, scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
     return X, np.asarray(d.target, dtype=np.int64)
 
 
-def check_labels(y, name: str = "y") -> np.ndarray:
-    """Validate class labels: a non-empty 1-D array of non-negative integers, returned as int64."""
+def check_labels(y: ArrayLike, name: str = "y") -> np.ndarray:
+    """Validate class labels: a non-empty 1-D array of non-negative integers, returned as int64.
+
+    Parameters
+    ----------
+    y : array_like of int, shape (n,)
+        Class labels (a bool array is refused).
+    name : str, default "y"
+        The argument's name, used in the error message.
+
+    Returns
+    -------
+    ndarray, shape (n,), int64
+        A copy of ``y``.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` is not a non-empty 1-D array of non-negative integers.
+
+    Examples
+    --------
+    >>> check_labels([2, 0, 1])
+    array([2, 0, 1])
+    >>> check_labels([0.5])
+    Traceback (most recent call last):
+    ...
+    ValueError: y must hold integer class labels, got dtype float64
+    """
     a = np.asarray(y)
     if a.ndim != 1 or a.size == 0:
         raise ValueError(f"{name} must be a non-empty 1-D array of class labels, got shape {a.shape}")
@@ -74,19 +103,61 @@ def check_labels(y, name: str = "y") -> np.ndarray:
     return a.astype(np.int64)
 
 
-def permute_labels(y, seed: int = 0) -> np.ndarray:
+def permute_labels(y: ArrayLike, seed: int = 0) -> np.ndarray:
     """The labels ``y`` in a random order (a fixed permutation for a given ``seed``).
 
     The class counts are unchanged, so the majority-class rate is the same as for ``y``; only the
     link between images and labels is destroyed (the "random labels" rows of Swirszcz et al. Fig. 1).
+
+    Parameters
+    ----------
+    y : array_like of int, shape (n,)
+        Class labels (see :func:`check_labels`).
+    seed : int, default 0
+        Seed of the permutation (``numpy.random.SeedSequence``).
+
+    Returns
+    -------
+    ndarray, shape (n,), int64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> y = permute_labels([0, 0, 1, 2], seed=0)
+    >>> np.bincount(y)
+    array([2, 1, 1])
     """
     y = check_labels(y)
     perm = np.random.default_rng(np.random.SeedSequence(int(seed))).permutation(y.size)
     return y[perm]
 
 
-def one_hot(y, num_classes: int | None = None) -> np.ndarray:
-    """One-hot float64 targets ``(n, num_classes)`` for integer labels ``y``."""
+def one_hot(y: ArrayLike, num_classes: int | None = None) -> np.ndarray:
+    """One-hot float64 targets ``(n, num_classes)`` for integer labels ``y``.
+
+    Parameters
+    ----------
+    y : array_like of int, shape (n,)
+        Class labels (see :func:`check_labels`).
+    num_classes : int, optional
+        Number of columns; default ``max(y) + 1``.
+
+    Returns
+    -------
+    ndarray, shape (n, num_classes), float64
+
+    Raises
+    ------
+    ValueError
+        If a label is ``>= num_classes``.
+
+    Examples
+    --------
+    >>> one_hot([0, 2, 1])
+    array([[1., 0., 0.],
+           [0., 0., 1.],
+           [0., 1., 0.]])
+    """
     y = check_labels(y)
     k = int(y.max()) + 1 if num_classes is None else positive_int(num_classes, "num_classes")
     if y.max() >= k:
@@ -96,8 +167,23 @@ def one_hot(y, num_classes: int | None = None) -> np.ndarray:
     return out
 
 
-def majority_rate(y) -> float:
-    """Fraction of the most frequent class: the training accuracy of the best constant classifier."""
+def majority_rate(y: ArrayLike) -> float:
+    """Fraction of the most frequent class: the training accuracy of the best constant classifier.
+
+    Parameters
+    ----------
+    y : array_like of int, shape (n,)
+        Class labels (see :func:`check_labels`).
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> majority_rate([0, 0, 1, 2])
+    0.5
+    """
     y = check_labels(y)
     return float(np.bincount(y).max() / y.size)
 
@@ -105,23 +191,40 @@ def majority_rate(y) -> float:
 # --------------------------------------------------------------------------- MNIST from a local file
 
 
-def _open(path):
+def _open(path: str | os.PathLike[str]) -> gzip.GzipFile | io.BufferedReader:
     with open(path, "rb") as fh:
         head = fh.read(2)
     return gzip.open(path, "rb") if head == b"\x1f\x8b" else open(path, "rb")
 
 
-def read_idx(path) -> np.ndarray:
+def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     """Read one idx file (the format of the original MNIST distribution), gzipped or not.
 
     Parameters
     ----------
     path : str or os.PathLike
+        The file (gzip is recognised by its magic number, not by the name).
 
     Returns
     -------
     ndarray
         The stored array in native byte order, with the shape the header declares.
+
+    Raises
+    ------
+    ValueError
+        If the file is not an idx file or is truncated.
+
+    Examples
+    --------
+    >>> import os, struct, tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "labels-idx1-ubyte")
+    ...     with open(path, "wb") as fh:
+    ...         _ = fh.write(bytes([0, 0, 0x08, 1]) + struct.pack(">I", 3) + bytes([7, 8, 9]))
+    ...     a = read_idx(path)
+    >>> a
+    array([7, 8, 9], dtype=uint8)
     """
     with _open(path) as fh:
         header = fh.read(4)
@@ -155,7 +258,7 @@ _NPZ_KEYS = {
 }
 
 
-def _from_npz(path, split):
+def _from_npz(path: str, split: str) -> tuple[np.ndarray, np.ndarray]:
     with np.load(path, allow_pickle=False) as z:
         for kx, ky in _NPZ_KEYS[split]:
             if kx in z.files and ky in z.files:
@@ -166,7 +269,7 @@ def _from_npz(path, split):
         )
 
 
-def _scale_images(images) -> np.ndarray:
+def _scale_images(images: ArrayLike) -> np.ndarray:
     X = np.asarray(images)
     if X.ndim < 2:
         raise ValueError(f"images must have at least 2 dimensions (n, ...), got shape {X.shape}")
@@ -179,7 +282,13 @@ def _scale_images(images) -> np.ndarray:
     return np.ascontiguousarray(X)
 
 
-def load_mnist(path, labels_path=None, *, split: str = "train", limit: int | None = None):
+def load_mnist(
+    path: str | os.PathLike[str],
+    labels_path: str | os.PathLike[str] | None = None,
+    *,
+    split: str = "train",
+    limit: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """MNIST (or any image/label pair in the same formats) from a local file.
 
     Parameters
@@ -208,6 +317,20 @@ def load_mnist(path, labels_path=None, *, split: str = "train", limit: int | Non
         When a file does not exist (nothing is ever downloaded).
     ValueError
         For an unknown format, mismatched image/label counts or a bad ``split``/``limit``.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> import numpy as np
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "mnist.npz")
+    ...     np.savez(path, x_train=np.full((3, 2, 2), 255, np.uint8), y_train=np.array([1, 0, 1]))
+    ...     X, y = load_mnist(path, limit=2)
+    >>> X
+    array([[1., 1., 1., 1.],
+           [1., 1., 1., 1.]])
+    >>> y
+    array([1, 0])
     """
     if split not in _NPZ_KEYS:
         raise ValueError(f"split must be 'train' or 'test', got {split!r}")

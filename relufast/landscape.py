@@ -22,9 +22,10 @@ nets", NeurIPS 2018 (filter normalisation).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._validate import float_array, positive_int
 
@@ -40,15 +41,15 @@ __all__ = [
 BatchedLoss = Callable[[np.ndarray], np.ndarray]
 
 
-def _vector(x, name: str) -> np.ndarray:
+def _vector(x: ArrayLike, name: str) -> np.ndarray:
     return float_array(x, name, (1,))
 
 
-def _ts(ts, name: str) -> np.ndarray:
+def _ts(ts: ArrayLike, name: str) -> np.ndarray:
     return float_array(ts, name, (1,))
 
 
-def evaluate_batched(f: BatchedLoss, params, *, batch: int | None = None) -> np.ndarray:
+def evaluate_batched(f: BatchedLoss, params: ArrayLike, *, batch: int | None = None) -> np.ndarray:
     """Evaluate a batched loss on ``params (R, P)``, in chunks of at most ``batch`` rows.
 
     Parameters
@@ -56,12 +57,26 @@ def evaluate_batched(f: BatchedLoss, params, *, batch: int | None = None) -> np.
     f : callable
         ``f(params (R, P)) -> (R,)``.
     params : array_like, shape (R, P)
+        One parameter vector per row.
     batch : int, optional
         Largest number of rows handed to ``f`` at once; default all of them.
 
     Returns
     -------
     ndarray, shape (R,)
+        ``f`` of every row, float64.
+
+    Raises
+    ------
+    ValueError
+        If ``f`` is not callable or returns another shape than ``(rows,)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = lambda P: np.sum(P**2, axis=1)
+    >>> evaluate_batched(f, [[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]], batch=2)
+    array([ 1., 13., 41.])
     """
     if not callable(f):
         raise ValueError(f"f must be a callable loss f(params (R, P)) -> (R,), got {f!r}")
@@ -80,7 +95,9 @@ def evaluate_batched(f: BatchedLoss, params, *, batch: int | None = None) -> np.
     return np.concatenate(out)
 
 
-def slice_1d(f: BatchedLoss, center, direction, ts, *, batch: int | None = None) -> dict:
+def slice_1d(
+    f: BatchedLoss, center: ArrayLike, direction: ArrayLike, ts: ArrayLike, *, batch: int | None = None
+) -> dict[str, np.ndarray]:
     """Loss along the line ``center + t * direction``.
 
     Parameters
@@ -88,6 +105,7 @@ def slice_1d(f: BatchedLoss, center, direction, ts, *, batch: int | None = None)
     f : callable
         Batched loss ``f(params (R, P)) -> (R,)``.
     center, direction : array_like, shape (P,)
+        A point of the line (t = 0) and its direction (not normalised).
     ts : array_like, shape (n,)
         Positions along the line (t = 0 is ``center``).
     batch : int, optional
@@ -97,6 +115,13 @@ def slice_1d(f: BatchedLoss, center, direction, ts, *, batch: int | None = None)
     -------
     dict
         ``{"t": (n,), "loss": (n,)}``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = lambda P: np.sum(P**2, axis=1)
+    >>> slice_1d(f, [0.0, 0.0], [1.0, 0.0], [-1, 0, 1])["loss"]
+    array([1., 0., 1.])
     """
     c = _vector(center, "center")
     d = _vector(direction, "direction")
@@ -107,7 +132,16 @@ def slice_1d(f: BatchedLoss, center, direction, ts, *, batch: int | None = None)
     return {"t": t, "loss": evaluate_batched(f, points, batch=batch)}
 
 
-def slice_2d(f: BatchedLoss, center, d1, d2, ts1, ts2, *, batch: int | None = None) -> dict:
+def slice_2d(
+    f: BatchedLoss,
+    center: ArrayLike,
+    d1: ArrayLike,
+    d2: ArrayLike,
+    ts1: ArrayLike,
+    ts2: ArrayLike,
+    *,
+    batch: int | None = None,
+) -> dict[str, np.ndarray]:
     """Loss on the plane ``center + t1 * d1 + t2 * d2`` over the grid ``ts1 x ts2``.
 
     Parameters
@@ -115,7 +149,9 @@ def slice_2d(f: BatchedLoss, center, d1, d2, ts1, ts2, *, batch: int | None = No
     f : callable
         Batched loss ``f(params (R, P)) -> (R,)``.
     center, d1, d2 : array_like, shape (P,)
+        The origin of the plane and its two directions (not normalised).
     ts1, ts2 : array_like, shapes (n1,) and (n2,)
+        Grid positions along ``d1`` and ``d2``.
     batch : int, optional
         Cap on the rows per call of ``f`` (memory); default one call for all n1*n2 points.
 
@@ -124,6 +160,18 @@ def slice_2d(f: BatchedLoss, center, d1, d2, ts1, ts2, *, batch: int | None = No
     dict
         Long-form columns ``"t1"``, ``"t2"``, ``"loss"`` of length n1*n2 (t1-major, ready for a
         heatmap or contour chart), plus ``"loss_grid"`` (n1, n2), ``"ts1"`` and ``"ts2"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> f = lambda P: np.sum(P**2, axis=1)
+    >>> s = slice_2d(f, np.zeros(3), np.eye(3)[0], np.eye(3)[1], [-1, 0, 1], [0, 2])
+    >>> s["loss_grid"]
+    array([[1., 5.],
+           [0., 4.],
+           [1., 5.]])
+    >>> s["t1"], s["t2"]
+    (array([-1., -1.,  0.,  0.,  1.,  1.]), array([0., 2., 0., 2., 0., 2.]))
     """
     c = _vector(center, "center")
     u = _vector(d1, "d1")
@@ -146,7 +194,9 @@ def slice_2d(f: BatchedLoss, center, d1, d2, ts1, ts2, *, batch: int | None = No
     }
 
 
-def _layer_slices(sizes, output_bias: bool):
+def _layer_slices(
+    sizes: Sequence[int], output_bias: bool
+) -> tuple[list[tuple[slice, tuple[int, int], slice | None]], int]:
     """(weight slice, (out, in), bias slice or None) per layer of the flat mlp layout."""
     sizes = [positive_int(s, "sizes[i]") for s in sizes]
     if len(sizes) < 2:
@@ -165,7 +215,14 @@ def _layer_slices(sizes, output_bias: bool):
     return out, pos
 
 
-def filter_normalize(direction, center, sizes, *, output_bias: bool = True, biases: str = "zero"):
+def filter_normalize(
+    direction: ArrayLike,
+    center: ArrayLike,
+    sizes: Sequence[int],
+    *,
+    output_bias: bool = True,
+    biases: str = "zero",
+) -> np.ndarray:
     """Filter-normalise a direction for an MLP with the flat layout of :mod:`relufast.mlp`.
 
     Each row of each weight matrix of ``direction`` (one neuron's incoming weights, a "filter") is
@@ -174,9 +231,11 @@ def filter_normalize(direction, center, sizes, *, output_bias: bool = True, bias
     Parameters
     ----------
     direction, center : array_like, shape (P,)
+        The direction to normalise and the point whose filter norms it takes.
     sizes : sequence of int
         ``[d_in, h_1, ..., d_out]``.
     output_bias : bool, default True
+        Whether the layout has an output-layer bias (as in :mod:`relufast.mlp`).
     biases : {"zero", "filter", "keep"}, default "zero"
         What to do with bias entries: set them to 0 (as Li et al.), treat each bias as a
         one-element filter, or leave them unchanged.
@@ -184,6 +243,15 @@ def filter_normalize(direction, center, sizes, *, output_bias: bool = True, bias
     Returns
     -------
     ndarray, shape (P,)
+        The normalised copy of ``direction``.
+
+    Examples
+    --------
+    A [1, 2, 1] net: W1 (2 x 1), b1 (2), W2 (1 x 2), b2 (1); P = 7.
+
+    >>> d = filter_normalize([3, 4, 1, 1, 2, 0, 5], [1, 0, 1, 1, 1, 1, 1], [1, 2, 1])
+    >>> d.round(3)
+    array([1.   , 0.   , 0.   , 0.   , 1.414, 0.   , 0.   ])
     """
     d = _vector(direction, "direction").copy()
     c = _vector(center, "center")
@@ -206,12 +274,12 @@ def filter_normalize(direction, center, sizes, *, output_bias: bool = True, bias
 
 
 def random_directions(
-    center,
+    center: ArrayLike,
     seed: int = 0,
     *,
     n: int = 2,
     normalize: str | None = None,
-    sizes=None,
+    sizes: Sequence[int] | None = None,
     output_bias: bool = True,
     orthogonal: bool = False,
 ) -> np.ndarray:
@@ -220,7 +288,9 @@ def random_directions(
     Parameters
     ----------
     center : array_like, shape (P,)
+        The point the directions are drawn around (its size and, when normalising, its norms).
     seed : int, default 0
+        Seed of the draws (``numpy.random.SeedSequence``).
     n : int, default 2
         Number of directions.
     normalize : {None, "global", "filter"}, default None
@@ -236,6 +306,18 @@ def random_directions(
     Returns
     -------
     ndarray, shape (n, P)
+        One direction per row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> D = random_directions(np.ones(4), seed=0, normalize="global", orthogonal=True)
+    >>> D.shape
+    (2, 4)
+    >>> np.linalg.norm(D, axis=1)
+    array([2., 2.])
+    >>> abs(float(D[0] @ D[1])) < 1e-12
+    True
     """
     c = _vector(center, "center")
     n = positive_int(n, "n")
@@ -253,11 +335,14 @@ def random_directions(
         scale = np.linalg.norm(c) or 1.0
         D = D / np.linalg.norm(D, axis=1, keepdims=True) * scale
     elif normalize == "filter":
+        assert sizes is not None  # checked above
         D = np.stack([filter_normalize(d, c, sizes, output_bias=output_bias) for d in D])
     return D
 
 
-def plane_through(p0, p1, p2=None, *, seed: int = 0):
+def plane_through(
+    p0: ArrayLike, p1: ArrayLike, p2: ArrayLike | None = None, *, seed: int = 0
+) -> dict[str, np.ndarray]:
     """A plane for :func:`slice_2d` through two or three points.
 
     The origin is ``p0`` and ``d1 = p1 - p0`` (so ``p1`` sits at (1, 0)). ``d2`` is ``p2 - p0``
@@ -267,7 +352,9 @@ def plane_through(p0, p1, p2=None, *, seed: int = 0):
     Parameters
     ----------
     p0, p1 : array_like, shape (P,)
+        The origin of the plane and the point at (1, 0).
     p2 : array_like, shape (P,), optional
+        A third point of the plane.
     seed : int, default 0
         Seed of the random second direction when ``p2`` is not given.
 
@@ -276,6 +363,21 @@ def plane_through(p0, p1, p2=None, *, seed: int = 0):
     dict
         ``center`` (P,), ``d1`` (P,), ``d2`` (P,), and ``coords``: the (t1, t2) of each given
         point, ``(3, 2)`` or ``(2, 2)``.
+
+    Raises
+    ------
+    ValueError
+        If ``p0`` and ``p1`` coincide or the three points are collinear.
+
+    Examples
+    --------
+    >>> pl = plane_through([0.0, 0.0, 0.0], [2.0, 0.0, 0.0], [0.0, 1.0, 0.0])
+    >>> pl["d2"]
+    array([0., 2., 0.])
+    >>> pl["coords"]
+    array([[0. , 0. ],
+           [1. , 0. ],
+           [0. , 0.5]])
     """
     a, b = _vector(p0, "p0"), _vector(p1, "p1")
     if b.shape != a.shape:

@@ -14,13 +14,15 @@ Statist. Sci. 16 (2001) 101-133.
 from __future__ import annotations
 
 import numbers
+from typing import overload
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 __all__ = ["wilson", "proportion_table"]
 
 
-def _check_counts(successes, n):
+def _check_counts(successes: ArrayLike, n: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     s = np.asarray(successes)
     m = np.asarray(n)
     for name, a in (("successes", s), ("n", m)):
@@ -43,8 +45,18 @@ def _integral_floats(a: np.ndarray) -> bool:
     )
 
 
-def wilson(successes, n, z: float = 1.96):
-    """Wilson score interval for a binomial proportion.
+@overload
+def wilson(successes: int, n: int, z: float = 1.96) -> tuple[float, float]: ...
+@overload
+def wilson(
+    successes: ArrayLike, n: ArrayLike, z: float = 1.96
+) -> tuple[float, float] | tuple[np.ndarray, np.ndarray]: ...
+
+
+def wilson(
+    successes: ArrayLike, n: ArrayLike, z: float = 1.96
+) -> tuple[float, float] | tuple[np.ndarray, np.ndarray]:
+    r"""Wilson score interval for a binomial proportion.
 
     Parameters
     ----------
@@ -62,14 +74,22 @@ def wilson(successes, n, z: float = 1.96):
 
     Notes
     -----
-    With :math:`\\hat p = s/n`,
+    With :math:`\hat p = s/n`,
 
     .. math::
 
-        \\frac{\\hat p + z^2/2n \\pm z\\sqrt{\\hat p(1-\\hat p)/n + z^2/4n^2}}{1 + z^2/n}.
+        \frac{\hat p + z^2/2n \pm z\sqrt{\hat p(1-\hat p)/n + z^2/4n^2}}{1 + z^2/n}.
 
     Unlike the normal (Wald) interval it never leaves [0, 1] and is not degenerate at 0 or n
     successes, which matters for rare outcomes such as "1 run in 1000".
+
+    Examples
+    --------
+    >>> lo, hi = wilson(1, 1000)
+    >>> print(f"{lo:.5f} {hi:.5f}")
+    0.00018 0.00564
+    >>> wilson([0, 5], 10)
+    (array([0.     , 0.23659]), array([0.27754, 0.76341]))
     """
     if isinstance(z, bool) or not isinstance(z, numbers.Real) or not np.isfinite(z) or z <= 0:
         raise ValueError(f"z must be a finite positive number, got {z!r}")
@@ -89,19 +109,30 @@ def wilson(successes, n, z: float = 1.96):
     return lo, hi
 
 
-def proportion_table(counts, n, z: float = 1.96) -> dict:
+def proportion_table(counts: ArrayLike, n: int, z: float = 1.96) -> dict[str, np.ndarray]:
     """Fractions and Wilson intervals for several outcome counts out of the same ``n`` trials.
 
     Parameters
     ----------
     counts : array_like of int, shape (k,)
+        How many of the ``n`` trials ended in each outcome.
     n : int
+        Number of trials, ``n >= 1``.
     z : float, default 1.96
+        Standard-normal quantile of the intervals (see :func:`wilson`).
 
     Returns
     -------
     dict
         ``{"count": (k,), "fraction": (k,), "lo": (k,), "hi": (k,)}`` as NumPy arrays.
+
+    Examples
+    --------
+    >>> t = proportion_table([3, 1], 4)
+    >>> t["fraction"]
+    array([0.75, 0.25])
+    >>> t["lo"].round(3), t["hi"].round(3)
+    (array([0.301, 0.046]), array([0.954, 0.699]))
     """
     c = np.atleast_1d(np.asarray(counts))
     lo, hi = wilson(c, np.full(c.shape, n), z)
