@@ -153,3 +153,12 @@ def test_frobenius_rule_cpu_equals_numpy():
     np.testing.assert_array_equal(a.iterations, b.iterations)
     np.testing.assert_allclose(a.W, b.W, atol=1e-12)
     np.testing.assert_allclose(a.grad_norm, b.grad_norm, rtol=1e-9, atol=1e-15)
+
+
+def test_f_stop_zero_disables_the_early_stop_even_below_zero():
+    # rounding puts F slightly below 0 next to the global minimum: that is not "F < f_stop"
+    d = rules.teacher_stop(np.array([-4e-16]), np.array([1.0]), np.array([0]), tol=1e-9,
+                           diverge=1e4, f_stop=0.0, max_iters=0)
+    assert d.move.tolist() == [True]
+    r = optim.teacher_gd(np.eye(3) + 0.05, backend="numpy", f_stop=0.0, tol=1e-8)
+    assert r.status == Status.CONVERGED  # not SMALL_LOSS, though F rounds to <= 0 on the way

@@ -264,3 +264,83 @@ def test_table_summary_cells_progress_and_runner():
     assert all(t == 40 for x in seen if x[0] != "cell" for t in x[1:2])
     assert out["cells"][0] == ss.run(4, 4, 10, 1, backend="numpy").to_summary() | {
         "wall_s": out["cells"][0]["wall_s"], "summary": out["cells"][0]["summary"]}
+
+
+# --- protocols, teachers, shards (issue 9) ------------------------------------------------------
+
+
+def test_protocols_by_name_and_overrides():
+    p = ss.get_protocol("colt2021")
+    assert p.step_for(10) == 0.5 and p.tol == 1e-12 and p.norm == "frobenius" and p.restarts == 500
+    spec = ss.cell_spec(10, 10, protocol="colt2021", step=0.3, tol=1e-10)
+    assert (spec.step, spec.tol, spec.norm) == (0.3, 1e-10, "frobenius")
+    spec = ss.cell_spec(10, 11)
+    assert (spec.step, spec.tol, spec.norm, spec.f_stop) == (0.1, 1e-9, "max", 1e-6)
+    with pytest.raises(ValueError, match="protocol must be one of"):
+        ss.run(6, 6, 4, protocol="neurips2019")
+    with pytest.raises(ValueError, match="norm must be one of"):
+        ss.run(6, 6, 4, norm="l1")
+
+
+def test_colt2021_run_stops_on_the_frobenius_norm():
+    r = ss.run(8, 8, 40, seed=1, protocol="colt2021")
+    conv = r.status == optim.Status.CONVERGED
+    assert conv.sum() >= 2 and r.config["protocol"] == "colt2021" and np.all(r.F[conv] > 1e-3)
+    G = teacher.grad(r.W[conv], backend="numpy")
+    assert np.all(np.sqrt(np.einsum("rnd,rnd->r", G, G)) <= 1e-12 * (1 + 1e-3))
+    assert np.all(r.step[conv] == 5 / 8)
+
+
+def test_shards_concatenate_to_the_single_run_bit_for_bit():
+    spec = ss.cell_spec(6, 7, seed=5)
+    whole = ss.run_shard(spec, 0, 40)
+    parts = [ss.run_shard(spec, a, b - a) for a, b in ((0, 13), (13, 29), (29, 40))]
+    for key in ss.SHARD_FIELDS:
+        np.testing.assert_array_equal(np.concatenate([p[key] for p in parts]), whole[key], err_msg=key)
+    r = ss.classify(spec, whole)
+    assert r.restarts == 40 and set(r.label) <= set(ss.LABELS)
+
+
+@pytest.mark.parametrize("name", ["orthogonal", "gaussian"])
+def test_general_teachers(name):
+    V = ss.make_teacher(name, 4, 6, seed=2)
+    assert V.shape == (4, 6)
+    np.testing.assert_array_equal(V, ss.make_teacher(name, 4, 6, seed=2))
+    assert not np.array_equal(V, ss.make_teacher(name, 4, 6, seed=3))
+    r = ss.run(4, 5, 20, teacher=name, d=6, teacher_seed=2)
+    assert r.W.shape == (20, 5, 6) and r.families == []
+    assert "identity teacher only" in r.config["families"]
+    assert np.isnan(r.summary()["paper_pct"])  # the paper's numbers are for the identity teacher
+    # the loss the run reports is the loss against that teacher
+    np.testing.assert_allclose(r.F, teacher.loss(r.W, V, backend="numpy"), atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        (dict(teacher="random"), "teacher must be one of"),
+        (dict(teacher=np.ones((3, 4))), "k = 4 rows"),
+        (dict(teacher=np.ones((4, 3))), "d >= k"),
+        (dict(teacher=np.full((4, 4), np.nan)), "teacher contains NaN"),
+        (dict(d=3), "d must be >= k"),
+    ],
+)
+def test_bad_teachers(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        ss.run(4, 4, 4, **kwargs)
+
+
+def test_no_hessian_leaves_candidates_unlabelled():
+    r = ss.run(8, 8, 60, seed=0, hessian=False)
+    s = r.summary()
+    assert s["spurious"] == 0 and s["candidates"] == int(np.sum(r.F >= ss.SPURIOUS_F)) > 0
+    assert np.all(np.isnan(r.lambda_min))
+    full = ss.run(8, 8, 60, seed=0)
+    assert s["candidates"] == full.summary()["spurious"] + full.summary()["saddles"]
+
+
+def test_colt2021_paper_values():
+    assert ss.paper_value(30, 30, "colt2021")["pct"] == 99.6
+    assert ss.paper_value(8, 8, "colt2021") is None
+    r = ss.run(6, 6, 5, protocol="colt2021")
+    assert np.isnan(r.summary()["paper_pct"])  # the 2021 paper states no value at k = 6

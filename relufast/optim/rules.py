@@ -64,7 +64,7 @@ def teacher_stop(
     norm = gnorm if frobenius else 2 * np.pi * gnorm
     bad = ~(norm <= diverge) | ~np.isfinite(F)
     conv = ~bad & (norm <= tol)
-    small = ~bad & ~conv & (F < f_stop)
+    small = ~bad & ~conv & (f_stop > 0) & (F < f_stop)  # 0 disables it, even where rounding gives F < 0
     cap = ~bad & ~conv & ~small & (max_iters > 0) & (iters >= max_iters)
     return TeacherStop(bad, conv, small, cap, ~(bad | conv | small | cap))
 
