@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import Callable, Optional, TypedDict
 
 import numpy as np
 
@@ -17,6 +17,12 @@ from ...stats import wilson
 from ..summary import histogram, jsonable
 from .problem import CLASSES, PAPER, SIZES, X, Y, reference_values
 
+
+
+class _ChunkOption(TypedDict, total=False):
+    """``chunk`` for :func:`relufast.train.train` when given (train's own default otherwise)."""
+
+    chunk: int
 
 
 def initial_params(restarts: int, seed: int = 0) -> np.ndarray:
@@ -199,7 +205,7 @@ def basin_statistics(
     be = _backend.resolve(backend)
     t0 = time.perf_counter()
     P0 = initial_params(restarts, seed)
-    kw = {} if chunk is None else {"chunk": positive_int(chunk, "chunk")}
+    kw: _ChunkOption = {} if chunk is None else {"chunk": positive_int(chunk, "chunk")}
     res = train.train(
         P0, X, Y, list(SIZES), optimizer="gd", lr=lr, steps=steps, seed=seed, loss="sse",
         backend=be, progress=progress, **kw,
