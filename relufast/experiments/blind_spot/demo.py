@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
+from typing import Optional, Sequence, TypedDict
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -16,6 +16,15 @@ from ... import mlp
 from ..._validate import float_array, positive_float, positive_int
 from .dead import dead_params, hidden_preactivations, in_blind_spot, one_live_unit
 from .problem import SIZES, X, Y, _inputs, _scalar_sizes, _targets
+
+
+class _LossOptions(TypedDict):
+    """The keywords that this module's loss, gradient and training calls share."""
+
+    loss: str
+    output_bias: bool
+    backend: str
+
 
 @dataclass
 class BlindSpotDemo:
@@ -106,7 +115,7 @@ def demo(
     eps = positive_float(perturbation, "perturbation")
     be = _backend.resolve(backend)
     t0 = time.perf_counter()
-    kw = dict(loss="sse", output_bias=output_bias, backend=be)
+    kw = _LossOptions(loss="sse", output_bias=output_bias, backend=be)
     p0 = dead_params(s, way=way, magnitude=magnitude, output_bias=output_bias, x=x, seed=seed)
     g0 = np.asarray(mlp.grad(p0, x, y, s, **kw))
     first = slice(0, s[0] * s[1] + s[1])
@@ -196,7 +205,7 @@ def explore_point(params: ArrayLike, output_bias: bool = False, steps: int = 100
     t0 = time.perf_counter()
     P = np.asarray(params, dtype=np.float64)
     steps = positive_int(steps, "steps")
-    kw = dict(loss="sse", output_bias=output_bias, backend=backend)
+    kw = _LossOptions(loss="sse", output_bias=output_bias, backend=backend)
     h = SIZES[1]
     Z = hidden_preactivations(P, X, SIZES, output_bias=output_bias)[0][0]  # (N, h)
     g = np.asarray(mlp.grad(P, X, Y, SIZES, **kw))
