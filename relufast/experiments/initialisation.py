@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence
+from typing import Callable, Optional, Sequence, TypedDict
 
 import numpy as np
 
@@ -132,8 +132,19 @@ PROJECT_CHOICES = {
     "seeds": "init seed s gives every column the same underlying normal draws (shifted/scaled)",
 }
 
+class _Defaults(TypedDict):
+    """The type of :data:`DEFAULTS`."""
+
+    widths: tuple[int, ...]
+    depths: tuple[int, ...]
+    seeds: tuple[int, ...]
+    steps: int
+    lr: float
+    batch_size: Optional[int]
+
+
 #: Defaults of :func:`run` (sized for about half a minute on 2 cores with the C++ backend).
-DEFAULTS = {
+DEFAULTS: _Defaults = {
     "widths": (16, 32, 64),
     "depths": (2, 5),
     "seeds": (0, 1),
@@ -203,8 +214,8 @@ class InitialisationResult:
         keys = sorted(set(zip(r["labels"], r["column"], r["depth"])),
                       key=lambda k: (k[0], [c.name for c in COLUMNS].index(k[1])
                                      if k[1] in _BY_NAME else 99, k[2]))
-        out = {k: [] for k in ("labels", "column", "depth", "nets", "acc_mean", "acc_min", "acc_max",
-                               "dead_at_init")}
+        out: dict[str, list] = {k: [] for k in ("labels", "column", "depth", "nets", "acc_mean",
+                                                "acc_min", "acc_max", "dead_at_init")}
         for lab, col, dep in keys:
             m = (r["labels"] == lab) & (r["column"] == col) & (r["depth"] == dep)
             a = r["train_accuracy"][m]
@@ -299,8 +310,8 @@ def run(
     n_classes = int(y.max()) + 1
     bs = None if batch_size is None or batch_size >= X.shape[0] else batch_size
     t0 = time.perf_counter()
-    rows = {k: [] for k in ("column", "depth", "width", "seed", "labels", "train_accuracy",
-                            "final_loss", "dead_at_init", "dead_at_end")}
+    rows: dict[str, list] = {k: [] for k in ("column", "depth", "width", "seed", "labels",
+                                             "train_accuracy", "final_loss", "dead_at_init", "dead_at_end")}
     groups = [(d, w) for d in depths for w in widths]
     for g, (depth, width) in enumerate(groups):
         sizes = sizes_for(depth, width, X.shape[1], n_classes)
@@ -353,7 +364,9 @@ def figure_summary(widths: Sequence[int], depths: Sequence[int], seeds: Sequence
         ``rows`` (the :class:`InitialisationResult` rows of every label set, concatenated),
         ``majority_rate`` per label set, ``wall_s``, ``backend`` and ``params``.
     """
-    rows, wall, be, majority = {}, 0.0, backend, {}
+    rows: dict[str, list] = {}
+    majority: dict[str, float] = {}
+    wall, be = 0.0, backend
     n = len(widths) * len(depths)
     for i, lab in enumerate(labels):
         sub = None if progress is None else (lambda d, t, i=i: progress(i * n + d, len(labels) * n))
