@@ -13,7 +13,7 @@ import json
 import time
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Optional, Sequence
 
 from .summary import jsonable
 
@@ -231,7 +231,7 @@ def blind_spot(quick: bool = False, *, log: Log = None) -> dict:
     return out
 
 
-def initialisation(quick: bool = False, *, widths: Optional[tuple] = None,
+def initialisation(quick: bool = False, *, widths: Optional[Sequence[int]] = None,
                    steps: Optional[int] = None, cached: Cached = None, log: Log = None) -> dict:
     """Training accuracy vs width, five inits, 2 and 5 hidden layers, real and permuted labels.
 
@@ -239,7 +239,7 @@ def initialisation(quick: bool = False, *, widths: Optional[tuple] = None,
     ----------
     quick : bool, default False
         Widths 16 and 32, one seed, 100 updates.
-    widths : tuple of int, optional
+    widths : sequence of int, optional
         Default (16, 32, 64, 128) (the shipped file used 16..256).
     steps : int, optional
         Adam updates per net, default 600.
@@ -248,6 +248,7 @@ def initialisation(quick: bool = False, *, widths: Optional[tuple] = None,
     """
     from . import initialisation as ini
 
+    seeds: tuple[int, ...]
     if quick:
         widths, seeds, steps = (16, 32), (0,), 100
     else:
