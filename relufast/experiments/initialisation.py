@@ -30,8 +30,9 @@ spot at initialisation (``dead_at_init``), so the claim is checked, not assumed.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence, TypedDict
+from typing import TypedDict
 
 import numpy as np
 
@@ -71,7 +72,7 @@ class InitColumn:
     name: str
     title: str
     weight_mean: float
-    weight_std: Optional[float]
+    weight_std: float | None
     bias_mean: float
     bias_std: float
     stuck: bool  # expected to start (and stay) in the blind spot
@@ -140,7 +141,7 @@ class _Defaults(TypedDict):
     seeds: tuple[int, ...]
     steps: int
     lr: float
-    batch_size: Optional[int]
+    batch_size: int | None
 
 
 #: Defaults of :func:`run` (sized for about half a minute on 2 cores with the C++ backend).
@@ -211,7 +212,7 @@ class InitialisationResult:
     def summary(self) -> dict:
         """Mean / min / max training accuracy per (labels, column, depth), as tidy columns."""
         r = self.rows
-        keys = sorted(set(zip(r["labels"], r["column"], r["depth"])),
+        keys = sorted(set(zip(r["labels"], r["column"], r["depth"], strict=True)),
                       key=lambda k: (k[0], [c.name for c in COLUMNS].index(k[1])
                                      if k[1] in _BY_NAME else 99, k[2]))
         out: dict[str, list] = {k: [] for k in ("labels", "column", "depth", "nets", "acc_mean",
@@ -247,10 +248,10 @@ def run(
     steps: int = DEFAULTS["steps"],
     labels: str = "real",
     backend: str = "auto",
-    progress: Optional[Callable[[int, int], object]] = None,
+    progress: Callable[[int, int], object] | None = None,
     *,
     lr: float = DEFAULTS["lr"],
-    batch_size: Optional[int] = DEFAULTS["batch_size"],
+    batch_size: int | None = DEFAULTS["batch_size"],
     data=None,
     permutation_seed: int = 0,
 ) -> InitialisationResult:
@@ -343,9 +344,9 @@ def run(
 
 
 def figure_summary(widths: Sequence[int], depths: Sequence[int], seeds: Sequence[int], steps: int,
-                   labels: Sequence[str], lr: float, batch_size: Optional[int],
+                   labels: Sequence[str], lr: float, batch_size: int | None,
                    backend: str = "auto",
-                   progress: Optional[Callable[[int, int], object]] = None) -> dict:
+                   progress: Callable[[int, int], object] | None = None) -> dict:
     """:func:`run` for each label set in ``labels``, one row per trained net, as JSON lists.
 
     This is ``initialisation.json`` without its ``meta``.
@@ -390,7 +391,7 @@ _NUMPY_FACTOR = 20.0  # the NumPy trainer vs the C++ one
 
 
 def work(widths: Sequence[int], depths: Sequence[int], seeds: Sequence[int], steps: int,
-         labels: Sequence[str], batch_size: Optional[int], n_columns: int = 5) -> float:
+         labels: Sequence[str], batch_size: int | None, n_columns: int = 5) -> float:
     """Multiply-adds of a :func:`figure_summary` run: nets x updates x batch x parameters.
 
     ``batch_size`` None (full batch) counts the 1797 digits.
@@ -405,7 +406,7 @@ def work(widths: Sequence[int], depths: Sequence[int], seeds: Sequence[int], ste
 
 
 def estimate_seconds(widths: Sequence[int], depths: Sequence[int], seeds: Sequence[int], steps: int,
-                     labels: Sequence[str], batch_size: Optional[int], backend: str,
+                     labels: Sequence[str], batch_size: int | None, backend: str,
                      threads: int = 1) -> float:
     """Rough wall time of :func:`figure_summary` (the app's "this will take" estimate).
 

@@ -19,17 +19,17 @@ from __future__ import annotations
 import csv
 import math
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Callable, Iterable, Optional
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from .. import backend as _backend
 from .. import minima, optim, teacher
-from .._validate import positive_float, positive_int
 from .._seeding import block_normals
+from .._validate import positive_float, positive_int
 from ..stats import wilson
 from .summary import histogram, jsonable, rounded
 
@@ -75,7 +75,7 @@ def _load_paper_table() -> dict:
 PAPER_TABLE = _load_paper_table()
 
 
-def paper_value(k: int, n: int) -> Optional[dict]:
+def paper_value(k: int, n: int) -> dict | None:
     """The paper's Table 1 cell for (k, n), or None where the paper reports none.
 
     Examples
@@ -134,7 +134,7 @@ class Result:
         return int(np.sum(self.label == label))
 
     def to_summary(self, top_families: int = 6) -> dict:
-        """This cell as a small JSON-ready dict (a cell of the shipped ``teacher_student.json``).
+        """A small JSON-ready dict of this cell (a cell of the shipped ``teacher_student.json``).
 
         Parameters
         ----------
@@ -234,7 +234,7 @@ def z_vs_paper(spurious: int, runs: int, paper_pct: float, paper_runs: int = 100
     return 0.0 if se == 0 else float((p1 - p2) / se)
 
 
-def agrees_with_paper(z: float, level: float = 1.96) -> Optional[bool]:
+def agrees_with_paper(z: float, level: float = 1.96) -> bool | None:
     """Whether a :func:`z_vs_paper` statistic says our rate agrees with the paper's.
 
     Parameters
@@ -263,8 +263,8 @@ def agrees_with_paper(z: float, level: float = 1.96) -> Optional[bool]:
     return bool(abs(z) < level)
 
 
-def paper_within_ci(paper_pct: Optional[float], ci_lo: float, ci_hi: float,
-                    tol: float = 1e-9) -> Optional[bool]:
+def paper_within_ci(paper_pct: float | None, ci_lo: float, ci_hi: float,
+                    tol: float = 1e-9) -> bool | None:
     """Whether the paper's percentage lies in our confidence interval (the table's verdict).
 
     Parameters
@@ -424,7 +424,7 @@ def run(
     hessian_for: str = "candidates",
     pd_tol: float = 0.0,
     chunk: int = 2000,
-    progress: Optional[Callable[[int, int], None]] = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Result:
     """Train ``restarts`` students of n neurons against the k-neuron identity teacher and classify
     each endpoint as a global minimum, a spurious minimum, a saddle, or not converged.
@@ -496,8 +496,8 @@ def table(
     seed: int = 0,
     *,
     backend: str = "auto",
-    progress: Optional[Callable[[int, int], None]] = None,
-    on_row: Optional[Callable[[dict], None]] = None,
+    progress: Callable[[int, int], None] | None = None,
+    on_row: Callable[[dict], None] | None = None,
     **run_kwargs,
 ) -> list[dict]:
     """Table 1 as rows (one per (k, n = k + e)), ours beside the paper's values.
@@ -530,9 +530,9 @@ def table_summary(
     seed: int = 0,
     *,
     backend: str = "auto",
-    progress: Optional[Callable[[int, int], None]] = None,
-    runner: Optional[Callable[..., Result]] = None,
-    on_cell: Optional[Callable[[dict, Result], None]] = None,
+    progress: Callable[[int, int], None] | None = None,
+    runner: Callable[..., Result] | None = None,
+    on_cell: Callable[[dict, Result], None] | None = None,
 ) -> dict:
     """Table 1 as the compact dict the app charts (``teacher_student.json`` without its ``meta``).
 

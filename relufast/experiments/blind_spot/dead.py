@@ -11,6 +11,7 @@ from ... import mlp
 from ..._validate import float_array, positive_float
 from .problem import SIZES, _inputs, _scalar_sizes, _targets
 
+
 def hidden_preactivations(params, x, sizes, *, output_bias: bool = True) -> list:
     """Pre-activations of every hidden layer: a list of arrays (R, N, h_l).
 

@@ -6,8 +6,9 @@ Part of :mod:`relufast.experiments.blind_spot` (import names from there).
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Optional, Sequence, TypedDict
+from typing import TypedDict
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -42,10 +43,10 @@ class BlindSpotDemo:
     loss_end: float
     sum_y2: float
     mean_y: float
-    output_bias_end: Optional[float]
+    output_bias_end: float | None
     perturbation_max_change: float  # max |L(p + e) - L(p)| over small random e (no output bias: 0)
-    better_params: Optional[np.ndarray]
-    better_loss: Optional[float]
+    better_params: np.ndarray | None
+    better_loss: float | None
     config: dict = field(default_factory=dict)
     wall_time: float = 0.0
     backend: str = ""

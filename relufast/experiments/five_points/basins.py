@@ -6,8 +6,9 @@ Part of :mod:`relufast.experiments.five_points` (import names from there).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional, TypedDict
+from typing import TypedDict
 
 import numpy as np
 
@@ -16,7 +17,6 @@ from ..._validate import positive_float, positive_int
 from ...stats import wilson
 from ..summary import histogram, jsonable
 from .problem import CLASSES, PAPER, SIZES, X, Y, reference_values
-
 
 
 class _ChunkOption(TypedDict, total=False):
@@ -157,10 +157,10 @@ def basin_statistics(
     steps: int = 20_000,
     lr: float = 0.01,
     backend: str = "auto",
-    progress: Optional[Callable] = None,
+    progress: Callable | None = None,
     *,
     tol: float = 0.01,
-    chunk: Optional[int] = None,
+    chunk: int | None = None,
 ) -> BasinStatistics:
     """Train ``restarts`` one-unit nets by full-batch GD on D1 and count where they end.
 
