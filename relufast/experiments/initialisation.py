@@ -178,7 +178,8 @@ def init_column(c, sizes, seed: int = 0) -> np.ndarray:
     return train.init_params(sizes, 1, seed=seed, **column(c).init_kwargs())[0]
 
 
-def load_data(labels: str = "real", *, data=None, permutation_seed: int = 0):
+def load_data(labels: str = "real", *, data=None,
+              permutation_seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Training data ``(X, y)``: the digits (default) or ``data=(X, y)``; labels permuted if asked."""
     if labels not in ("real", "permuted"):
         raise ValueError(f"labels must be 'real' or 'permuted', got {labels!r}")

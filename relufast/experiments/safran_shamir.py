@@ -442,12 +442,17 @@ def run(
         Early stop once F < f_stop (0 disables; labels are unaffected, see module notes).
     max_iters : int
         Safety cap on GD steps per run; capped runs are labelled "not converged".
+    diverge : float
+        A run whose ``2 pi max_i |grad_{w_i} F|`` exceeds this restarts from its init with the step
+        halved (:func:`relufast.optim.teacher_gd`).
     polish : bool
         Newton-polish spurious endpoints with the exact Hessian to ``|grad| ~ 1e-13``.
     hessian_for : {"candidates", "all"}
         Compute lambda_min for endpoints with F >= 1e-3 only, or for all converged endpoints.
     pd_tol : float
         A candidate is a spurious minimum when lambda_min > pd_tol.
+    chunk : int
+        GD steps per native call (finished runs are compacted away between chunks).
     progress : callable(done, total), optional
         Called between GD chunks with the number of finished runs.
     """

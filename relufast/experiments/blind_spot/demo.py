@@ -127,7 +127,7 @@ def demo(
     E = rng.standard_normal((64, p0.size))
     E *= eps / np.linalg.norm(E, axis=1, keepdims=True)
     Lp = np.asarray(mlp.loss(p0[None] + E, x, y, s, **kw))
-    better = (None, None)
+    better: tuple[np.ndarray | None, float | None] = (None, None)
     if len(s) == 3 and s[0] == 1 and s[-1] == 1:
         better = one_live_unit(p0, x[:, 0], y, sizes=s, output_bias=output_bias)
     return BlindSpotDemo(

@@ -157,7 +157,7 @@ def basin_statistics(
     steps: int = 20_000,
     lr: float = 0.01,
     backend: str = "auto",
-    progress: Callable | None = None,
+    progress: Callable[[int, int], object] | None = None,
     *,
     tol: float = 0.01,
     chunk: int | None = None,

@@ -78,12 +78,12 @@ def _points(x, y):
     return x, y
 
 
-def loss(params, *, backend: str = "auto"):
+def loss(params: ArrayLike, *, backend: str = "auto") -> float | np.ndarray:
     """L = sum of squares on D1 for params (4,) (a float) or (R, 4) (an array (R,))."""
     return mlp.loss(params, X, Y, SIZES, loss="sse", backend=backend)
 
 
-def grad(params, *, backend: str = "auto"):
+def grad(params: ArrayLike, *, backend: str = "auto") -> np.ndarray:
     """Gradient of :func:`loss`, (4,) or (R, 4), with relu'(0) = 0."""
     return mlp.grad(params, X, Y, SIZES, loss="sse", backend=backend)
 
