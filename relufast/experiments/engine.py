@@ -7,7 +7,7 @@ Hessian and GD (k = n), and full-batch GD of the five-points one-unit net.
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 
@@ -125,7 +125,8 @@ def speedups(rows: list[dict]) -> list[dict]:
     ...           {"task": "b", "backend": "cpu", "seconds": 0.5},
     ...           {"task": "b", "backend": "cpu", "seconds": 0.25},
     ...           {"task": "a", "backend": "numpy", "seconds": 1.0}])
-    [{'task': 'a', 'cpu': None, 'numpy': 1.0, 'speed-up (numpy / cpu)': None}, {'task': 'b', 'cpu': 0.25, 'numpy': 3.0, 'speed-up (numpy / cpu)': 12.0}]
+    [{'task': 'a', 'cpu': None, 'numpy': 1.0, 'speed-up (numpy / cpu)': None},
+     {'task': 'b', 'cpu': 0.25, 'numpy': 3.0, 'speed-up (numpy / cpu)': 12.0}]
     """
     best: dict = {}
     for r in rows:

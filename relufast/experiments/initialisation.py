@@ -30,8 +30,9 @@ spot at initialisation (``dead_at_init``), so the claim is checked, not assumed.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Optional, Sequence
+from typing import TypedDict
 
 import numpy as np
 
@@ -71,7 +72,7 @@ class InitColumn:
     name: str
     title: str
     weight_mean: float
-    weight_std: Optional[float]
+    weight_std: float | None
     bias_mean: float
     bias_std: float
     stuck: bool  # expected to start (and stay) in the blind spot
@@ -132,8 +133,19 @@ PROJECT_CHOICES = {
     "seeds": "init seed s gives every column the same underlying normal draws (shifted/scaled)",
 }
 
+class _Defaults(TypedDict):
+    """The type of :data:`DEFAULTS`."""
+
+    widths: tuple[int, ...]
+    depths: tuple[int, ...]
+    seeds: tuple[int, ...]
+    steps: int
+    lr: float
+    batch_size: int | None
+
+
 #: Defaults of :func:`run` (sized for about half a minute on 2 cores with the C++ backend).
-DEFAULTS = {
+DEFAULTS: _Defaults = {
     "widths": (16, 32, 64),
     "depths": (2, 5),
     "seeds": (0, 1),
@@ -166,7 +178,8 @@ def init_column(c, sizes, seed: int = 0) -> np.ndarray:
     return train.init_params(sizes, 1, seed=seed, **column(c).init_kwargs())[0]
 
 
-def load_data(labels: str = "real", *, data=None, permutation_seed: int = 0):
+def load_data(labels: str = "real", *, data=None,
+              permutation_seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Training data ``(X, y)``: the digits (default) or ``data=(X, y)``; labels permuted if asked."""
     if labels not in ("real", "permuted"):
         raise ValueError(f"labels must be 'real' or 'permuted', got {labels!r}")
@@ -200,11 +213,11 @@ class InitialisationResult:
     def summary(self) -> dict:
         """Mean / min / max training accuracy per (labels, column, depth), as tidy columns."""
         r = self.rows
-        keys = sorted(set(zip(r["labels"], r["column"], r["depth"])),
+        keys = sorted(set(zip(r["labels"], r["column"], r["depth"], strict=True)),
                       key=lambda k: (k[0], [c.name for c in COLUMNS].index(k[1])
                                      if k[1] in _BY_NAME else 99, k[2]))
-        out = {k: [] for k in ("labels", "column", "depth", "nets", "acc_mean", "acc_min", "acc_max",
-                               "dead_at_init")}
+        out: dict[str, list] = {k: [] for k in ("labels", "column", "depth", "nets", "acc_mean",
+                                                "acc_min", "acc_max", "dead_at_init")}
         for lab, col, dep in keys:
             m = (r["labels"] == lab) & (r["column"] == col) & (r["depth"] == dep)
             a = r["train_accuracy"][m]
@@ -236,10 +249,10 @@ def run(
     steps: int = DEFAULTS["steps"],
     labels: str = "real",
     backend: str = "auto",
-    progress: Optional[Callable[[int, int], object]] = None,
+    progress: Callable[[int, int], object] | None = None,
     *,
     lr: float = DEFAULTS["lr"],
-    batch_size: Optional[int] = DEFAULTS["batch_size"],
+    batch_size: int | None = DEFAULTS["batch_size"],
     data=None,
     permutation_seed: int = 0,
 ) -> InitialisationResult:
@@ -299,8 +312,8 @@ def run(
     n_classes = int(y.max()) + 1
     bs = None if batch_size is None or batch_size >= X.shape[0] else batch_size
     t0 = time.perf_counter()
-    rows = {k: [] for k in ("column", "depth", "width", "seed", "labels", "train_accuracy",
-                            "final_loss", "dead_at_init", "dead_at_end")}
+    rows: dict[str, list] = {k: [] for k in ("column", "depth", "width", "seed", "labels",
+                                             "train_accuracy", "final_loss", "dead_at_init", "dead_at_end")}
     groups = [(d, w) for d in depths for w in widths]
     for g, (depth, width) in enumerate(groups):
         sizes = sizes_for(depth, width, X.shape[1], n_classes)
@@ -332,9 +345,9 @@ def run(
 
 
 def figure_summary(widths: Sequence[int], depths: Sequence[int], seeds: Sequence[int], steps: int,
-                   labels: Sequence[str], lr: float, batch_size: Optional[int],
+                   labels: Sequence[str], lr: float, batch_size: int | None,
                    backend: str = "auto",
-                   progress: Optional[Callable[[int, int], object]] = None) -> dict:
+                   progress: Callable[[int, int], object] | None = None) -> dict:
     """:func:`run` for each label set in ``labels``, one row per trained net, as JSON lists.
 
     This is ``initialisation.json`` without its ``meta``.
@@ -353,7 +366,9 @@ def figure_summary(widths: Sequence[int], depths: Sequence[int], seeds: Sequence
         ``rows`` (the :class:`InitialisationResult` rows of every label set, concatenated),
         ``majority_rate`` per label set, ``wall_s``, ``backend`` and ``params``.
     """
-    rows, wall, be, majority = {}, 0.0, backend, {}
+    rows: dict[str, list] = {}
+    majority: dict[str, float] = {}
+    wall, be = 0.0, backend
     n = len(widths) * len(depths)
     for i, lab in enumerate(labels):
         sub = None if progress is None else (lambda d, t, i=i: progress(i * n + d, len(labels) * n))
@@ -377,7 +392,7 @@ _NUMPY_FACTOR = 20.0  # the NumPy trainer vs the C++ one
 
 
 def work(widths: Sequence[int], depths: Sequence[int], seeds: Sequence[int], steps: int,
-         labels: Sequence[str], batch_size: Optional[int], n_columns: int = 5) -> float:
+         labels: Sequence[str], batch_size: int | None, n_columns: int = 5) -> float:
     """Multiply-adds of a :func:`figure_summary` run: nets x updates x batch x parameters.
 
     ``batch_size`` None (full batch) counts the 1797 digits.
@@ -392,7 +407,7 @@ def work(widths: Sequence[int], depths: Sequence[int], seeds: Sequence[int], ste
 
 
 def estimate_seconds(widths: Sequence[int], depths: Sequence[int], seeds: Sequence[int], steps: int,
-                     labels: Sequence[str], batch_size: Optional[int], backend: str,
+                     labels: Sequence[str], batch_size: int | None, backend: str,
                      threads: int = 1) -> float:
     """Rough wall time of :func:`figure_summary` (the app's "this will take" estimate).
 

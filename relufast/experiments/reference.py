@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any
 
 from .summary import jsonable
 
@@ -41,8 +42,8 @@ FILES = {
     "engine": "engine.json",
 }
 
-Log = Optional[Callable[[str], None]]
-Cached = Optional[Callable[[str, Callable[[], Any]], Any]]
+Log = Callable[[str], None] | None
+Cached = Callable[[str, Callable[[], Any]], Any] | None
 
 
 def _call(cached: Cached, name: str, compute: Callable[[], Any]) -> Any:
@@ -94,7 +95,7 @@ def meta(wall_s: float, backend: str, size: str, *, source: str = "reference") -
     }
 
 
-def load(name: str) -> Optional[dict]:
+def load(name: str) -> dict | None:
     """A shipped reference result, e.g. ``load("five_points.json")``; None if it is not there.
 
     Examples
@@ -121,7 +122,7 @@ def dumps(obj: dict) -> str:
     return json.dumps(jsonable(obj), separators=(",", ":"), allow_nan=False)
 
 
-def write(obj: dict, path: "str | Path") -> Path:
+def write(obj: dict, path: str | Path) -> Path:
     """Write ``obj`` to ``path`` with :func:`dumps` (folders made as needed); returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -129,7 +130,7 @@ def write(obj: dict, path: "str | Path") -> Path:
     return path
 
 
-def log_progress(label: str, log: Log) -> Optional[Callable[[int, int], None]]:
+def log_progress(label: str, log: Log) -> Callable[[int, int], None] | None:
     """A progress callback that logs ``label: done/total`` at most every 10 s (and at the end)."""
     if log is None:
         return None
@@ -147,7 +148,7 @@ def log_progress(label: str, log: Log) -> Optional[Callable[[int, int], None]]:
 # --------------------------------------------------------------------------- builders
 
 
-def teacher_student(quick: bool = False, *, restarts: Optional[int] = None, cached: Cached = None,
+def teacher_student(quick: bool = False, *, restarts: int | None = None, cached: Cached = None,
                     log: Log = None) -> dict:
     """Safran-Shamir Table 1: k = 6..20, n = k, k+1, k+2, seed 0 (the teacher-student page).
 
@@ -220,7 +221,8 @@ def five_points(quick: bool = False, *, cached: Cached = None, log: Log = None) 
 
 def blind_spot(quick: bool = False, *, log: Log = None) -> dict:
     """Chance of starting in the blind spot vs the init mean: 25 means in [-4, 2], 10,000 inits each,
-    h = 3, weight std 1, bias std 0, seed 0 (the blind-spot page's defaults). ``quick``: 1000 inits."""
+    h = 3, weight std 1, bias std 0, seed 0 (the blind-spot page's defaults). ``quick``: 1000 inits.
+    """
     from . import blind_spot as bs
 
     t0 = time.perf_counter()
@@ -231,15 +233,15 @@ def blind_spot(quick: bool = False, *, log: Log = None) -> dict:
     return out
 
 
-def initialisation(quick: bool = False, *, widths: Optional[tuple] = None,
-                   steps: Optional[int] = None, cached: Cached = None, log: Log = None) -> dict:
+def initialisation(quick: bool = False, *, widths: Sequence[int] | None = None,
+                   steps: int | None = None, cached: Cached = None, log: Log = None) -> dict:
     """Training accuracy vs width, five inits, 2 and 5 hidden layers, real and permuted labels.
 
     Parameters
     ----------
     quick : bool, default False
         Widths 16 and 32, one seed, 100 updates.
-    widths : tuple of int, optional
+    widths : sequence of int, optional
         Default (16, 32, 64, 128) (the shipped file used 16..256).
     steps : int, optional
         Adam updates per net, default 600.
@@ -248,6 +250,7 @@ def initialisation(quick: bool = False, *, widths: Optional[tuple] = None,
     """
     from . import initialisation as ini
 
+    seeds: tuple[int, ...]
     if quick:
         widths, seeds, steps = (16, 32), (0,), 100
     else:

@@ -11,6 +11,7 @@ from ... import mlp
 from ..._validate import float_array, positive_float
 from .problem import SIZES, _inputs, _scalar_sizes, _targets
 
+
 def hidden_preactivations(params, x, sizes, *, output_bias: bool = True) -> list:
     """Pre-activations of every hidden layer: a list of arrays (R, N, h_l).
 
@@ -28,6 +29,7 @@ def hidden_preactivations(params, x, sizes, *, output_bias: bool = True) -> list
     layers = mlp.unpack(p, s, output_bias)
     A, out = np.broadcast_to(x, (p.shape[0], *x.shape)), []
     for W, b in layers[:-1]:
+        assert b is not None  # hidden layers always have biases (only the output one may not)
         Z = np.matmul(A, np.swapaxes(W, -1, -2)) + b[:, None, :]
         out.append(Z)
         A = np.maximum(Z, 0.0)
@@ -113,7 +115,8 @@ def dead_params(
     return p
 
 
-def one_live_unit(params, x=None, y=None, *, sizes=SIZES, output_bias: bool = False):
+def one_live_unit(params, x=None, y=None, *, sizes=SIZES,
+                  output_bias: bool = False) -> tuple[np.ndarray, float]:
     """A better point next to a dead one-hidden-layer net: revive unit 0 and refit the output.
 
     Unit 0 gets input weight sign(mean x) and bias 0 (active on every point when all inputs
@@ -141,6 +144,7 @@ def one_live_unit(params, x=None, y=None, *, sizes=SIZES, output_bias: bool = Fa
     y = _targets(y, x.size)
     p = float_array(params, "params", (1,)).copy()
     (W1, b1), (W2, b2) = mlp.unpack(p, s, output_bias)
+    assert b1 is not None  # a hidden layer's bias
     W1[0, 0] = 1.0 if x.mean() >= 0 else -1.0
     b1[0] = 0.0
     h = np.maximum(W1[0, 0] * x, 0.0)
@@ -149,5 +153,6 @@ def one_live_unit(params, x=None, y=None, *, sizes=SIZES, output_bias: bool = Fa
     W2[0, :] = 0.0
     W2[0, 0] = coef[0]
     if output_bias:
+        assert b2 is not None  # the output bias exists when output_bias
         b2[0] = coef[1]
     return p, float(mlp.loss(p, x, y, s, loss="sse", output_bias=output_bias, backend="numpy"))

@@ -6,8 +6,9 @@ Part of :mod:`relufast.experiments.blind_spot` (import names from there).
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
+from typing import TypedDict
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -16,6 +17,15 @@ from ... import mlp
 from ..._validate import float_array, positive_float, positive_int
 from .dead import dead_params, hidden_preactivations, in_blind_spot, one_live_unit
 from .problem import SIZES, X, Y, _inputs, _scalar_sizes, _targets
+
+
+class _LossOptions(TypedDict):
+    """The keywords that this module's loss, gradient and training calls share."""
+
+    loss: str
+    output_bias: bool
+    backend: str
+
 
 @dataclass
 class BlindSpotDemo:
@@ -33,10 +43,10 @@ class BlindSpotDemo:
     loss_end: float
     sum_y2: float
     mean_y: float
-    output_bias_end: Optional[float]
+    output_bias_end: float | None
     perturbation_max_change: float  # max |L(p + e) - L(p)| over small random e (no output bias: 0)
-    better_params: Optional[np.ndarray]
-    better_loss: Optional[float]
+    better_params: np.ndarray | None
+    better_loss: float | None
     config: dict = field(default_factory=dict)
     wall_time: float = 0.0
     backend: str = ""
@@ -106,7 +116,7 @@ def demo(
     eps = positive_float(perturbation, "perturbation")
     be = _backend.resolve(backend)
     t0 = time.perf_counter()
-    kw = dict(loss="sse", output_bias=output_bias, backend=be)
+    kw = _LossOptions(loss="sse", output_bias=output_bias, backend=be)
     p0 = dead_params(s, way=way, magnitude=magnitude, output_bias=output_bias, x=x, seed=seed)
     g0 = np.asarray(mlp.grad(p0, x, y, s, **kw))
     first = slice(0, s[0] * s[1] + s[1])
@@ -117,7 +127,7 @@ def demo(
     E = rng.standard_normal((64, p0.size))
     E *= eps / np.linalg.norm(E, axis=1, keepdims=True)
     Lp = np.asarray(mlp.loss(p0[None] + E, x, y, s, **kw))
-    better = (None, None)
+    better: tuple[np.ndarray | None, float | None] = (None, None)
     if len(s) == 3 and s[0] == 1 and s[-1] == 1:
         better = one_live_unit(p0, x[:, 0], y, sizes=s, output_bias=output_bias)
     return BlindSpotDemo(
@@ -196,7 +206,7 @@ def explore_point(params: ArrayLike, output_bias: bool = False, steps: int = 100
     t0 = time.perf_counter()
     P = np.asarray(params, dtype=np.float64)
     steps = positive_int(steps, "steps")
-    kw = dict(loss="sse", output_bias=output_bias, backend=backend)
+    kw = _LossOptions(loss="sse", output_bias=output_bias, backend=backend)
     h = SIZES[1]
     Z = hidden_preactivations(P, X, SIZES, output_bias=output_bias)[0][0]  # (N, h)
     g = np.asarray(mlp.grad(P, X, Y, SIZES, **kw))

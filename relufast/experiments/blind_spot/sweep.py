@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Callable, Optional
+from collections.abc import Callable
 
 import numpy as np
 
@@ -16,6 +16,7 @@ from ...stats import wilson
 from ..summary import jsonable
 from .dead import in_blind_spot
 from .problem import SIZES, _inputs, _scalar_sizes
+
 
 def _normal_cdf(t):
     return 0.5 * (1.0 + np.vectorize(math.erf)(np.asarray(t, dtype=float) / math.sqrt(2.0)))
@@ -141,7 +142,7 @@ def dead_fraction_vs_init_mean(
 
 def sweep_summary(lo: float, hi: float, points: int, restarts: int, h: int, weight_std: float,
                   bias_std: float, seed: int,
-                  progress: Optional[Callable[[int, int], None]] = None) -> dict:
+                  progress: Callable[[int, int], None] | None = None) -> dict:
     """Both sweeps (weight mean, bias mean) of :func:`dead_fraction_vs_init_mean` as JSON lists.
 
     The net is (1, h, 1) on the default inputs :data:`X`; this is ``blind_spot.json`` without its

@@ -6,8 +6,9 @@ Part of :mod:`relufast.experiments.five_points` (import names from there).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Optional
+from typing import TypedDict
 
 import numpy as np
 
@@ -17,6 +18,11 @@ from ...stats import wilson
 from ..summary import histogram, jsonable
 from .problem import CLASSES, PAPER, SIZES, X, Y, reference_values
 
+
+class _ChunkOption(TypedDict, total=False):
+    """``chunk`` for :func:`relufast.train.train` when given (train's own default otherwise)."""
+
+    chunk: int
 
 
 def initial_params(restarts: int, seed: int = 0) -> np.ndarray:
@@ -151,10 +157,10 @@ def basin_statistics(
     steps: int = 20_000,
     lr: float = 0.01,
     backend: str = "auto",
-    progress: Optional[Callable] = None,
+    progress: Callable[[int, int], object] | None = None,
     *,
     tol: float = 0.01,
-    chunk: Optional[int] = None,
+    chunk: int | None = None,
 ) -> BasinStatistics:
     """Train ``restarts`` one-unit nets by full-batch GD on D1 and count where they end.
 
@@ -199,7 +205,7 @@ def basin_statistics(
     be = _backend.resolve(backend)
     t0 = time.perf_counter()
     P0 = initial_params(restarts, seed)
-    kw = {} if chunk is None else {"chunk": positive_int(chunk, "chunk")}
+    kw: _ChunkOption = {} if chunk is None else {"chunk": positive_int(chunk, "chunk")}
     res = train.train(
         P0, X, Y, list(SIZES), optimizer="gd", lr=lr, steps=steps, seed=seed, loss="sse",
         backend=be, progress=progress, **kw,
@@ -209,7 +215,7 @@ def basin_statistics(
     lo, hi = wilson(counts, np.full(counts.shape, restarts))
     paper = np.array([PAPER["basin_fractions"].get(k, np.nan) for k in CLASSES])
     return BasinStatistics(
-        classes=CLASSES, counts=counts, fractions=counts / restarts, lo=lo, hi=hi,
+        classes=CLASSES, counts=counts, fractions=counts / restarts, lo=np.asarray(lo), hi=np.asarray(hi),
         paper_fractions=paper, final_loss=lab["loss"], endpoint_class=lab["class"],
         params=np.asarray(res.params), reference=reference_values(),
         config={"restarts": restarts, "seed": seed, "steps": steps, "lr": lr, "tol": tol,

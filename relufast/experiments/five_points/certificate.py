@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Optional
 
 import numpy as np
 
@@ -81,12 +80,12 @@ class LocalMinCertificate:
     kink: np.ndarray
     radius: float
     pieces: list
-    lower_bound: Optional[float]
+    lower_bound: float | None
     dead_bound: dict
     flat_direction: np.ndarray
-    witness: Optional[np.ndarray] = None
-    witness2: Optional[np.ndarray] = None
-    witness_drop: Optional[float] = None
+    witness: np.ndarray | None = None
+    witness2: np.ndarray | None = None
+    witness_drop: float | None = None
     reason: str = ""
 
     @property

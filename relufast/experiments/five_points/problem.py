@@ -5,6 +5,8 @@ Part of :mod:`relufast.experiments.five_points` (import names from there).
 
 from __future__ import annotations
 
+from typing import TypedDict
+
 import numpy as np
 from numpy.typing import ArrayLike
 
@@ -20,8 +22,22 @@ SIZES = (1, 1, 1)
 RED = np.array([1.0, -3.0, 1.0, 0.0])
 BLUE = np.array([-7.0, -4.0, 1.0, 0.0])
 
+
+class _Paper(TypedDict):
+    """The type of :data:`PAPER` (its values differ in type from key to key)."""
+
+    loss_red: float
+    loss_blue: float
+    loss_dead: float
+    loss_linear: float
+    basin_fractions: dict[str, float]
+    basin_runs: int
+    protocol: str
+    note: str
+
+
 #: Published numbers (papers.md A1), for "paper vs ours" displays.
-PAPER = {
+PAPER: _Paper = {
     "loss_red": 18.0,
     "loss_blue": 14.0,
     "loss_dead": 21.2,
@@ -62,12 +78,12 @@ def _points(x, y):
     return x, y
 
 
-def loss(params, *, backend: str = "auto"):
+def loss(params: ArrayLike, *, backend: str = "auto") -> float | np.ndarray:
     """L = sum of squares on D1 for params (4,) (a float) or (R, 4) (an array (R,))."""
     return mlp.loss(params, X, Y, SIZES, loss="sse", backend=backend)
 
 
-def grad(params, *, backend: str = "auto"):
+def grad(params: ArrayLike, *, backend: str = "auto") -> np.ndarray:
     """Gradient of :func:`loss`, (4,) or (R, 4), with relu'(0) = 0."""
     return mlp.grad(params, X, Y, SIZES, loss="sse", backend=backend)
 

@@ -11,7 +11,6 @@ from ... import landscape, mlp
 from .problem import BLUE, RED, SIZES, X, Y, _one_unit
 
 
-
 def _batched_loss(backend):
     return lambda P: mlp.loss(P, X, Y, SIZES, loss="sse", backend=backend)
 
