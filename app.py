@@ -13,18 +13,33 @@ a page module (e.g. to test its chart builders) runs nothing.
 
 import streamlit as st
 
-st.set_page_config(page_title="relufast: spurious local minima", page_icon=":material/scatter_plot:",
-                   layout="wide")
+st.set_page_config(
+    page_title="relufast: spurious local minima", page_icon=":material/scatter_plot:", layout="wide"
+)
 
 PAGES = [
-    st.Page("app_pages/five_points.py", title="Five points", icon=":material/timeline:",
-            url_path="five_points", default=True),
-    st.Page("app_pages/blind_spot.py", title="Blind spot", icon=":material/visibility_off:",
-            url_path="blind_spot"),
-    st.Page("app_pages/initialisation.py", title="Initialisation", icon=":material/grid_view:",
-            url_path="initialisation"),
-    st.Page("app_pages/teacher_student.py", title="Teacher-student", icon=":material/school:",
-            url_path="teacher_student"),
+    st.Page(
+        "app_pages/five_points.py",
+        title="Five points",
+        icon=":material/timeline:",
+        url_path="five_points",
+        default=True,
+    ),
+    st.Page(
+        "app_pages/blind_spot.py", title="Blind spot", icon=":material/visibility_off:", url_path="blind_spot"
+    ),
+    st.Page(
+        "app_pages/initialisation.py",
+        title="Initialisation",
+        icon=":material/grid_view:",
+        url_path="initialisation",
+    ),
+    st.Page(
+        "app_pages/teacher_student.py",
+        title="Teacher-student",
+        icon=":material/school:",
+        url_path="teacher_student",
+    ),
     st.Page("app_pages/engine.py", title="Engine", icon=":material/memory:", url_path="engine"),
 ]
 

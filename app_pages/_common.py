@@ -10,7 +10,8 @@ import contextlib
 import io
 import platform
 import time
-from typing import Any, Callable, Iterator, Optional
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import altair as alt
 import numpy as np
@@ -34,7 +35,7 @@ def header(title: str, claim: str, see: str) -> None:
     st.markdown(f"**What you should see.** {see}")
 
 
-def paper_vs_ours(rows: list[dict], *, key: Optional[str] = None) -> None:
+def paper_vs_ours(rows: list[dict], *, key: str | None = None) -> None:
     """A small table: quantity | paper | ours | note (None shows as a dash)."""
     df = pd.DataFrame(rows, columns=["quantity", "paper", "ours", "note"])
     for col in ("paper", "ours"):
@@ -90,7 +91,9 @@ def run_caption(meta: dict) -> None:
     """One line: where the numbers come from, how long they took, and on which backend."""
     be = meta.get("backend", "?")
     threads = meta.get("threads")
-    where = f"backend **{be}**" + (f" ({threads} thread{'s' * (threads != 1)})" if be == "cpu" and threads else "")
+    where = f"backend **{be}**" + (
+        f" ({threads} thread{'s' * (threads != 1)})" if be == "cpu" and threads else ""
+    )
     took = f"{meta.get('wall_s', float('nan')):.2f} s"
     size = f" · {meta['size']}" if meta.get("size") else ""
     if meta.get("source") == "reference":
@@ -110,7 +113,7 @@ def run_caption(meta: dict) -> None:
 
 
 @st.cache_data(show_spinner=False)
-def reference(name: str) -> Optional[dict]:
+def reference(name: str) -> dict | None:
     """A shipped reference result (JSON), or None if it was not generated yet."""
     return _reference.load(name)
 
@@ -126,7 +129,7 @@ def missing_reference(name: str) -> None:
 # --------------------------------------------------------------------------- live runs
 
 
-def live_request(key: str, params: dict, clicked: bool) -> Optional[dict]:
+def live_request(key: str, params: dict, clicked: bool) -> dict | None:
     """The inputs of the live run to show, or None to show the reference result.
 
     ``clicked`` (the page's Run button) stores ``params``; the stored run stays on screen (served
@@ -174,7 +177,7 @@ class Progress:
     def close(self) -> None:
         self.bar.empty()
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -190,10 +193,15 @@ def friendly_errors(what: str) -> Iterator[None]:
         st.error(f"{what}: {exc}", icon=":material/error:")
 
 
-def live_or_reference(live: Optional[dict], name: str, compute: Callable[[dict], dict],
-                      what: str = "Could not run this combination") -> Optional[dict]:
+def live_or_reference(
+    live: dict | None,
+    name: str,
+    compute: Callable[[dict], dict],
+    what: str = "Could not run this combination",
+) -> dict | None:
     """The live result when a run was asked for (``compute(live)``, errors shown as a message),
-    else the shipped reference ``name``; None when neither is available."""
+    else the shipped reference ``name``; None when neither is available.
+    """
     if live is not None:
         with friendly_errors(what):
             return compute(live)
@@ -223,30 +231,58 @@ def _render(chart: alt.TopLevelMixin, fmt: str) -> bytes:
     return sbuf.getvalue().encode()
 
 
-def show_chart(chart: alt.TopLevelMixin, data: pd.DataFrame, stem: str, *, key: Optional[str] = None,
-               caption: Optional[str] = None) -> None:
+def show_chart(
+    chart: alt.TopLevelMixin,
+    data: pd.DataFrame,
+    stem: str,
+    *,
+    key: str | None = None,
+    caption: str | None = None,
+) -> None:
     """The chart, then downloads: its data as CSV, the chart as PNG and SVG (rendered on click)."""
     st.altair_chart(chart, width="stretch", key=key)
     if caption:
         st.caption(caption)
     row = st.container(horizontal=True, gap="small")
-    row.download_button("CSV", data.to_csv(index=False).encode(), file_name=f"{stem}.csv",
-                       mime="text/csv", icon=":material/download:", key=f"{stem}__csv",
-                       on_click="ignore", type="tertiary")
-    row.download_button("PNG", lambda: _render(chart, "png"), file_name=f"{stem}.png",
-                       mime="image/png", icon=":material/image:", key=f"{stem}__png",
-                       on_click="ignore", type="tertiary")
-    row.download_button("SVG", lambda: _render(chart, "svg"), file_name=f"{stem}.svg",
-                       mime="image/svg+xml", icon=":material/draw:", key=f"{stem}__svg",
-                       on_click="ignore", type="tertiary")
+    row.download_button(
+        "CSV",
+        data.to_csv(index=False).encode(),
+        file_name=f"{stem}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key=f"{stem}__csv",
+        on_click="ignore",
+        type="tertiary",
+    )
+    row.download_button(
+        "PNG",
+        lambda: _render(chart, "png"),
+        file_name=f"{stem}.png",
+        mime="image/png",
+        icon=":material/image:",
+        key=f"{stem}__png",
+        on_click="ignore",
+        type="tertiary",
+    )
+    row.download_button(
+        "SVG",
+        lambda: _render(chart, "svg"),
+        file_name=f"{stem}.svg",
+        mime="image/svg+xml",
+        icon=":material/draw:",
+        key=f"{stem}__svg",
+        on_click="ignore",
+        type="tertiary",
+    )
 
 
-def run_button(label: str = "Run", key: Optional[str] = None) -> bool:
+def run_button(label: str = "Run", key: str | None = None) -> bool:
     return st.button(label, type="primary", icon=":material/play_arrow:", key=key)
 
 
 def backend_choice(key: str) -> str:
     """A select box over the backends that can run here ("auto" first)."""
     options = ["auto", "cpu", "numpy"] if relufast.backend.has_core() else ["auto", "numpy"]
-    return st.selectbox("Backend", options, key=key,
-                        help="auto = the C++ core when built, else the NumPy reference")
+    return st.selectbox(
+        "Backend", options, key=key, help="auto = the C++ core when built, else the NumPy reference"
+    )

@@ -15,8 +15,9 @@ from app_pages import _common as ui
 from relufast.experiments import engine as eng
 
 REF_NAME = "engine.json"
-RESULTS = Path(os.environ.get("RELUFAST_BENCH_RESULTS",
-                              Path(__file__).resolve().parents[1] / "benchmarks" / "results"))
+RESULTS = Path(
+    os.environ.get("RELUFAST_BENCH_RESULTS", Path(__file__).resolve().parents[1] / "benchmarks" / "results")
+)
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -25,9 +26,14 @@ def live_bench(restarts: int, k: int) -> dict:
         prog(0, 1)
         t0 = time.perf_counter()
         rows = eng.bench(restarts=restarts, k=k)
-    return {"meta": ui.run_meta(time.perf_counter() - t0, ui.engine_info()["default_backend"],
-                                size=f"{restarts:,} restarts, k = n = {k}"),
-            "rows": rows}
+    return {
+        "meta": ui.run_meta(
+            time.perf_counter() - t0,
+            ui.engine_info()["default_backend"],
+            size=f"{restarts:,} restarts, k = n = {k}",
+        ),
+        "rows": rows,
+    }
 
 
 @st.cache_data(show_spinner=False)
@@ -62,8 +68,13 @@ def read_results(folder: Path) -> tuple[list[pd.DataFrame], list[tuple[str, str]
                 obj = json.loads(f.read_text())
                 found = _row_tables(obj) if isinstance(obj, dict) else [("rows", obj)]
                 for where, rows in found:
-                    flat = [{k: (v if isinstance(v, (int, float, str, bool)) or v is None else str(v))
-                             for k, v in r.items()} for r in rows]
+                    flat = [
+                        {
+                            k: (v if isinstance(v, (int, float, str, bool)) or v is None else str(v))
+                            for k, v in r.items()
+                        }
+                        for r in rows
+                    ]
                     df = pd.DataFrame(flat)
                     df.attrs["source"] = f"{f.name}: {where}"
                     tables.append(df)
@@ -79,17 +90,33 @@ def read_results(folder: Path) -> tuple[list[pd.DataFrame], list[tuple[str, str]
 
 
 def bench_chart(df: pd.DataFrame) -> alt.Chart:
-    return alt.Chart(df).mark_bar().encode(
-        y=alt.Y("task:N", title=None, axis=alt.Axis(labelLimit=260)),
-        yOffset=alt.YOffset("backend:N", sort=["numpy", "cpu", "cuda"]),
-        x=alt.X("per_restart_us:Q", title="µs per restart (log scale; shorter is faster)", stack=None,
-                scale=alt.Scale(type="log")),
-        color=alt.Color("backend:N", sort=["numpy", "cpu", "cuda"],
-                        scale=alt.Scale(domain=["numpy", "cpu", "cuda"],
-                                        range=["#9d9d9d", "#4c78a8", "#54a24b"])),
-        tooltip=["task:N", "backend:N", alt.Tooltip("seconds:Q", format=".4f"), "restarts:Q",
-                 alt.Tooltip("per_restart_us:Q", format=".2f")],
-    ).properties(height=alt.Step(22))
+    return (
+        alt.Chart(df)
+        .mark_bar()
+        .encode(
+            y=alt.Y("task:N", title=None, axis=alt.Axis(labelLimit=260)),
+            yOffset=alt.YOffset("backend:N", sort=["numpy", "cpu", "cuda"]),
+            x=alt.X(
+                "per_restart_us:Q",
+                title="µs per restart (log scale; shorter is faster)",
+                stack=None,
+                scale=alt.Scale(type="log"),
+            ),
+            color=alt.Color(
+                "backend:N",
+                sort=["numpy", "cpu", "cuda"],
+                scale=alt.Scale(domain=["numpy", "cpu", "cuda"], range=["#9d9d9d", "#4c78a8", "#54a24b"]),
+            ),
+            tooltip=[
+                "task:N",
+                "backend:N",
+                alt.Tooltip("seconds:Q", format=".4f"),
+                "restarts:Q",
+                alt.Tooltip("per_restart_us:Q", format=".2f"),
+            ],
+        )
+        .properties(height=alt.Step(22))
+    )
 
 
 def main() -> None:
@@ -107,14 +134,24 @@ def main() -> None:
     devices = info.get("cuda_devices", 0)
     cols = st.columns(4)
     cols[0].metric("Default backend", info["default_backend"])
-    cols[1].metric("OpenMP threads", info.get("threads", 1) if info.get("core") else "-",
-                   help=f"{info.get('cpu_count')} CPUs visible")
-    cols[2].metric("CUDA devices", devices,
-                   help="built with CUDA" if info.get("built_with_cuda") else "built without CUDA")
+    cols[1].metric(
+        "OpenMP threads",
+        info.get("threads", 1) if info.get("core") else "-",
+        help=f"{info.get('cpu_count')} CPUs visible",
+    )
+    cols[2].metric(
+        "CUDA devices",
+        devices,
+        help="built with CUDA" if info.get("built_with_cuda") else "built without CUDA",
+    )
     cols[3].metric("relufast", info["version"])
     with st.expander("Everything relufast.info() reports"):
-        st.dataframe(pd.DataFrame([{"fact": k, "value": str(v)} for k, v in info.items()]),
-                     hide_index=True, width="stretch", key="eng_info")
+        st.dataframe(
+            pd.DataFrame([{"fact": k, "value": str(v)} for k, v in info.items()]),
+            hide_index=True,
+            width="stretch",
+            key="eng_info",
+        )
     if not info.get("core"):
         ui.warn("The C++ core is not built here: everything runs on the NumPy reference.")
 
@@ -142,8 +179,10 @@ def main() -> None:
         ui.show_chart(bench_chart(df), df, "engine_kernels", key="eng_chart")
         if result["meta"].get("source") == "reference":
             ri = result.get("info", {})
-            st.caption(f"Reference timings were measured on a machine with {ri.get('cpu_count', '?')} "
-                       f"CPUs and {ri.get('threads', '?')} OpenMP threads.")
+            st.caption(
+                f"Reference timings were measured on a machine with {ri.get('cpu_count', '?')} "
+                f"CPUs and {ri.get('threads', '?')} OpenMP threads."
+            )
         wide = pd.DataFrame(eng.speedups(result["rows"]))
         st.dataframe(wide, hide_index=True, width="stretch", key="eng_wide", placeholder="-")
 
@@ -151,18 +190,29 @@ def main() -> None:
     agree = agreement()
     if agree:
         ui.paper_vs_ours(
-            [{"quantity": f"{r['kernel']}: max |cpu − numpy|", "paper": "equal (same math)",
-              "ours": r["max |cpu - numpy|"], "note": f"{r['restarts']} random students, k = n = {r['k = n']}; "
-                                                      f"entries up to {r['max |numpy|']:.3g}"} for r in agree],
-            key="eng_agree")
+            [
+                {
+                    "quantity": f"{r['kernel']}: max |cpu − numpy|",
+                    "paper": "equal (same math)",
+                    "ours": r["max |cpu - numpy|"],
+                    "note": f"{r['restarts']} random students, k = n = {r['k = n']}; "
+                    f"entries up to {r['max |numpy|']:.3g}",
+                }
+                for r in agree
+            ],
+            key="eng_agree",
+        )
     else:
         st.caption("Only the NumPy backend is available here: nothing to compare.")
 
     st.subheader("Benchmarks against NumPy, JAX and PyTorch")
     tables, texts = read_results(Path(os.environ.get("RELUFAST_BENCH_RESULTS", RESULTS)))
     if not tables and not texts:
-        st.info("Not measured yet: no files in `benchmarks/results/`. Run the scripts in "
-                "`benchmarks/` to fill this table.", icon=":material/hourglass_empty:")
+        st.info(
+            "Not measured yet: no files in `benchmarks/results/`. Run the scripts in "
+            "`benchmarks/` to fill this table.",
+            icon=":material/hourglass_empty:",
+        )
     for i, (name, text) in enumerate(texts):
         with st.expander(f"benchmarks/results/{name}", expanded=i == 0):
             st.code(text, language=None)

@@ -93,8 +93,10 @@ def main(argv=None) -> None:
         aff = os.sched_getaffinity(0)
     except AttributeError:  # pragma: no cover
         aff = None
-    print(f"{'thr':>3}  {'m':>4}  {'case':<30} {'R':>4}  {'relufast ms':>11} {'(cpu)':>7}  "
-          f"{'eigvalsh ms':>11} {'(cpu)':>7}  {'speedup':>7}  {'max|dlam|/|H|':>13}")
+    print(
+        f"{'thr':>3}  {'m':>4}  {'case':<30} {'R':>4}  {'relufast ms':>11} {'(cpu)':>7}  "
+        f"{'eigvalsh ms':>11} {'(cpu)':>7}  {'speedup':>7}  {'max|dlam|/|H|':>13}"
+    )
     try:
         for t in args.threads:
             backend.set_num_threads(t)
@@ -107,8 +109,11 @@ def main(argv=None) -> None:
                     w2, c2, want = _time(ref, H, args.repeat)
                     scale = np.abs(np.linalg.eigvalsh(H)).max(axis=1)
                     err = float(np.max(np.abs(got - want) / scale))
-                    print(f"{t:>3}  {H.shape[1]:>4}  {name:<30} {len(H):>4}  {w1:>11.3f} {c1:>7.3f}  "
-                          f"{w2:>11.3f} {c2:>7.3f}  {w2 / w1:>6.2f}x  {err:>13.1e}", flush=True)
+                    print(
+                        f"{t:>3}  {H.shape[1]:>4}  {name:<30} {len(H):>4}  {w1:>11.3f} {c1:>7.3f}  "
+                        f"{w2:>11.3f} {c2:>7.3f}  {w2 / w1:>6.2f}x  {err:>13.1e}",
+                        flush=True,
+                    )
     finally:
         backend.set_num_threads(n0)
         if aff is not None:

@@ -83,8 +83,21 @@ def make_relufast(p0, X, Y, sizes, loss, optimizer, lr, batch):
     def run(steps):
         p = p0.copy()
         s = TrainState(p, np.zeros_like(p) if adam else None, np.zeros_like(p) if adam else None)
-        kernel(prob, s, TrainOptions(optimizer="adam" if adam else "gd", lr=lr, steps=int(steps), t0=0,
-                                     batch=batch or 0, seed=0, beta1=B1, beta2=B2, eps=EPS))
+        kernel(
+            prob,
+            s,
+            TrainOptions(
+                optimizer="adam" if adam else "gd",
+                lr=lr,
+                steps=int(steps),
+                t0=0,
+                batch=batch or 0,
+                seed=0,
+                beta1=B1,
+                beta2=B2,
+                eps=EPS,
+            ),
+        )
         run.p = p
         return R * int(steps)
 
@@ -97,8 +110,19 @@ def make_numpy(p0, X, Y, sizes, loss, optimizer, lr, batch):
     R = p0.shape[0]
 
     def run(steps):
-        res = train.train(p0, X, Y, sizes, optimizer=optimizer, lr=lr, steps=int(steps), batch_size=batch,
-                          loss=loss, backend="numpy", chunk=int(steps))
+        res = train.train(
+            p0,
+            X,
+            Y,
+            sizes,
+            optimizer=optimizer,
+            lr=lr,
+            steps=int(steps),
+            batch_size=batch,
+            loss=loss,
+            backend="numpy",
+            chunk=int(steps),
+        )
         run.p = res.params
         return R * int(steps)
 
@@ -129,7 +153,7 @@ def fp_grad_t(xp, w, b, v, c, x, y):
 
 
 def fp_loss_one(xp, p, x, y, H):
-    w, b, v, c = p[:H], p[H:2 * H], p[2 * H:3 * H], p[3 * H]
+    w, b, v, c = p[:H], p[H : 2 * H], p[2 * H : 3 * H], p[3 * H]
     z = w[:, None] * x + b[:, None]
     f = (v[:, None] * xp.maximum(z, 0.0)).sum(0) + c
     return ((f - y) ** 2).sum()
@@ -138,14 +162,14 @@ def fp_loss_one(xp, p, x, y, H):
 def adam_update(xp, p, m, v, g, lr, t):
     m = B1 * m + (1.0 - B1) * g
     v = B2 * v + (1.0 - B2) * (g * g)
-    a1 = lr / (1.0 - B1 ** t)
-    c2 = 1.0 / xp.sqrt(1.0 - B2 ** t)
+    a1 = lr / (1.0 - B1**t)
+    c2 = 1.0 / xp.sqrt(1.0 - B2**t)
     return p - a1 * (m / (xp.sqrt(v) * c2 + EPS)), m, v
 
 
 def split_fp(p, H):
     """relufast's flat layout of [1, H, 1]: W1 (H), b1 (H), W2 (H), b2 (1)."""
-    return p[:, :H], p[:, H:2 * H], p[:, 2 * H:3 * H], p[:, 3 * H]
+    return p[:, :H], p[:, H : 2 * H], p[:, 2 * H : 3 * H], p[:, 3 * H]
 
 
 JAX_FP = ("analytic", "analytic-Rlast", "autodiff-vmap")
@@ -161,20 +185,24 @@ def make_jax_fp(p0, H, optimizer, lr, variant):
     R = p0.shape[0]
     rlast = "Rlast" in variant  # state kept as (P, R)
     if variant == "analytic":
+
         def grad(p):
             gw, gb, gv, gc = fp_grad(jnp, *split_fp(p, H), x, y)
             return jnp.concatenate([gw, gb, gv, gc[:, None]], axis=1)
     elif rlast:
+
         def grad(p):
-            gw, gb, gv, gc = fp_grad_t(jnp, p[:H], p[H:2 * H], p[2 * H:3 * H], p[3 * H], x, y)
+            gw, gb, gv, gc = fp_grad_t(jnp, p[:H], p[H : 2 * H], p[2 * H : 3 * H], p[3 * H], x, y)
             return jnp.concatenate([gw, gb, gv, gc[None]], axis=0)
     else:
         grad = jax.vmap(jax.grad(lambda q: fp_loss_one(jnp, q, x, y, H)))
 
     if optimizer == "gd":
+
         def body(i, s):
             return (s[0] - lr * grad(s[0]), s[1], s[2])
     else:
+
         def body(i, s):
             p, m, v = s
             return adam_update(jnp, p, m, v, grad(p), lr, (i + 1).astype(jnp.float64))
@@ -205,15 +233,17 @@ def make_torch_fp(p0, H, optimizer, lr, variant):
 
     def grad(p):
         if rlast:
-            gw, gb, gv, gc = fp_grad_t(torch, p[:H], p[H:2 * H], p[2 * H:3 * H], p[3 * H], x, y)
+            gw, gb, gv, gc = fp_grad_t(torch, p[:H], p[H : 2 * H], p[2 * H : 3 * H], p[3 * H], x, y)
             return torch.cat([gw, gb, gv, gc[None]], dim=0)
         gw, gb, gv, gc = fp_grad(torch, *split_fp(p, H), x, y)
         return torch.cat([gw, gb, gv, gc[:, None]], dim=1)
 
     if optimizer == "gd":
+
         def step(p, m, v, t):
             return p - lr * grad(p), m, v
     else:
+
         def step(p, m, v, t):
             return adam_update(torch, p, m, v, grad(p), lr, t)
 
@@ -254,9 +284,9 @@ def make_jax_digits(p0, X, labels, sizes, lr, batch, seed=0):
 
     def unflat(p):
         out, o = [], 0
-        for (ws, bs) in shapes:
+        for ws, bs in shapes:
             nw = ws[0] * ws[1]
-            out.append((p[o:o + nw].reshape(ws), p[o + nw:o + nw + bs[0]]))
+            out.append((p[o : o + nw].reshape(ws), p[o + nw : o + nw + bs[0]]))
             o += nw + bs[0]
         return out
 
@@ -272,8 +302,9 @@ def make_jax_digits(p0, X, labels, sizes, lr, batch, seed=0):
         spe = N // batch
         E = 4
         rng = np.random.default_rng(seed)
-        perms = jnp.asarray(np.stack([[rng.permutation(N)[:spe * batch] for _ in range(R)]
-                                      for _ in range(E)]))
+        perms = jnp.asarray(
+            np.stack([[rng.permutation(N)[: spe * batch] for _ in range(R)] for _ in range(E)])
+        )
         grad_b = jax.vmap(jax.grad(loss_one))
 
         def grad(p, i):
@@ -298,8 +329,9 @@ def make_jax_digits(p0, X, labels, sizes, lr, batch, seed=0):
         out[0].block_until_ready()
         return R * int(steps)
 
-    run.grad = lambda p: np.asarray(jax.jit(jax.vmap(jax.grad(loss_one), in_axes=(0, None, None)))(
-        jnp.asarray(p), Xj, Lj))
+    run.grad = lambda p: np.asarray(
+        jax.jit(jax.vmap(jax.grad(loss_one), in_axes=(0, None, None)))(jnp.asarray(p), Xj, Lj)
+    )
     return run
 
 
@@ -327,8 +359,10 @@ def make_torch_digits(p0, X, labels, sizes, lr, batch, variant, seed=0):
             z = torch.matmul(a, W.transpose(1, 2)) + bb[:, None, :]
             a = torch.relu(z) if i < nl - 1 else z
         lbl = lb if lb.dim() == 2 else lb.expand(R, -1)
-        return torch.nn.functional.cross_entropy(a.reshape(-1, a.shape[-1]), lbl.reshape(-1),
-                                                 reduction="sum") / a.shape[1]
+        return (
+            torch.nn.functional.cross_entropy(a.reshape(-1, a.shape[-1]), lbl.reshape(-1), reduction="sum")
+            / a.shape[1]
+        )
 
     spe = N // batch if batch else 1
     gen = torch.Generator().manual_seed(seed)
@@ -343,7 +377,7 @@ def make_torch_digits(p0, X, labels, sizes, lr, batch, variant, seed=0):
                 k = i % spe
                 if k == 0:
                     perm = torch.argsort(torch.rand(R, N, generator=gen), dim=1)
-                idx = perm[:, k * batch:(k + 1) * batch]
+                idx = perm[:, k * batch : (k + 1) * batch]
                 xb, lb = Xt[idx], Lt[idx]
             else:
                 xb, lb = Xt, Lt
@@ -384,8 +418,14 @@ def worker(args):
 
     def record(wl, R, flops, variants, res):
         """One table row: each case's rate (CPU-time based at 1 thread) and its wall-time rate."""
-        row = {"workload": wl, "R": R, "threads": threads, "flops": flops,
-               "jax_variant": variants.get("jax"), "torch_variant": variants.get("torch")}
+        row = {
+            "workload": wl,
+            "R": R,
+            "threads": threads,
+            "flops": flops,
+            "jax_variant": variants.get("jax"),
+            "torch_variant": variants.get("torch"),
+        }
         for name, r in res.items():
             row[name] = r["rate"]
             row[name + "_wall"] = r["work"] / r["wall"]
@@ -422,8 +462,10 @@ def worker(args):
             wl = f"five-point [1,{H},1] {opt}"
             log(wl)
             ref = (p0[:64], mlp.grad(p0[:64], X5, Y5, sizes, loss="sse", backend="numpy"))
-            cases = {"relufast": (make_relufast(p0, X5, Y5, sizes, "sse", opt, 0.01, None), 200),
-                     "numpy": (make_numpy(p0, X5, Y5, sizes, "sse", opt, 0.01, None), 2)}
+            cases = {
+                "relufast": (make_relufast(p0, X5, Y5, sizes, "sse", opt, 0.01, None), 200),
+                "numpy": (make_numpy(p0, X5, Y5, sizes, "sse", opt, 0.01, None), 2),
+            }
             variants = {}
             if jax is not None:
                 v = pick("jax", {v: (make_jax_fp(p0, H, opt, 0.01, v), 100) for v in JAX_FP}, ref)
@@ -433,8 +475,11 @@ def worker(args):
             if torch is not None:
                 # torch.compile costs ~20 s per shape here: tried in the 1-thread worker only (the
                 # multi-thread table's rf/torch-best also counts the 1-thread figure)
-                tv = [v for v in TORCH_FP
-                      if "compile" not in v or not (args.no_compile or args.quick or threads > 1)]
+                tv = [
+                    v
+                    for v in TORCH_FP
+                    if "compile" not in v or not (args.no_compile or args.quick or threads > 1)
+                ]
                 v = pick("torch", {v: (make_torch_fp(p0, H, opt, 0.01, v), 10) for v in tv}, ref)
                 if v:
                     cases["torch"] = (make_torch_fp(p0, H, opt, 0.01, v), 10)
@@ -454,8 +499,10 @@ def worker(args):
     for batch in (None, 64):
         wl = f"digits [64,64,64,10] adam {'full batch' if batch is None else 'batch 64'}"
         log(wl)
-        cases = {"relufast": (make_relufast(p0, X, y, sizes, "ce", "adam", 1e-3, batch), 5),
-                 "numpy": (make_numpy(p0, X, y, sizes, "ce", "adam", 1e-3, batch), 1)}
+        cases = {
+            "relufast": (make_relufast(p0, X, y, sizes, "ce", "adam", 1e-3, batch), 5),
+            "numpy": (make_numpy(p0, X, y, sizes, "ce", "adam", 1e-3, batch), 1),
+        }
         variants = {}
         if jax is not None:
             cases["jax"] = (make_jax_digits(p0, X, y, sizes, 1e-3, batch), 5)
@@ -463,8 +510,11 @@ def worker(args):
             out["selection"].append({"workload": wl, "peer": "jax", "variant": "vmap(grad)", "rel_dG": err})
             variants["jax"] = "vmap(grad)"
         if torch is not None:
-            v = pick("torch", {v: (make_torch_digits(p0, X, y, sizes, 1e-3, batch, v), 5)
-                               for v in ("foreach", "fused")}, ref)
+            v = pick(
+                "torch",
+                {v: (make_torch_digits(p0, X, y, sizes, 1e-3, batch, v), 5) for v in ("foreach", "fused")},
+                ref,
+            )
             if v:
                 cases["torch"] = (make_torch_digits(p0, X, y, sizes, 1e-3, batch, v), 5)
                 variants["torch"] = "bmm+autograd, Adam " + v
@@ -480,11 +530,15 @@ def worker(args):
 
 def report(info, results, args) -> str:
     parts = [machine.header("relufast MLP benchmarks (benchmarks/bench_mlp.py)", info)]
-    parts.append(f"mode: {'quick' if args.quick else 'default'}; threads: {', '.join(map(str, results))}; "
-                 f"median of {3 if args.quick else args.repeat} round-robin repeats after warm-up")
+    parts.append(
+        f"mode: {'quick' if args.quick else 'default'}; threads: {', '.join(map(str, results))}; "
+        f"median of {3 if args.quick else args.repeat} round-robin repeats after warm-up"
+    )
     for t, res in results.items():
-        parts.append(f"worker {t} thread(s): load average {res['loadavg_start'][0]:.2f} at start, "
-                     f"{res['loadavg_end'][0]:.2f} at end")
+        parts.append(
+            f"worker {t} thread(s): load average {res['loadavg_start'][0]:.2f} at start, "
+            f"{res['loadavg_end'][0]:.2f} at end"
+        )
     threads = list(results)
     peak = results[threads[0]].get("peak", {})
     peak_flops = peak.get("measured_flops")
@@ -504,18 +558,36 @@ def report(info, results, args) -> str:
                 r["peak_frac"] = r["relufast"] * r["flops"] / peak_flops
                 if r.get("jax"):
                     r["jax_peak_frac"] = r["jax"] * r["flops"] / peak_flops
-        cols = [("workload", "workload", "s"), ("R", "R", "d"), ("relufast", "relufast", ".3g"),
-                ("numpy", "numpy", ".3g"), ("jax", "jax", ".3g"), ("torch", "torch", ".3g"),
-                ("x_numpy", "rf/np", ".1f"), ("x_jax", "rf/jax", ".2f"), ("x_torch", "rf/torch", ".2f")]
+        cols = [
+            ("workload", "workload", "s"),
+            ("R", "R", "d"),
+            ("relufast", "relufast", ".3g"),
+            ("numpy", "numpy", ".3g"),
+            ("jax", "jax", ".3g"),
+            ("torch", "torch", ".3g"),
+            ("x_numpy", "rf/np", ".1f"),
+            ("x_jax", "rf/jax", ".2f"),
+            ("x_torch", "rf/torch", ".2f"),
+        ]
         if t != threads[0]:
             cols += [("xbest_jax", "rf/jax-best", ".2f"), ("xbest_torch", "rf/torch-best", ".2f")]
         if t == 1 and peak_flops:
-            cols += [("flops", "flop/it", ".4g"), ("gflops", "rf GF/s", ".3g"),
-                     ("peak_frac", "rf %peak", ".1%"), ("jax_peak_frac", "jax %peak", ".1%")]
+            cols += [
+                ("flops", "flop/it", ".4g"),
+                ("gflops", "rf GF/s", ".3g"),
+                ("peak_frac", "rf %peak", ".1%"),
+                ("jax_peak_frac", "jax %peak", ".1%"),
+            ]
         cols += [("jax_variant", "jax variant", "s"), ("torch_variant", "torch variant", "s")]
-        parts.append(f"\n## {t} thread(s): restart-iterations per second, on {timing.clock_name(t)}"
-                     + ("" if t == threads[0] else "; rf/X-best divides by the better of X's "
-                        f"{t}-thread rate and its {threads[0]}-thread (CPU-time) rate"))
+        parts.append(
+            f"\n## {t} thread(s): restart-iterations per second, on {timing.clock_name(t)}"
+            + (
+                ""
+                if t == threads[0]
+                else "; rf/X-best divides by the better of X's "
+                f"{t}-thread rate and its {threads[0]}-thread (CPU-time) rate"
+            )
+        )
         parts.append(tables.table(rows, cols))
     if peak:
         parts.append(
@@ -524,22 +596,39 @@ def report(info, results, args) -> str:
             f"({peak.get('flops_per_cycle', float('nan')):.1f} flop/cycle at a measured "
             f"{peak.get('clock_hz', float('nan')) / 1e9:.2f} GHz); stated: clock x 32 flop/cycle "
             f"(AVX-512, 2 FMA units) = {peak.get('stated_flops', float('nan')) / 1e9:.1f} GFlop/s. Method: "
-            f"{peak.get('method')}. %peak = rate x flop/it / measured peak (flop counts: see bench_mlp.py).")
+            f"{peak.get('method')}. %peak = rate x flop/it / measured peak (flop counts: see bench_mlp.py)."
+        )
     sel = results[threads[0]]["selection"]
-    parts.append(f"\nPeer formulations ({threads[0]} thread; rel_dG = max |dG| / (1 + |G|) vs the NumPy "
-                 "reference gradient at the initial point):")
-    parts.append(tables.table(sel, [("workload", "workload", "s"), ("peer", "peer", "s"),
-                                    ("variant", "variant", "s"), ("rate", "rate", ".3g"),
-                                    ("rel_dG", "rel_dG", ".1e")]))
+    parts.append(
+        f"\nPeer formulations ({threads[0]} thread; rel_dG = max |dG| / (1 + |G|) vs the NumPy "
+        "reference gradient at the initial point):"
+    )
+    parts.append(
+        tables.table(
+            sel,
+            [
+                ("workload", "workload", "s"),
+                ("peer", "peer", "s"),
+                ("variant", "variant", "s"),
+                ("rate", "rate", ".3g"),
+                ("rel_dG", "rel_dG", ".1e"),
+            ],
+        )
+    )
     t1 = results[threads[0]]["rows"]
     fp = [r for r in t1 if r["workload"].startswith("five-point")]
     if fp:
         lines = []
         for r in fp:
-            ok = [(r.get("x_jax", 0) >= 2, "2x jax"), (r.get("x_numpy", 0) >= 10, "10x numpy"),
-                  (r.get("x_torch", 0) >= 10, "10x torch")]
-            lines.append(f"  {r['workload']}: "
-                         + ", ".join(f"{name} {'MET' if good else 'NOT MET'}" for good, name in ok))
+            ok = [
+                (r.get("x_jax", 0) >= 2, "2x jax"),
+                (r.get("x_numpy", 0) >= 10, "10x numpy"),
+                (r.get("x_torch", 0) >= 10, "10x torch"),
+            ]
+            lines.append(
+                f"  {r['workload']}: "
+                + ", ".join(f"{name} {'MET' if good else 'NOT MET'}" for good, name in ok)
+            )
         parts.append(f"\nTargets on the five-point workload ({threads[0]} thread):\n" + "\n".join(lines))
     return "\n".join(parts)
 
@@ -548,16 +637,21 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="small sizes: a smoke run in under a minute")
     ap.add_argument("--threads", default=None, help="comma-separated thread counts (default: 1 and all CPUs)")
-    ap.add_argument("--out", default=None,
-                    help="write the report here (and the raw numbers to .json beside it)")
+    ap.add_argument(
+        "--out", default=None, help="write the report here (and the raw numbers to .json beside it)"
+    )
     ap.add_argument("--restarts", type=int, default=100_000, help="R of the five-point nets")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--target", type=float, default=0.4, help="seconds per timed sample")
     ap.add_argument("--no-jax", action="store_true")
     ap.add_argument("--no-torch", action="store_true")
     ap.add_argument("--no-compile", action="store_true", help="skip torch.compile variants")
-    ap.add_argument("--report-from", default=None, metavar="JSON",
-                    help="re-print the report of a saved run (its .json) instead of measuring")
+    ap.add_argument(
+        "--report-from",
+        default=None,
+        metavar="JSON",
+        help="re-print the report of a saved run (its .json) instead of measuring",
+    )
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--json", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)

@@ -63,12 +63,19 @@ def poly_atan2(xp):
         big = x > 0.41421356237309504880
         y = xp.where(big, (x - 1.0) / (x + 1.0), x)
         z = y * y
-        p = ((((-8.750608600031904122785e-1 * z - 1.615753718733365076637e1) * z
-               - 7.500855792314704667340e1) * z - 1.228866684490136173410e2) * z
-             - 6.485021904942025371773e1)
-        q = (((((z + 2.485846490142306297962e1) * z + 1.650270098316988542046e2) * z
-               + 4.328810604912902668951e2) * z + 4.853903996359136964868e2) * z
-             + 1.945506571482613964425e2)
+        p = (
+            ((-8.750608600031904122785e-1 * z - 1.615753718733365076637e1) * z - 7.500855792314704667340e1)
+            * z
+            - 1.228866684490136173410e2
+        ) * z - 6.485021904942025371773e1
+        q = (
+            (
+                ((z + 2.485846490142306297962e1) * z + 1.650270098316988542046e2) * z
+                + 4.328810604912902668951e2
+            )
+            * z
+            + 4.853903996359136964868e2
+        ) * z + 1.945506571482613964425e2
         r = y + y * z * p / q
         return xp.where(big, PIO4 + r, r)
 
@@ -165,8 +172,15 @@ def gd_runner(W0, backend):
     kernel = get("teacher", "gd_chunk", backend)
 
     def run(steps):
-        s = GDState(W=W0.copy(), W0=W0, step=np.full(R, 0.1), iters=np.zeros(R, np.int64),
-                    status=np.zeros(R, np.int8), F=np.full(R, np.nan), gmax=np.full(R, np.nan))
+        s = GDState(
+            W=W0.copy(),
+            W0=W0,
+            step=np.full(R, 0.1),
+            iters=np.zeros(R, np.int64),
+            status=np.zeros(R, np.int8),
+            F=np.full(R, np.nan),
+            gmax=np.full(R, np.nan),
+        )
         kernel(s, None, GDOptions(steps=int(steps), max_iters=0, tol=0.0, diverge=1e4, f_stop=0.0))
         return int(s.iters.sum())
 
@@ -181,10 +195,21 @@ def make_numpy(W0):
     return gd_runner(W0, "numpy")
 
 
-JAX_VARIANTS = ("analytic-gram-poly", "analytic-gramRlast-poly", "analytic-gram-atan2", "analytic-pair-poly",
-                "autodiff-gram-poly", "autodiff-gram-atan2")
-TORCH_VARIANTS = ("analytic-gram-atan2", "analytic-gram-poly", "autograd-gram-atan2",
-                  "compile-analytic-gram-poly", "compile-analytic-gram-atan2")
+JAX_VARIANTS = (
+    "analytic-gram-poly",
+    "analytic-gramRlast-poly",
+    "analytic-gram-atan2",
+    "analytic-pair-poly",
+    "autodiff-gram-poly",
+    "autodiff-gram-atan2",
+)
+TORCH_VARIANTS = (
+    "analytic-gram-atan2",
+    "analytic-gram-poly",
+    "autograd-gram-atan2",
+    "compile-analytic-gram-poly",
+    "compile-analytic-gram-atan2",
+)
 
 
 def jax_grad_fn(variant, n, d):
@@ -230,7 +255,8 @@ def make_jax(W0, variant):
 
     if rlast:
         run.grad = lambda W: np.asarray(jax.jit(g)(jnp.asarray(W.transpose(1, 2, 0).copy()))).transpose(
-            2, 0, 1)
+            2, 0, 1
+        )
     else:
         run.grad = lambda W: np.asarray(jax.jit(g)(jnp.asarray(W)))
     return run
@@ -249,9 +275,11 @@ def make_torch(W0, variant):
     eye = torch.eye(n, dtype=torch.bool)
 
     if kind == "analytic":
+
         def grad(W):
             return analytic_grad(torch, W, atan2, form, offd)
     else:
+
         def loss(W):  # batched loss, summed over restarts: its gradient is each restart's
             return torch.vmap(lambda w: closed_form_loss(torch, w, atan2, form, eye))(W).sum()
 
@@ -304,14 +332,21 @@ def gd_section(args, threads, log):
         W_sel = safran_shamir.initial_students(k, k, R_sel, seed=0)
         G_ref = teacher.grad(W_sel[:50], backend="numpy")
         best = {}
-        for peer, variants, maker, ok in (("jax", JAX_VARIANTS, make_jax, jax is not None),
-                                          ("torch", TORCH_VARIANTS, make_torch, torch is not None)):
+        for peer, variants, maker, ok in (
+            ("jax", JAX_VARIANTS, make_jax, jax is not None),
+            ("torch", TORCH_VARIANTS, make_torch, torch is not None),
+        ):
             if not ok:
                 continue
             cand = {}
             for v in variants:
-                if args.quick and ("autodiff" in v or "autograd" in v or "compile" in v or "pair" in v
-                                   or ("atan2" in v and peer == "jax")):
+                if args.quick and (
+                    "autodiff" in v
+                    or "autograd" in v
+                    or "compile" in v
+                    or "pair" in v
+                    or ("atan2" in v and peer == "jax")
+                ):
                     continue
                 if args.no_compile and "compile" in v:
                     continue
@@ -330,8 +365,11 @@ def gd_section(args, threads, log):
                         row["rate"] = r["rate"]
                 log(f"    {peer} {v}: {r['rate']:.3g} restart-it/s")
             best[peer] = max(res, key=lambda v: res[v]["rate"])
-            best[peer + "_err"] = next(r["max_dG"] for r in out["selection"]
-                                       if r["k"] == k and r["peer"] == peer and r["variant"] == best[peer])
+            best[peer + "_err"] = next(
+                r["max_dG"]
+                for r in out["selection"]
+                if r["k"] == k and r["peer"] == peer and r["variant"] == best[peer]
+            )
         for R in Rs:
             log(f"  k=n={k}, R={R}")
             W0 = safran_shamir.initial_students(k, k, R, seed=0)
@@ -369,7 +407,7 @@ def eig_section(args, threads, log):
     rows = []
 
     def hess_all():
-        return [teacher.hessian(W[i:i + batch], backend="cpu") for i in range(0, M, batch)]
+        return [teacher.hessian(W[i : i + batch], backend="cpu") for i in range(0, M, batch)]
 
     def rf_eig(Hs):
         return np.concatenate([minima.min_eigenvalues(H, backend="cpu") for H in Hs])
@@ -381,39 +419,63 @@ def eig_section(args, threads, log):
     cases = {"hessian": hess_all, "eig": lambda: rf_eig(Hs)}
     r = timing.round_robin(cases, 1 if args.quick else 3)
     t_h, t_e = timing.seconds(r["hessian"], threads), timing.seconds(r["eig"], threads)
-    rows.append({"what": "relufast teacher.hessian (cpu)", "matrices": M, "per_s": M / t_h,
-                 "threads": threads})
-    rows.append({"what": "relufast min_eigenvalues (cpu)", "matrices": M, "per_s": M / t_e,
-                 "threads": threads, "max_dlam": 0.0})
-    rows.append({"what": "relufast hessian + min_eigenvalues", "matrices": M, "per_s": M / (t_h + t_e),
-                 "threads": threads})
+    rows.append(
+        {"what": "relufast teacher.hessian (cpu)", "matrices": M, "per_s": M / t_h, "threads": threads}
+    )
+    rows.append(
+        {
+            "what": "relufast min_eigenvalues (cpu)",
+            "matrices": M,
+            "per_s": M / t_e,
+            "threads": threads,
+            "max_dlam": 0.0,
+        }
+    )
+    rows.append(
+        {
+            "what": "relufast hessian + min_eigenvalues",
+            "matrices": M,
+            "per_s": M / (t_h + t_e),
+            "threads": threads,
+        }
+    )
     log(f"  relufast: hessian {M / t_h:.3g}/s, eig {M / t_e:.3g}/s")
 
     # NumPy reference Hessian (few matrices)
     m_h = min(m_peer, 10)
-    r = timing.round_robin({"np_hess": lambda: teacher.reference.hessian(W[:m_h], None)},
-                           1 if args.quick else 3)
-    rows.append({"what": "numpy reference teacher.reference.hessian", "matrices": m_h,
-                 "per_s": m_h / timing.seconds(r["np_hess"], threads), "threads": threads})
+    r = timing.round_robin(
+        {"np_hess": lambda: teacher.reference.hessian(W[:m_h], None)}, 1 if args.quick else 3
+    )
+    rows.append(
+        {
+            "what": "numpy reference teacher.reference.hessian",
+            "matrices": m_h,
+            "per_s": m_h / timing.seconds(r["np_hess"], threads),
+            "threads": threads,
+        }
+    )
 
     eig_peers = {"numpy.linalg.eigvalsh": lambda H: np.linalg.eigvalsh(H)[:, 0]}
     if peers.has("scipy"):
         import scipy.linalg
 
         eig_peers["scipy.linalg.eigh(subset [0,0])"] = lambda H: np.array(
-            [scipy.linalg.eigh(h, eigvals_only=True, subset_by_index=[0, 0], driver="evr")[0] for h in H])
+            [scipy.linalg.eigh(h, eigvals_only=True, subset_by_index=[0, 0], driver="evr")[0] for h in H]
+        )
     if peers.has("torch") and not args.no_torch:
         import torch
 
-        eig_peers["torch.linalg.eigvalsh"] = lambda H: torch.linalg.eigvalsh(
-            torch.from_numpy(H))[:, 0].numpy()
+        eig_peers["torch.linalg.eigvalsh"] = lambda H: torch.linalg.eigvalsh(torch.from_numpy(H))[
+            :, 0
+        ].numpy()
     jax = peers.import_jax() if not args.no_jax else None
     if jax is not None:
         import jax.numpy as jnp
 
         f = jax.jit(lambda H: jnp.linalg.eigvalsh(H)[:, 0])
         eig_peers["jax.numpy.linalg.eigvalsh (jit)"] = lambda H: np.asarray(
-            f(jnp.asarray(H)).block_until_ready())
+            f(jnp.asarray(H)).block_until_ready()
+        )
     if threads > 1:
         # independent matrices: one library thread per Python thread over slices of the batch;
         # whichever of this and the library's own threading is faster is that peer's figure
@@ -431,19 +493,29 @@ def eig_section(args, threads, log):
                     finally:
                         torch.set_num_threads(prev)
             else:
+
                 def split(H, fn=fn):
                     with timing.one_thread_libraries():
                         return timing.split_batch(fn, H, threads)
+
             eig_peers[name + f" [{threads} py threads x 1]"] = split
     errs = {}
     for name, fn in eig_peers.items():
         lam = fn(H_peer)  # warm-up / compile
         errs[name] = float(np.max(np.abs(lam - lam_ref[:m_peer])))
-    r = timing.round_robin({name: (lambda fn=fn: fn(H_peer)) for name, fn in eig_peers.items()},
-                           1 if args.quick else 3)
+    r = timing.round_robin(
+        {name: (lambda fn=fn: fn(H_peer)) for name, fn in eig_peers.items()}, 1 if args.quick else 3
+    )
     for name in eig_peers:
-        rows.append({"what": name, "matrices": m_peer, "per_s": m_peer / timing.seconds(r[name], threads),
-                     "threads": threads, "max_dlam": errs[name]})
+        rows.append(
+            {
+                "what": name,
+                "matrices": m_peer,
+                "per_s": m_peer / timing.seconds(r[name], threads),
+                "threads": threads,
+                "max_dlam": errs[name],
+            }
+        )
         log(f"  {name}: {rows[-1]['per_s']:.3g}/s")
     return {"k": k, "M": M, "m_peer": m_peer, "rows": rows}
 
@@ -485,12 +557,22 @@ def table1_model(t1):
         bb, aa = fits.get(n - k, fits[min(fits, key=lambda e: abs(e - (n - k)))])
         m = measured.get((k, n))
         it = m["mean_iterations"] if m else math.exp(aa + bb * k)
-        row = {"k": k, "n": n, "rate": c["rate"], "rate_smooth": smooth[(k, n)], "mean_iterations": it,
-               "median_iterations": m["median_iterations"] if m else None,
-               "model_s": corr * raw(k, n, 1000, it)}
+        row = {
+            "k": k,
+            "n": n,
+            "rate": c["rate"],
+            "rate_smooth": smooth[(k, n)],
+            "mean_iterations": it,
+            "median_iterations": m["median_iterations"] if m else None,
+            "model_s": corr * raw(k, n, 1000, it),
+        }
         if m:
-            row.update(runs=m["runs"], measured_s=m["wall_s"], scaled_s=m["wall_s"] * 1000 / m["runs"],
-                       pct_spurious=m["pct_spurious"])
+            row.update(
+                runs=m["runs"],
+                measured_s=m["wall_s"],
+                scaled_s=m["wall_s"] * 1000 / m["runs"],
+                pct_spurious=m["pct_spurious"],
+            )
         if m and m["runs"] >= 1000:
             row.update(source="measured", est_s=m["wall_s"])
             scaled = m["wall_s"]
@@ -500,8 +582,12 @@ def table1_model(t1):
         total += row["est_s"]
         total_scaled += scaled
         rows.append(row)
-    return rows, {"rate_fit": (float(a), float(b)), "corr": corr, "total": total,
-                  "total_scaled": total_scaled}
+    return rows, {
+        "rate_fit": (float(a), float(b)),
+        "corr": corr,
+        "total": total,
+        "total_scaled": total_scaled,
+    }
 
 
 def table1_section(args, threads, log):
@@ -542,15 +628,26 @@ def table1_section(args, threads, log):
         with timing.Clock() as c:
             res = safran_shamir.run(k, n, runs, seed=0, backend="cpu")
         s = res.summary()
-        measured.append({"k": k, "n": n, "runs": runs, "wall_s": c.wall, "cpu_s": c.cpu,
-                         "median_iterations": float(np.median(res.iterations)),
-                         "mean_iterations": float(np.mean(res.iterations)),
-                         "max_iterations": int(np.max(res.iterations)),
-                         "pct_spurious": s["pct_spurious"], "not_converged": s["not_converged"]})
+        measured.append(
+            {
+                "k": k,
+                "n": n,
+                "runs": runs,
+                "wall_s": c.wall,
+                "cpu_s": c.cpu,
+                "median_iterations": float(np.median(res.iterations)),
+                "mean_iterations": float(np.mean(res.iterations)),
+                "max_iterations": int(np.max(res.iterations)),
+                "pct_spurious": s["pct_spurious"],
+                "not_converged": s["not_converged"],
+            }
+        )
         m = measured[-1]
         m["model_s"] = runs * m["median_iterations"] / rates[(k, n)]
-        log(f"  measured k={k} n={n} runs={runs}: {c.wall:.2f}s, median it {m['median_iterations']:.0f}, "
-            f"mean it {m['mean_iterations']:.0f}, model {m['model_s']:.2f}s")
+        log(
+            f"  measured k={k} n={n} runs={runs}: {c.wall:.2f}s, median it {m['median_iterations']:.0f}, "
+            f"mean it {m['mean_iterations']:.0f}, model {m['model_s']:.2f}s"
+        )
 
     # 3) model: wall ~= corr * runs * median_iterations / rate, corr from the measured cells
     corr = float(np.median([m["wall_s"] / m["model_s"] for m in measured]))
@@ -562,8 +659,12 @@ def table1_section(args, threads, log):
         row = {"k": k, "n": n, "rate": rates[(k, n)]}
         m = by_cell.get((k, n))
         if m is not None:
-            row.update(runs=m["runs"], median_iterations=m["median_iterations"], measured_s=m["wall_s"],
-                       pct_spurious=m["pct_spurious"])
+            row.update(
+                runs=m["runs"],
+                median_iterations=m["median_iterations"],
+                measured_s=m["wall_s"],
+                pct_spurious=m["pct_spurious"],
+            )
             row["est_1000_s"] = m["wall_s"] * 1000 / m["runs"]
             row["source"] = "measured" if m["runs"] == 1000 else f"measured x{1000 / m['runs']:g}"
         else:
@@ -571,8 +672,7 @@ def table1_section(args, threads, log):
             row.update(median_iterations=it, est_1000_s=corr * 1000 * it / rates[(k, n)], source="model")
         total += row["est_1000_s"]
         rows.append(row)
-    return {"rows": rows, "measured": measured, "corr": corr, "fits": fits, "total_s": total,
-            "rate_R": Rr}
+    return {"rows": rows, "measured": measured, "corr": corr, "fits": fits, "total_s": total, "rate_R": Rr}
 
 
 def worker(args):
@@ -597,16 +697,22 @@ def worker(args):
 
 def report(info, results, args) -> str:
     parts = [machine.header("relufast teacher-student benchmarks (benchmarks/bench_teacher.py)", info)]
-    parts.append(f"mode: {'quick' if args.quick else 'full Table 1' if args.full else 'default'}; "
-                 f"threads: {', '.join(str(t) for t in results)}; "
-                 f"median of {3 if args.quick else args.repeat} round-robin repeats after warm-up")
+    parts.append(
+        f"mode: {'quick' if args.quick else 'full Table 1' if args.full else 'default'}; "
+        f"threads: {', '.join(str(t) for t in results)}; "
+        f"median of {3 if args.quick else args.repeat} round-robin repeats after warm-up"
+    )
     for t, res in results.items():
-        parts.append(f"worker {t} thread(s): load average {res['loadavg_start'][0]:.2f} at start, "
-                     f"{res['loadavg_end'][0]:.2f} at end")
+        parts.append(
+            f"worker {t} thread(s): load average {res['loadavg_start'][0]:.2f} at start, "
+            f"{res['loadavg_end'][0]:.2f} at end"
+        )
     threads = list(results)
     if all("gd" in r for r in results.values()):
-        parts.append("\n## 1. Full-batch GD on the Safran-Shamir loss (identity teacher, step 0.1): "
-                     "restart-iterations per second")
+        parts.append(
+            "\n## 1. Full-batch GD on the Safran-Shamir loss (identity teacher, step 0.1): "
+            "restart-iterations per second"
+        )
         for t in threads:
             rows = results[t]["gd"]["rows"]
             for r in rows:
@@ -614,49 +720,92 @@ def report(info, results, args) -> str:
                     if r.get(p):
                         r["x_" + p] = r["relufast"] / r[p]
                 if t != threads[0]:
-                    base = next(b for b in results[threads[0]]["gd"]["rows"]
-                                if b["k"] == r["k"] and b["R"] == r["R"])
+                    base = next(
+                        b for b in results[threads[0]]["gd"]["rows"] if b["k"] == r["k"] and b["R"] == r["R"]
+                    )
                     r["scaling"] = r["relufast_wall"] / base["relufast_wall"]
                     # a peer at its best with t threads may be its 1-thread run (CPU-time rate)
                     for p in ("numpy", "jax", "torch"):
                         if r.get(p) and base.get(p):
                             r["xbest_" + p] = r["relufast"] / max(r[p], base[p])
-            cols = [("k", "k=n", "d"), ("R", "R", "d"), ("relufast", "relufast", ".3g"),
-                    ("numpy", "numpy", ".3g"), ("jax", "jax", ".3g"), ("torch", "torch", ".3g"),
-                    ("x_numpy", "rf/np", ".1f"), ("x_jax", "rf/jax", ".2f"), ("x_torch", "rf/torch", ".2f")]
+            cols = [
+                ("k", "k=n", "d"),
+                ("R", "R", "d"),
+                ("relufast", "relufast", ".3g"),
+                ("numpy", "numpy", ".3g"),
+                ("jax", "jax", ".3g"),
+                ("torch", "torch", ".3g"),
+                ("x_numpy", "rf/np", ".1f"),
+                ("x_jax", "rf/jax", ".2f"),
+                ("x_torch", "rf/torch", ".2f"),
+            ]
             if t != threads[0]:
-                cols += [("xbest_jax", "rf/jax-best", ".2f"), ("xbest_torch", "rf/torch-best", ".2f"),
-                         ("scaling", f"rf wall {t}t/{threads[0]}t", ".2f")]
+                cols += [
+                    ("xbest_jax", "rf/jax-best", ".2f"),
+                    ("xbest_torch", "rf/torch-best", ".2f"),
+                    ("scaling", f"rf wall {t}t/{threads[0]}t", ".2f"),
+                ]
             cols += [("jax_variant", "jax variant", "s"), ("torch_variant", "torch variant", "s")]
-            parts.append(f"\n### {t} thread(s); rates on {timing.clock_name(t)}"
-                         + ("" if t == threads[0] else "; rf/X-best divides by the better of X's "
-                            f"{t}-thread rate and its {threads[0]}-thread (CPU-time) rate"))
+            parts.append(
+                f"\n### {t} thread(s); rates on {timing.clock_name(t)}"
+                + (
+                    ""
+                    if t == threads[0]
+                    else "; rf/X-best divides by the better of X's "
+                    f"{t}-thread rate and its {threads[0]}-thread (CPU-time) rate"
+                )
+            )
             parts.append(tables.table(rows, cols))
         sel = results[threads[0]]["gd"]["selection"]
-        parts.append(f"\nPeer formulations tried ({threads[0]} thread, R = 1000, restart-it/s; "
-                     "max|dG| = max abs gradient difference from the NumPy reference over 50 restarts):")
-        parts.append(tables.table(sel, [("k", "k", "d"), ("peer", "peer", "s"), ("variant", "variant", "s"),
-                                        ("rate", "rate", ".3g"), ("max_dG", "max|dG|", ".1e")]))
+        parts.append(
+            f"\nPeer formulations tried ({threads[0]} thread, R = 1000, restart-it/s; "
+            "max|dG| = max abs gradient difference from the NumPy reference over 50 restarts):"
+        )
+        parts.append(
+            tables.table(
+                sel,
+                [
+                    ("k", "k", "d"),
+                    ("peer", "peer", "s"),
+                    ("variant", "variant", "s"),
+                    ("rate", "rate", ".3g"),
+                    ("max_dG", "max|dG|", ".1e"),
+                ],
+            )
+        )
         gd0 = results[threads[0]]["gd"]["rows"]
         r20 = [r for r in gd0 if r["k"] == max(x["k"] for x in gd0)]
         if r20 and r20[0].get("jax"):
             best = max(r["x_jax"] for r in r20)
-            parts.append(f"\nTarget relufast >= 5x JAX per core at k = n = {r20[0]['k']}: ratios "
-                         + ", ".join(f"R={r['R']}: {r['x_jax']:.2f}x" for r in r20)
-                         + (" -> MET" if min(r["x_jax"] for r in r20) >= 5 else " -> NOT MET")
-                         + f" (best {best:.2f}x)")
+            parts.append(
+                f"\nTarget relufast >= 5x JAX per core at k = n = {r20[0]['k']}: ratios "
+                + ", ".join(f"R={r['R']}: {r['x_jax']:.2f}x" for r in r20)
+                + (" -> MET" if min(r["x_jax"] for r in r20) >= 5 else " -> NOT MET")
+                + f" (best {best:.2f}x)"
+            )
     if all("eig" in r for r in results.values()):
         e0 = results[threads[0]]["eig"]
-        parts.append(f"\n## 2. Exact Hessian + smallest eigenvalue, k = n = {e0['k']} "
-                     f"({e0['k'] ** 2} x {e0['k'] ** 2}); relufast on {e0['M']} matrices, peers on "
-                     f"{e0['m_peer']} (the numpy reference Hessian on <= 10), quoted per matrix")
+        parts.append(
+            f"\n## 2. Exact Hessian + smallest eigenvalue, k = n = {e0['k']} "
+            f"({e0['k'] ** 2} x {e0['k'] ** 2}); relufast on {e0['M']} matrices, peers on "
+            f"{e0['m_peer']} (the numpy reference Hessian on <= 10), quoted per matrix"
+        )
         rows = []
         for t in threads:
             for r in results[t]["eig"]["rows"]:
                 rows.append(dict(r, threads=t))
-        parts.append(tables.table(rows, [("threads", "threads", "d"), ("what", "what", "s"),
-                                         ("matrices", "matrices", "d"), ("per_s", "matrices/s", ".3g"),
-                                         ("max_dlam", "max|dlambda_min| vs relufast", ".1e")]))
+        parts.append(
+            tables.table(
+                rows,
+                [
+                    ("threads", "threads", "d"),
+                    ("what", "what", "s"),
+                    ("matrices", "matrices", "d"),
+                    ("per_s", "matrices/s", ".3g"),
+                    ("max_dlam", "max|dlambda_min| vs relufast", ".1e"),
+                ],
+            )
+        )
         for t in threads:
             rr = {}
             for r in results[t]["eig"]["rows"]:
@@ -664,15 +813,20 @@ def report(info, results, args) -> str:
                     continue
                 peer = r["what"].split(" ")[0].split(".")[0]
                 rr[peer] = max(rr.get(peer, 0.0), r["per_s"])
-            rf = next(r["per_s"] for r in results[t]["eig"]["rows"]
-                      if r["what"] == "relufast min_eigenvalues (cpu)")
-            parts.append(f"{t} thread(s): relufast min_eigenvalues vs the best of each peer: "
-                         + ", ".join(f"{k} {rf / v:.2f}x" for k, v in rr.items()))
+            rf = next(
+                r["per_s"] for r in results[t]["eig"]["rows"] if r["what"] == "relufast min_eigenvalues (cpu)"
+            )
+            parts.append(
+                f"{t} thread(s): relufast min_eigenvalues vs the best of each peer: "
+                + ", ".join(f"{k} {rf / v:.2f}x" for k, v in rr.items())
+            )
     t1 = next((r["table1"] for r in results.values() if "table1" in r), None)
     if t1:
         rows, model = table1_model(t1)
-        parts.append(f"\n## 3. Table 1 time (k = 6..20, n = k, k+1, k+2, 1000 runs each) with "
-                     f"safran_shamir.run, {args.table1_threads} thread(s), wall time")
+        parts.append(
+            f"\n## 3. Table 1 time (k = 6..20, n = k, k+1, k+2, 1000 runs each) with "
+            f"safran_shamir.run, {args.table1_threads} thread(s), wall time"
+        )
         parts.append(
             f"raw rate = native GD restart-iterations/s measured for that (k, n) (R = {t1['rate_R']}, "
             f"~0.25 s, no early stop); smooth rate = fit log(rate) = {model['rate_fit'][0]:.2f} "
@@ -680,32 +834,53 @@ def report(info, results, args) -> str:
             "shared machine). Model: 1000 x mean iterations (fit log(mean it) = a + b k per n - k on the "
             f"measured cells) / smooth rate x {model['corr']:.2f} (median measured/model ratio of the "
             "1000-run cells: Hessians, chunking, stragglers). 'model' cells use it; 1000-run cells are "
-            "measured; 100-run cells show measured x 10 beside the model.")
-        parts.append(tables.table(rows, [
-            ("k", "k", "d"), ("n", "n", "d"), ("source", "source", "s"), ("runs", "runs", "d"),
-            ("median_iterations", "median it", ".3g"), ("mean_iterations", "mean it", ".3g"),
-            ("rate", "raw rate/s", ".3g"), ("rate_smooth", "smooth rate/s", ".3g"),
-            ("measured_s", "measured s", ".3g"), ("scaled_s", "measured x1000/runs", ".3g"),
-            ("model_s", "model s", ".3g"), ("est_s", "estimate s (1000 runs)", ".3g"),
-            ("pct_spurious", "% spurious", ".1f")]))
-        parts.append(f"TOTAL for the full Table 1 on this machine: {model['total']:.0f} s = "
-                     f"{model['total'] / 60:.1f} min "
-                     f"(1000-run cells measured, the others modelled); taking the 100-run cells as "
-                     f"measured x 10 instead: {model['total_scaled']:.0f} s = "
-                     f"{model['total_scaled'] / 60:.1f} min. "
-                     f"The earlier median-iterations model gave {t1['total_s']:.0f} s.")
+            "measured; 100-run cells show measured x 10 beside the model."
+        )
+        parts.append(
+            tables.table(
+                rows,
+                [
+                    ("k", "k", "d"),
+                    ("n", "n", "d"),
+                    ("source", "source", "s"),
+                    ("runs", "runs", "d"),
+                    ("median_iterations", "median it", ".3g"),
+                    ("mean_iterations", "mean it", ".3g"),
+                    ("rate", "raw rate/s", ".3g"),
+                    ("rate_smooth", "smooth rate/s", ".3g"),
+                    ("measured_s", "measured s", ".3g"),
+                    ("scaled_s", "measured x1000/runs", ".3g"),
+                    ("model_s", "model s", ".3g"),
+                    ("est_s", "estimate s (1000 runs)", ".3g"),
+                    ("pct_spurious", "% spurious", ".1f"),
+                ],
+            )
+        )
+        parts.append(
+            f"TOTAL for the full Table 1 on this machine: {model['total']:.0f} s = "
+            f"{model['total'] / 60:.1f} min "
+            f"(1000-run cells measured, the others modelled); taking the 100-run cells as "
+            f"measured x 10 instead: {model['total_scaled']:.0f} s = "
+            f"{model['total_scaled'] / 60:.1f} min. "
+            f"The earlier median-iterations model gave {t1['total_s']:.0f} s."
+        )
     return "\n".join(parts)
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--quick", action="store_true", help="small sizes: a smoke run in under a minute")
     ap.add_argument("--full", action="store_true", help="measure every Table 1 cell with 1000 runs (long)")
-    ap.add_argument("--threads", default=None,
-                    help="comma-separated thread counts, one pinned worker each (default: 1 and all CPUs)")
-    ap.add_argument("--out", default=None,
-                    help="write the report here (and the raw numbers to .json beside it)")
+    ap.add_argument(
+        "--threads",
+        default=None,
+        help="comma-separated thread counts, one pinned worker each (default: 1 and all CPUs)",
+    )
+    ap.add_argument(
+        "--out", default=None, help="write the report here (and the raw numbers to .json beside it)"
+    )
     ap.add_argument("--sections", default="gd,eig,table1", help="any of gd,eig,table1")
     ap.add_argument("--repeat", type=int, default=5, help="round-robin repeats (median kept)")
     ap.add_argument("--target", type=float, default=0.4, help="seconds per timed sample")
@@ -715,8 +890,12 @@ def main(argv=None):
     ap.add_argument("--no-jax", action="store_true")
     ap.add_argument("--no-torch", action="store_true")
     ap.add_argument("--no-compile", action="store_true", help="skip torch.compile variants")
-    ap.add_argument("--report-from", default=None, metavar="JSON",
-                    help="re-print the report of a saved run (its .json) instead of measuring")
+    ap.add_argument(
+        "--report-from",
+        default=None,
+        metavar="JSON",
+        help="re-print the report of a saved run (its .json) instead of measuring",
+    )
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--json", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--table1-threads", type=int, default=None, help=argparse.SUPPRESS)

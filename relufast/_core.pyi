@@ -77,7 +77,8 @@ def teacher_evaluate(
     W: ArrayLike, V: ArrayLike | None = None, want_grad: bool = True
 ) -> tuple[NDArray[numpy.float64], NDArray[numpy.float64] | None, NDArray[numpy.float64]]:
     """(F (R,), G (R, n, d) or None, max_i |grad_i| (R,)) of students W (R, n, d) against teacher V
-    (k, d) (the identity if None)."""
+    (k, d) (the identity if None).
+    """
 
 def teacher_hessian(W: ArrayLike, V: ArrayLike | None = None) -> NDArray[numpy.float64]:
     """Exact Hessians (R, n*d, n*d), neuron-major."""

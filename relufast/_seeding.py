@@ -12,8 +12,9 @@ __all__ = ["BLOCK", "block_normals"]
 BLOCK = 1024
 
 
-def block_normals(entropy: int | Sequence[int], R: int, shape: tuple[int, ...], scale: float | None = None,
-                  start: int = 0) -> np.ndarray:
+def block_normals(
+    entropy: int | Sequence[int], R: int, shape: tuple[int, ...], scale: float | None = None, start: int = 0
+) -> np.ndarray:
     """Standard normals (R, *shape) for restarts ``start .. start + R - 1``, drawn in blocks.
 
     Block b (restarts ``b * BLOCK ..``) uses ``numpy.random.SeedSequence(entropy, spawn_key=(b,))``

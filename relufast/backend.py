@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _load_core() -> tuple[ModuleType | None, str | None]:
     if os.environ.get("RELUFAST_NO_CORE", "") not in ("", "0"):
         return None, "hidden by the environment variable RELUFAST_NO_CORE"

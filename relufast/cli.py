@@ -135,8 +135,22 @@ def _cmd_table(args: argparse.Namespace) -> int:
 
     if args.threads:
         _backend.set_num_threads(args.threads)
-    shown = ["k", "n", "runs", "pct_spurious", "ci_lo", "ci_hi", "paper_pct", "avg_lambda_min",
-             "paper_lambda_min", "avg_F", "paper_F", "not_converged", "families", "wall_s"]
+    shown = [
+        "k",
+        "n",
+        "runs",
+        "pct_spurious",
+        "ci_lo",
+        "ci_hi",
+        "paper_pct",
+        "avg_lambda_min",
+        "paper_lambda_min",
+        "avg_F",
+        "paper_F",
+        "not_converged",
+        "families",
+        "wall_s",
+    ]
     if args.no_hessian:
         shown.insert(shown.index("not_converged"), "candidates")
     out = open(args.out, "w", newline="") if args.out else None
@@ -155,11 +169,23 @@ def _cmd_table(args: argparse.Namespace) -> int:
 
     status = 0
     try:
-        ss.table(args.k, args.extra, args.restarts or ss.get_protocol(args.protocol).restarts,
-                 args.seed, backend=args.backend, protocol=args.protocol, step=args.step,
-                 tol=args.tol, max_iters=args.max_iters, polish=args.polish,
-                 hessian=not args.no_hessian, teacher=args.teacher, teacher_seed=args.teacher_seed,
-                 progress=bar, on_row=on_row)
+        ss.table(
+            args.k,
+            args.extra,
+            args.restarts or ss.get_protocol(args.protocol).restarts,
+            args.seed,
+            backend=args.backend,
+            protocol=args.protocol,
+            step=args.step,
+            tol=args.tol,
+            max_iters=args.max_iters,
+            polish=args.polish,
+            hessian=not args.no_hessian,
+            teacher=args.teacher,
+            teacher_seed=args.teacher_seed,
+            progress=bar,
+            on_row=on_row,
+        )
     except KeyboardInterrupt:
         status = 130
         sys.stderr.write(f"\ninterrupted: {len(rows)} finished row(s) kept\n")
@@ -203,17 +229,34 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("table", help="reproduce Safran & Shamir's Table 1 (spurious-minimum rates)")
     t.add_argument("--k", type=parse_ints, default=[6, 7, 8], help="teacher widths, e.g. 6-10 (default 6-8)")
     t.add_argument("--extra", type=parse_ints, default=[0, 1], help="n - k values, e.g. 0,1,2 (default 0,1)")
-    t.add_argument("--restarts", type=int, default=None,
-                   help="GD runs per cell (default: the protocol's, 1000 for icml2018, 500 for colt2021)")
-    t.add_argument("--protocol", default="icml2018", choices=list(ss.PROTOCOLS),
-                   help="icml2018: step 0.1, 2 pi max|grad_i| <= 1e-9 (Safran & Shamir 2018); colt2021: "
-                        "step 5/k, |grad|_F <= 1e-12 (Safran, Yehudai & Shamir 2021)")
+    t.add_argument(
+        "--restarts",
+        type=int,
+        default=None,
+        help="GD runs per cell (default: the protocol's, 1000 for icml2018, 500 for colt2021)",
+    )
+    t.add_argument(
+        "--protocol",
+        default="icml2018",
+        choices=list(ss.PROTOCOLS),
+        help="icml2018: step 0.1, 2 pi max|grad_i| <= 1e-9 (Safran & Shamir 2018); colt2021: "
+        "step 5/k, |grad|_F <= 1e-12 (Safran, Yehudai & Shamir 2021)",
+    )
     t.add_argument("--step", type=float, default=None, help="GD step (default: the protocol's)")
-    t.add_argument("--tol", type=float, default=None, help="gradient-norm tolerance (default: the protocol's)")
-    t.add_argument("--no-hessian", action="store_true",
-                   help="skip lambda_min: candidates F >= 1e-3 stay unlabelled ('candidate')")
-    t.add_argument("--teacher", default="identity", choices=list(ss.TEACHERS),
-                   help="identity (the papers'), or a random orthogonal or Gaussian teacher")
+    t.add_argument(
+        "--tol", type=float, default=None, help="gradient-norm tolerance (default: the protocol's)"
+    )
+    t.add_argument(
+        "--no-hessian",
+        action="store_true",
+        help="skip lambda_min: candidates F >= 1e-3 stay unlabelled ('candidate')",
+    )
+    t.add_argument(
+        "--teacher",
+        default="identity",
+        choices=list(ss.TEACHERS),
+        help="identity (the papers'), or a random orthogonal or Gaussian teacher",
+    )
     t.add_argument("--teacher-seed", type=int, default=0, help="seed of a random teacher")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--backend", default="auto", choices=_backend.BACKENDS)

@@ -54,9 +54,7 @@ def digits(*, scale: bool = True) -> tuple[np.ndarray, np.ndarray]:
     try:
         from sklearn.datasets import load_digits
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "relufast.datasets.digits needs scikit-learn (pip install scikit-learn)"
-        ) from exc
+        raise ImportError("relufast.datasets.digits needs scikit-learn (pip install scikit-learn)") from exc
     d = load_digits()
     X = np.ascontiguousarray(d.data, dtype=np.float64)
     if scale:
@@ -247,9 +245,7 @@ def _labels_path_for(images_path: str) -> str:
     for a, b in (("images-idx3", "labels-idx1"), ("images.idx3", "labels.idx1"), ("images", "labels")):
         if a in name:
             return os.path.join(os.path.dirname(images_path), name.replace(a, b, 1))
-    raise ValueError(
-        f"cannot infer the labels file for {images_path!r}: pass labels_path= explicitly"
-    )
+    raise ValueError(f"cannot infer the labels file for {images_path!r}: pass labels_path= explicitly")
 
 
 _NPZ_KEYS = {

@@ -40,7 +40,6 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ._kernels import get, resolve
-from ._seeding import BLOCK as INIT_BLOCK
 from ._seeding import block_normals
 from ._validate import positive_float, positive_int
 from .objectives.mlp import Net, Problem, check_params
@@ -71,7 +70,9 @@ def _per_layer(value, nl: int, name: str, allow_none: bool = False, nonneg: bool
     elif isinstance(value, (Sequence, np.ndarray)) and not isinstance(value, (str, bytes)):
         vals = list(value)
         if len(vals) != nl:
-            raise ValueError(f"{name} must be a number or a sequence of {nl} (one per layer), got {len(vals)}")
+            raise ValueError(
+                f"{name} must be a number or a sequence of {nl} (one per layer), got {len(vals)}"
+            )
     else:
         raise ValueError(f"{name} must be a number or a sequence of {nl} numbers, got {value!r}")
     out: list[float | None] = []
@@ -89,8 +90,18 @@ def _per_layer(value, nl: int, name: str, allow_none: bool = False, nonneg: bool
     return out
 
 
-def init_params(sizes, R: int, *, seed: int = 0, weight_mean=0.0, weight_std=None, bias_mean=0.0,
-                bias_std=0.0, scheme: str = "normal", output_bias: bool = True) -> np.ndarray:
+def init_params(
+    sizes,
+    R: int,
+    *,
+    seed: int = 0,
+    weight_mean=0.0,
+    weight_std=None,
+    bias_mean=0.0,
+    bias_std=0.0,
+    scheme: str = "normal",
+    output_bias: bool = True,
+) -> np.ndarray:
     """Random initial parameters for R restarts, shape (R, P), layout of :mod:`relufast.mlp`.
 
     Every weight of layer l is drawn from N(weight_mean[l], weight_std[l]^2) and every bias from
@@ -202,11 +213,25 @@ class TrainState(Batch):
     v: np.ndarray | None  # (R, P) Adam's second moments
 
 
-def train(params, X, Y, sizes, *, optimizer: str = "gd", lr: float, steps: int,
-          batch_size: int | None = None, seed: int = 0, loss: str = "sse", output_bias: bool = True,
-          backend: str = "auto", chunk: int = 1000,
-          progress: Callable[[int, int], object] | None = None,
-          betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> TrainResult:
+def train(
+    params,
+    X,
+    Y,
+    sizes,
+    *,
+    optimizer: str = "gd",
+    lr: float,
+    steps: int,
+    batch_size: int | None = None,
+    seed: int = 0,
+    loss: str = "sse",
+    output_bias: bool = True,
+    backend: str = "auto",
+    chunk: int = 1000,
+    progress: Callable[[int, int], object] | None = None,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+) -> TrainResult:
     """Train R restarts of a ReLU MLP at once; all steps of a chunk run in native code.
 
     Parameters
@@ -272,8 +297,9 @@ def train(params, X, Y, sizes, *, optimizer: str = "gd", lr: float, steps: int,
     adam = optimizer == "adam"
     R, P = p.shape
     state = TrainState(p, np.zeros((R, P)) if adam else None, np.zeros((R, P)) if adam else None)
-    opts = TrainOptions(optimizer="adam" if adam else "gd", lr=lr, batch=B, seed=seed, beta1=b1,
-                        beta2=b2, eps=eps)
+    opts = TrainOptions(
+        optimizer="adam" if adam else "gd", lr=lr, batch=B, seed=seed, beta1=b1, beta2=b2, eps=eps
+    )
 
     def full_loss() -> np.ndarray:
         # a diverging restart is a legitimate outcome (its loss becomes inf/nan), not a warning

@@ -59,14 +59,19 @@ def build(name: str, quick: bool, cached) -> dict:
     env = os.environ.get
     if name == "teacher":
         restarts = env("RELUFAST_REF_RESTARTS")
-        return reference.teacher_student(quick, restarts=None if restarts is None else int(restarts),
-                                         cached=cached, log=log)
+        return reference.teacher_student(
+            quick, restarts=None if restarts is None else int(restarts), cached=cached, log=log
+        )
     if name == "initialisation":
         widths = env("RELUFAST_REF_WIDTHS")
         steps = env("RELUFAST_REF_STEPS")
         return reference.initialisation(
-            quick, widths=None if widths is None else tuple(int(w) for w in widths.split(",")),
-            steps=None if steps is None else int(steps), cached=cached, log=log)
+            quick,
+            widths=None if widths is None else tuple(int(w) for w in widths.split(",")),
+            steps=None if steps is None else int(steps),
+            cached=cached,
+            log=log,
+        )
     if name in ("five_points",):
         return reference.five_points(quick, cached=cached, log=log)
     return reference.BUILDERS[name](quick, log=log)

@@ -139,11 +139,20 @@ def test_sweep_summary_is_both_sweeps_as_json():
     out = bs.sweep_summary(-3.0, 1.0, 5, 200, 2, 0.5, 0.1, 4, progress=lambda d, t: calls.append((d, t)))
     json.dumps(out, allow_nan=False)
     assert calls == [(0, 2), (1, 2), (2, 2)]
-    assert out["params"] == {"lo": -3.0, "hi": 1.0, "points": 5, "restarts": 200, "h": 2,
-                             "weight_std": 0.5, "bias_std": 0.1, "seed": 4}
+    assert out["params"] == {
+        "lo": -3.0,
+        "hi": 1.0,
+        "points": 5,
+        "restarts": 200,
+        "h": 2,
+        "weight_std": 0.5,
+        "bias_std": 0.1,
+        "seed": 4,
+    }
     for which in ("weight", "bias"):
-        r = bs.dead_fraction_vs_init_mean(np.linspace(-3.0, 1.0, 5), 200, which=which, sizes=(1, 2, 1),
-                                          weight_std=0.5, bias_std=0.1, seed=4)
+        r = bs.dead_fraction_vs_init_mean(
+            np.linspace(-3.0, 1.0, 5), 200, which=which, sizes=(1, 2, 1), weight_std=0.5, bias_std=0.1, seed=4
+        )
         got = out["sweeps"][which]
         assert got["mean"] == [-3.0, -2.0, -1.0, 0.0, 1.0] and got["which"] == which
         assert got["dead"] == r["dead"].tolist() and got["exact"] == r["exact"].tolist()

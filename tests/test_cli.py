@@ -22,7 +22,10 @@ def test_parse_ints():
 
 def test_table_writes_csv(tmp_path, capsys):
     out = tmp_path / "t.csv"
-    assert cli.main(["table", "--k", "5-6", "--extra", "0", "--restarts", "20", "--out", str(out), "--quiet"]) == 0
+    assert (
+        cli.main(["table", "--k", "5-6", "--extra", "0", "--restarts", "20", "--out", str(out), "--quiet"])
+        == 0
+    )
     rows = list(csv.DictReader(out.read_text().splitlines()))
     assert [(r["k"], r["n"]) for r in rows] == [("5", "5"), ("6", "6")]
     assert list(rows[0]) == ss.TABLE_COLUMNS
@@ -56,5 +59,7 @@ def test_bad_arguments_give_clear_errors(capsys):
 
 
 def test_console_entry_point_runs():
-    out = subprocess.run([sys.executable, "-m", "relufast", "info"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "relufast", "info"], capture_output=True, text=True, check=True
+    )
     assert "default_backend" in out.stdout

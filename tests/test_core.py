@@ -22,8 +22,15 @@ def restore_threads():
 
 def _gd_buffers(W0, step=0.05):
     R = W0.shape[0]
-    return [W0.copy(), W0, np.full(R, step), np.zeros(R, np.int64), np.zeros(R, np.int8),
-            np.full(R, np.nan), np.full(R, np.nan)]
+    return [
+        W0.copy(),
+        W0,
+        np.full(R, step),
+        np.zeros(R, np.int64),
+        np.zeros(R, np.int8),
+        np.full(R, np.nan),
+        np.full(R, np.nan),
+    ]
 
 
 # ------------------------------------------------------------------------------ module facts
@@ -64,7 +71,16 @@ def test_gd_options_defaults_keywords_repr_readwrite():
 def test_train_options_defaults_keywords_repr_readwrite():
     o = core.TrainOptions()
     assert o.optimizer == core.Optimizer.GD
-    assert (o.lr, o.steps, o.t0, o.batch, o.seed, o.beta1, o.beta2, o.eps) == (0.01, 0, 0, 0, 0, 0.9, 0.999, 1e-8)
+    assert (o.lr, o.steps, o.t0, o.batch, o.seed, o.beta1, o.beta2, o.eps) == (
+        0.01,
+        0,
+        0,
+        0,
+        0,
+        0.9,
+        0.999,
+        1e-8,
+    )
     o = core.TrainOptions(optimizer=1, lr=0.5, steps=3, t0=2, batch=4, seed=2**63 + 5)
     assert o.optimizer == core.Optimizer.ADAM and int(o.optimizer) == 1
     assert (o.lr, o.steps, o.t0, o.batch, o.seed) == (0.5, 3, 2, 4, 2**63 + 5)
@@ -92,8 +108,13 @@ def test_net():
 
 
 def test_enums():
-    assert [int(core.Status.RUNNING), int(core.Status.CONVERGED), int(core.Status.SMALL_LOSS),
-            int(core.Status.MAX_ITERS), int(core.Status.DIVERGED)] == [0, 1, 2, 3, 4]
+    assert [
+        int(core.Status.RUNNING),
+        int(core.Status.CONVERGED),
+        int(core.Status.SMALL_LOSS),
+        int(core.Status.MAX_ITERS),
+        int(core.Status.DIVERGED),
+    ] == [0, 1, 2, 3, 4]
     assert sorted(core.Status.__members__) == ["CONVERGED", "DIVERGED", "MAX_ITERS", "RUNNING", "SMALL_LOSS"]
     assert (int(core.Optimizer.GD), int(core.Optimizer.ADAM)) == (0, 1)
 
@@ -277,7 +298,9 @@ def test_mlp_train_chunk_matches_the_documented_update(sizes, optimizer):
     lr, k, b1, b2, eps = 0.01, 12, 0.9, 0.999, 1e-8
     p = p0.copy()
     m, v = (np.zeros_like(p0), np.zeros_like(p0)) if optimizer == "adam" else (None, None)
-    opts = core.TrainOptions(optimizer=int(optimizer == "adam"), lr=lr, steps=k, t0=0, beta1=b1, beta2=b2, eps=eps)
+    opts = core.TrainOptions(
+        optimizer=int(optimizer == "adam"), lr=lr, steps=k, t0=0, beta1=b1, beta2=b2, eps=eps
+    )
     core.mlp_train(p, m, v, X, Y, None, net, 1, opts)
     pn, mn, vn = p0.copy(), np.zeros_like(p0), np.zeros_like(p0)
     for t in range(1, k + 1):

@@ -94,8 +94,9 @@ def test_classify_endpoints():
 def test_basin_statistics_small_run_in_sanity_range():
     # 2000 runs and 2000 steps: the endpoints are already settled (see the slow test for 20k steps)
     calls = []
-    r = fp.basin_statistics(restarts=2000, seed=0, steps=2000, chunk=500,
-                            progress=lambda done, total: calls.append((done, total)))
+    r = fp.basin_statistics(
+        restarts=2000, seed=0, steps=2000, chunk=500, progress=lambda done, total: calls.append((done, total))
+    )
     assert calls == [(500, 2000), (1000, 2000), (1500, 2000), (2000, 2000)]
     t = r.table()
     assert t["class"] == list(fp.CLASSES) and t["count"].sum() == 2000

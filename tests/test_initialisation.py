@@ -123,8 +123,13 @@ def test_stuck_columns_start_dead_and_zero_mean_columns_do_not():
 
 @needs_sklearn
 def test_small_run_zero_mean_trains_stuck_stays_at_majority_rate():
-    r = ini.run(widths=(16,), depths=(2, 5), columns=("he", "small", "neg_w", "neg_b", "neg_w_wide"),
-                seeds=(0,), steps=300)
+    r = ini.run(
+        widths=(16,),
+        depths=(2, 5),
+        columns=("he", "small", "neg_w", "neg_b", "neg_w_wide"),
+        seeds=(0,),
+        steps=300,
+    )
     rows = r.rows
     assert len(rows["column"]) == 10 and set(rows["labels"]) == {"real"}
     good = np.isin(rows["column"], ["he", "small"])
@@ -140,8 +145,7 @@ def test_small_run_zero_mean_trains_stuck_stays_at_majority_rate():
 
 @needs_sklearn
 def test_permuted_labels_run():
-    r = ini.run(widths=(8,), depths=(2,), columns=("he", "neg_b"), seeds=(0,), steps=50,
-                labels="permuted")
+    r = ini.run(widths=(8,), depths=(2,), columns=("he", "neg_b"), seeds=(0,), steps=50, labels="permuted")
     assert set(r.rows["labels"]) == {"permuted"}
     assert r.rows["train_accuracy"][1] <= r.majority_rate + 1e-12
 
@@ -150,8 +154,9 @@ def test_run_on_user_data():
     rng = np.random.default_rng(0)
     X = rng.random((40, 6))
     y = (X[:, 0] > 0.5).astype(int)
-    r = ini.run(widths=(4,), depths=(2,), columns=("he",), seeds=(0, 1), steps=20, data=(X, y),
-                batch_size=None)
+    r = ini.run(
+        widths=(4,), depths=(2,), columns=("he",), seeds=(0, 1), steps=20, data=(X, y), batch_size=None
+    )
     assert r.n_classes == 2 and r.rows["train_accuracy"].shape == (2,)
 
 
@@ -194,9 +199,11 @@ def test_work_and_estimate_seconds_by_hand():
     est = ini.estimate_seconds([16, 32], [2, 5], range(2), 300, ["real", "permuted"], 128, "cpu", threads=2)
     assert est == pytest.approx(w / 2e9)
     assert ini.estimate_seconds([16], [2], [0], 600, ["real"], 128, "auto") == pytest.approx(
-        1482 * 5 * 600 * 128 / 1e9)
+        1482 * 5 * 600 * 128 / 1e9
+    )
     assert ini.estimate_seconds([16], [2], [0], 600, ["real"], 128, "numpy", threads=4) == pytest.approx(
-        20 * 1482 * 5 * 600 * 128 / 4e9)
+        20 * 1482 * 5 * 600 * 128 / 4e9
+    )
 
 
 def test_figure_stats_by_hand():
@@ -227,14 +234,30 @@ def test_figure_summary_concatenates_label_sets():
     import json
 
     seen = []
-    out = ini.figure_summary([8], [1, 2], [0], 5, ["real", "permuted"], 1e-3, 64, "numpy",
-                             progress=lambda d, t: seen.append((d, t)))
+    out = ini.figure_summary(
+        [8],
+        [1, 2],
+        [0],
+        5,
+        ["real", "permuted"],
+        1e-3,
+        64,
+        "numpy",
+        progress=lambda d, t: seen.append((d, t)),
+    )
     json.dumps(out, allow_nan=False)
     assert seen == [(1, 4), (2, 4), (3, 4), (4, 4)]
     assert len(out["rows"]["column"]) == 2 * 2 * 5  # labels x depths x columns
     assert out["rows"]["labels"] == ["real"] * 10 + ["permuted"] * 10
-    assert out["params"] == {"widths": [8], "depths": [1, 2], "seeds": [0], "steps": 5,
-                             "labels": ["real", "permuted"], "lr": 1e-3, "batch_size": 64}
+    assert out["params"] == {
+        "widths": [8],
+        "depths": [1, 2],
+        "seeds": [0],
+        "steps": 5,
+        "labels": ["real", "permuted"],
+        "lr": 1e-3,
+        "batch_size": 64,
+    }
     assert out["backend"] == "numpy" and set(out["majority_rate"]) == {"real", "permuted"}
     r = ini.run([8], [1, 2], seeds=[0], steps=5, labels="permuted", backend="numpy", lr=1e-3, batch_size=64)
     assert out["rows"]["train_accuracy"][10:] == r.rows["train_accuracy"].tolist()

@@ -12,8 +12,12 @@ from relufast import _kernels, backend, teacher
 def test_every_objective_has_a_numpy_reference_for_every_kernel():
     # the reference backend registers every kernel any backend registers
     kernels = set(_kernels.kernels())
-    assert {("teacher", "loss_grad"), ("teacher", "gd_chunk"), ("mlp", "train_chunk"),
-            ("linalg", "min_eigenvalues")} <= kernels
+    assert {
+        ("teacher", "loss_grad"),
+        ("teacher", "gd_chunk"),
+        ("mlp", "train_chunk"),
+        ("linalg", "min_eigenvalues"),
+    } <= kernels
     for objective, kernel in kernels:
         assert "numpy" in _kernels.registered(objective, kernel), (objective, kernel)
 
@@ -36,7 +40,9 @@ def test_unknown_backend_names_the_choices(name):
 
 def test_unavailable_backend_says_why_and_what_is_available():
     # no CUDA kernel is registered on this machine (no device, or no CUDA kernels yet)
-    with pytest.raises(ValueError, match=r"'cuda' is not available for teacher.hessian here \(.+\); available: "):
+    with pytest.raises(
+        ValueError, match=r"'cuda' is not available for teacher.hessian here \(.+\); available: "
+    ):
         backend.get("teacher", "hessian", "cuda")
     with pytest.raises(ValueError, match="not available for mlp.predict"):
         backend.get("mlp", "predict", "cpu")  # the forward pass has only a NumPy kernel
@@ -54,8 +60,10 @@ def test_a_new_backend_is_one_module_that_registers(monkeypatch):
     table = {k: dict(v) for k, v in _kernels._table.items()}
     monkeypatch.setattr(_kernels, "_table", table)
     module = types.ModuleType("relufast.backends.fake")
-    exec("from relufast._kernels import register\nregister('teacher', 'loss_grad', 'cuda', LG)",
-         {"LG": fake_loss_grad, "__name__": module.__name__})
+    exec(
+        "from relufast._kernels import register\nregister('teacher', 'loss_grad', 'cuda', LG)",
+        {"LG": fake_loss_grad, "__name__": module.__name__},
+    )
     monkeypatch.setitem(sys.modules, module.__name__, module)
     assert backend.resolve("auto", "teacher", "loss_grad") == "cuda"
     assert teacher.loss(np.eye(3)) == 7.0  # "auto" now runs the new backend

@@ -82,7 +82,9 @@ def test_hard_spectra(rng, m):
     c = np.full(m, 0.02)
     c[m // 2 :] = u[m // 2 :]
     mats.append(_with_spectrum(rng, c))  # lambda_min with multiplicity ~m/2
-    mats.append(_with_spectrum(rng, 0.02 * (1 + 1e-9 * np.arange(m)) + (np.arange(m) >= m // 3) * u))  # tight cluster
+    mats.append(
+        _with_spectrum(rng, 0.02 * (1 + 1e-9 * np.arange(m)) + (np.arange(m) >= m // 3) * u)
+    )  # tight cluster
     mats.append(_with_spectrum(rng, np.r_[-3.0, -3.0, u][:m]))  # indefinite, repeated lambda_min
     mats.append(_with_spectrum(rng, -u))  # negative definite
     mats.append(np.full((m, m), 1.0))  # rank one: 0 with multiplicity m - 1 (if m > 1)
@@ -98,7 +100,9 @@ def test_only_lower_triangle_is_read(rng):
     A = rng.normal(size=(4, 30, 30))
     S = np.tril(A) + np.tril(A, -1).transpose(0, 2, 1)
     junk = np.tril(A) + np.triu(rng.normal(size=(4, 30, 30)), 1)
-    np.testing.assert_array_equal(minima.min_eigenvalues(junk, backend="cpu"), minima.min_eigenvalues(S, backend="cpu"))
+    np.testing.assert_array_equal(
+        minima.min_eigenvalues(junk, backend="cpu"), minima.min_eigenvalues(S, backend="cpu")
+    )
 
 
 @pytest.mark.core

@@ -141,8 +141,12 @@ def test_grad_and_hessian_finite_differences(rng, sizes, loss, ob):
         for i in range(P):
             dp = np.zeros(P)
             dp[i] = e
-            fd_g[i] = (mlp.loss(p[r] + dp, X, Y, sizes, **kw) - mlp.loss(p[r] - dp, X, Y, sizes, **kw)) / (2 * e)
-            fd_h[i] = (mlp.grad(p[r] + dp, X, Y, sizes, **kw) - mlp.grad(p[r] - dp, X, Y, sizes, **kw)) / (2 * e)
+            fd_g[i] = (mlp.loss(p[r] + dp, X, Y, sizes, **kw) - mlp.loss(p[r] - dp, X, Y, sizes, **kw)) / (
+                2 * e
+            )
+            fd_h[i] = (mlp.grad(p[r] + dp, X, Y, sizes, **kw) - mlp.grad(p[r] - dp, X, Y, sizes, **kw)) / (
+                2 * e
+            )
         scale = 1 + np.abs(H[r]).max()
         np.testing.assert_allclose(G[r], fd_g, atol=1e-6 * scale)
         np.testing.assert_allclose(H[r], fd_h, atol=1e-6 * scale)
@@ -166,8 +170,9 @@ def test_single_and_batch_agree(rng):
     L = mlp.loss(p, X, Y, sizes, backend="numpy")
     assert isinstance(mlp.loss(p[1], X, Y, sizes, backend="numpy"), float)
     assert mlp.loss(p[1], X, Y, sizes, backend="numpy") == L[1]
-    np.testing.assert_array_equal(mlp.grad(p[1], X, Y, sizes, backend="numpy"),
-                                  mlp.grad(p, X, Y, sizes, backend="numpy")[1])
+    np.testing.assert_array_equal(
+        mlp.grad(p[1], X, Y, sizes, backend="numpy"), mlp.grad(p, X, Y, sizes, backend="numpy")[1]
+    )
 
 
 def test_mse_and_ce_definitions(rng):

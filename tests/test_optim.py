@@ -42,8 +42,9 @@ def test_chunk_loop_steps_history_and_cancel():
     done = []
     res = run_chunks(s, lambda p, n, t0: p.x.__iadd__(n), chunk=10, steps=25, after_chunk=done.append)
     assert res.steps == 25 and done == [10, 20, 25] and np.all(s.x == 25)
-    res = run_chunks(counting_state(2), lambda p, n, t0: None, chunk=10, steps=25,
-                     progress=lambda d, t: d < 20)
+    res = run_chunks(
+        counting_state(2), lambda p, n, t0: None, chunk=10, steps=25, progress=lambda d, t: d < 20
+    )
     assert res.steps == 20 and res.cancelled
     with pytest.raises(ValueError, match="needs steps or a status"):
         run_chunks(counting_state(), lambda p, n, t0: None, chunk=1)
@@ -157,8 +158,9 @@ def test_frobenius_rule_cpu_equals_numpy():
 
 def test_f_stop_zero_disables_the_early_stop_even_below_zero():
     # rounding puts F slightly below 0 next to the global minimum: that is not "F < f_stop"
-    d = rules.teacher_stop(np.array([-4e-16]), np.array([1.0]), np.array([0]), tol=1e-9,
-                           diverge=1e4, f_stop=0.0, max_iters=0)
+    d = rules.teacher_stop(
+        np.array([-4e-16]), np.array([1.0]), np.array([0]), tol=1e-9, diverge=1e4, f_stop=0.0, max_iters=0
+    )
     assert d.move.tolist() == [True]
     r = optim.teacher_gd(np.eye(3) + 0.05, backend="numpy", f_stop=0.0, tol=1e-8)
     assert r.status == Status.CONVERGED  # not SMALL_LOSS, though F rounds to <= 0 on the way

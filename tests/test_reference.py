@@ -24,8 +24,10 @@ META_KEYS = ["source", "wall_s", "backend", "threads", "cpu_count", "relufast", 
 
 
 def test_summary_helpers():
-    assert jsonable({"a": np.float64(np.inf), 2: [np.int32(3), (np.bool_(False),)]}) == \
-        {"a": None, "2": [3, [False]]}
+    assert jsonable({"a": np.float64(np.inf), 2: [np.int32(3), (np.bool_(False),)]}) == {
+        "a": None,
+        "2": [3, [False]],
+    }
     assert histogram([0.0, 0.5, 1.0, 2.0, -1.0, np.inf], [0.0, 1.0, 2.0]) == [3, 2]
 
 
@@ -53,8 +55,9 @@ def test_builders_are_the_experiments_summaries():
     t = reference.teacher_student(quick=True, restarts=5)
     assert list(t) == ["meta", "params", "logF_edges", "lambda_edges", "cells"]
     assert t["meta"]["size"] == "5 restarts per cell, 6 cells"
-    assert _content(json.loads(reference.dumps(t))) == _content(jsonable(
-        ss.table_summary([6, 8], [0, 1, 2], 5, 0)))
+    assert _content(json.loads(reference.dumps(t))) == _content(
+        jsonable(ss.table_summary([6, 8], [0, 1, 2], 5, 0))
+    )
     b = reference.blind_spot(quick=True)
     assert _content(b) == _content(bs.sweep_summary(-4.0, 2.0, 25, 1000, 3, 1.0, 0.0, 0))
     assert b["meta"]["size"] == "25 means x 1,000 inits x 2 sweeps, h = 3"
@@ -78,13 +81,15 @@ def test_builders_cache_and_log():
 def test_make_reference_imports_relufast_only(tmp_path):
     code = (
         "import runpy, sys\n"
-        f"sys.argv = ['make_reference.py', 'blind_spot', 'five_points', '--quick', '--out', {str(tmp_path)!r}]\n"
+        "sys.argv = ['make_reference.py', 'blind_spot', 'five_points', '--quick', '--out', "
+        f"{str(tmp_path)!r}]\n"
         f"runpy.run_path({str(ROOT / 'scripts' / 'make_reference.py')!r}, run_name='__main__')\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('app_pages', 'streamlit', 'altair')]\n"
         "assert not bad, bad\n"
     )
-    proc = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "wrote" in proc.stdout
     five = json.loads((tmp_path / "five_points.json").read_text())
@@ -97,8 +102,12 @@ def test_make_reference_imports_relufast_only(tmp_path):
 
 
 def test_make_reference_rejects_unknown_sections(tmp_path):
-    proc = subprocess.run([sys.executable, str(ROOT / "scripts" / "make_reference.py"), "nope",
-                           "--out", str(tmp_path)], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "make_reference.py"), "nope", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 2 and "unknown section" in proc.stderr
 
 
@@ -106,16 +115,19 @@ def test_make_reference_rejects_unknown_sections(tmp_path):
 
 
 def test_speedups_by_hand():
-    rows = [{"task": "t2", "backend": "cpu", "seconds": 0.5},
-            {"task": "t1", "backend": "numpy", "seconds": 4.0},
-            {"task": "t1", "backend": "cpu", "seconds": 0.4},
-            {"task": "t1", "backend": "cpu", "seconds": 0.8}]
+    rows = [
+        {"task": "t2", "backend": "cpu", "seconds": 0.5},
+        {"task": "t1", "backend": "numpy", "seconds": 4.0},
+        {"task": "t1", "backend": "cpu", "seconds": 0.4},
+        {"task": "t1", "backend": "cpu", "seconds": 0.8},
+    ]
     assert eng.speedups(rows) == [
         {"task": "t1", "cpu": 0.4, "numpy": 4.0, "speed-up (numpy / cpu)": 10.0},
         {"task": "t2", "cpu": 0.5, "numpy": None, "speed-up (numpy / cpu)": None},
     ]
     assert eng.speedups([{"task": "a", "backend": "numpy", "seconds": 1.0}]) == [
-        {"task": "a", "numpy": 1.0}]  # one backend: no speed-up column
+        {"task": "a", "numpy": 1.0}
+    ]  # one backend: no speed-up column
     assert eng.speedups([]) == []
 
 

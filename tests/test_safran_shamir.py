@@ -190,7 +190,8 @@ def test_estimate_seconds_cost_model(monkeypatch):
     assert ss.estimate_seconds([10], [0], 1000, "auto", threads=2) == pytest.approx(2.3)
     assert ss.estimate_seconds([20], [1], 10, "cpu") == pytest.approx(0.0046 * 2**4.3 * 2.6 * 10)
     assert ss.estimate_seconds([5, 10], [2, 3], 100, "cpu") == pytest.approx(
-        100 * 0.0046 * 0.85 * 2 * (0.5**4.3 + 1.0))
+        100 * 0.0046 * 0.85 * 2 * (0.5**4.3 + 1.0)
+    )
     assert ss.estimate_seconds([10], [0], 1000, "cpu", threads=0) == pytest.approx(4.6)  # >= 1 thread
     # NumPy: one thread, 18.5 x one C++ thread, whatever the thread count
     assert ss.estimate_seconds([10], [0], 1000, "numpy", threads=8) == pytest.approx(85.1)
@@ -213,8 +214,9 @@ def test_arrange_student_is_a_symmetry():
     d = np.diag(A[:5, :5])
     assert np.all(np.diff(d) >= 0)
     W2 = np.array([[0.0, 3.0, 0.1], [2.0, 0.0, 0.0], [0.1, 0.2, -1.0]])
-    np.testing.assert_array_equal(ss.arrange_student(W2),
-                                  [[-1.0, 0.1, 0.2], [0.0, 2.0, 0.0], [0.1, 0.0, 3.0]])
+    np.testing.assert_array_equal(
+        ss.arrange_student(W2), [[-1.0, 0.1, 0.2], [0.0, 2.0, 0.0], [0.1, 0.0, 3.0]]
+    )
 
 
 def test_result_to_summary_is_consistent_and_json():
@@ -241,8 +243,9 @@ def test_result_to_summary_is_consistent_and_json():
     assert "families" not in c["summary"]
     assert c["n_families"] == len(r.families) and len(c["families"]) == min(1, len(r.families))
     assert c["families"][0]["count"] + c["other_family_members"] == int(spur.sum())
-    np.testing.assert_allclose(c["representative"],
-                               np.round(ss.arrange_student(r.families[0].representative), 3))
+    np.testing.assert_allclose(
+        c["representative"], np.round(ss.arrange_student(r.families[0].representative), 3)
+    )
 
 
 def test_table_summary_cells_progress_and_runner():
@@ -252,18 +255,31 @@ def test_table_summary_cells_progress_and_runner():
         calls.append((k, n, restarts, seed, backend))
         return ss.run(k, n, restarts, seed, backend=backend, progress=progress)
 
-    out = ss.table_summary([4, 5], (0, 2), 10, 1, backend="numpy", runner=runner,
-                           progress=lambda d, t: seen.append((d, t)),
-                           on_cell=lambda cell, res: seen.append(("cell", cell["k"], res.n)))
-    assert calls == [(4, 4, 10, 1, "numpy"), (4, 6, 10, 1, "numpy"), (5, 5, 10, 1, "numpy"),
-                     (5, 7, 10, 1, "numpy")]
+    out = ss.table_summary(
+        [4, 5],
+        (0, 2),
+        10,
+        1,
+        backend="numpy",
+        runner=runner,
+        progress=lambda d, t: seen.append((d, t)),
+        on_cell=lambda cell, res: seen.append(("cell", cell["k"], res.n)),
+    )
+    assert calls == [
+        (4, 4, 10, 1, "numpy"),
+        (4, 6, 10, 1, "numpy"),
+        (5, 5, 10, 1, "numpy"),
+        (5, 7, 10, 1, "numpy"),
+    ]
     assert [(c["k"], c["n"]) for c in out["cells"]] == [(4, 4), (4, 6), (5, 5), (5, 7)]
     assert out["params"] == {"ks": [4, 5], "extra": [0, 2], "restarts": 10, "seed": 1}
     assert out["logF_edges"] == ss.LOGF_EDGES.tolist() and len(out["lambda_edges"]) == 71
     assert ("cell", 5, 7) in seen and seen[-2] == (40, 40)
     assert all(t == 40 for x in seen if x[0] != "cell" for t in x[1:2])
     assert out["cells"][0] == ss.run(4, 4, 10, 1, backend="numpy").to_summary() | {
-        "wall_s": out["cells"][0]["wall_s"], "summary": out["cells"][0]["summary"]}
+        "wall_s": out["cells"][0]["wall_s"],
+        "summary": out["cells"][0]["summary"],
+    }
 
 
 # --- protocols, teachers, shards (issue 9) ------------------------------------------------------

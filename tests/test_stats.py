@@ -35,8 +35,15 @@ def test_wilson_monte_carlo_coverage():
 
 @pytest.mark.parametrize(
     "s, n, z",
-    [(-1, 10, 1.96), (11, 10, 1.96), (1, 0, 1.96), (1.5, 10, 1.96), (1, 10, 0.0), (True, 10, 1.96),
-     (1, 10, float("nan"))],
+    [
+        (-1, 10, 1.96),
+        (11, 10, 1.96),
+        (1, 0, 1.96),
+        (1.5, 10, 1.96),
+        (1, 10, 0.0),
+        (True, 10, 1.96),
+        (1, 10, float("nan")),
+    ],
 )
 def test_wilson_bad_input(s, n, z):
     with pytest.raises(ValueError):

@@ -48,8 +48,9 @@ def test_general_teacher_cpu_matches_numpy(rng):
 def test_identity_default_equals_explicit_identity(rng):
     W = rng.normal(size=(3, 5, 4))
     for be in HERE:
-        np.testing.assert_allclose(teacher.grad(W, backend=be), teacher.grad(W, np.eye(4), backend=be),
-                                   atol=1e-14)
+        np.testing.assert_allclose(
+            teacher.grad(W, backend=be), teacher.grad(W, np.eye(4), backend=be), atol=1e-14
+        )
 
 
 def fd_grad(f, W, eps=1e-6):

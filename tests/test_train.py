@@ -45,8 +45,16 @@ def test_init_reproducible_and_independent_of_R():
 def test_init_distributions():
     sizes = [4, 50, 3]
     R = 400
-    p = T.init_params(sizes, R, seed=1, weight_mean=[-5.0, 0.0], weight_std=[None, 0.5],
-                      bias_mean=[-2.0, 1.0], bias_std=[0.0, 2.0], scheme="he")
+    p = T.init_params(
+        sizes,
+        R,
+        seed=1,
+        weight_mean=[-5.0, 0.0],
+        weight_std=[None, 0.5],
+        bias_mean=[-2.0, 1.0],
+        bias_std=[0.0, 2.0],
+        scheme="he",
+    )
     (W1, b1), (W2, b2) = mlp.unpack(p, sizes)
     assert abs(W1.mean() + 5.0) < 0.02 and abs(W1.std() - np.sqrt(2 / 4)) < 0.01
     assert abs(W2.mean()) < 0.02 and abs(W2.std() - 0.5) < 0.01
@@ -89,7 +97,9 @@ def test_permutations_are_permutations():
 def test_permutations_match_cpu():
     core = backend.core()
     for seed, r, e, N in [(0, 0, 0, 5), (3, 5, 2, 10), (2**63 + 11, 123456, 99, 1797), (1, 7, 0, 1)]:
-        np.testing.assert_array_equal(core.mlp_permutation(seed, r, e, N), T.epoch_permutations(seed, [r], e, N)[0])
+        np.testing.assert_array_equal(
+            core.mlp_permutation(seed, r, e, N), T.epoch_permutations(seed, [r], e, N)[0]
+        )
 
 
 # --------------------------------------------------------------------------- trainers
@@ -112,10 +122,16 @@ def test_five_point_cpu_matches_numpy(optimizer, batch):
 
 
 @needs_cpu
-@pytest.mark.parametrize("sizes,loss,optimizer,ob", [
-    ([1, 2, 1], "sse", "gd", True), ([1, 3, 1], "mse", "adam", False), ([1, 5, 1], "mse", "gd", False),
-    ([1, 8, 1], "sse", "adam", True), ([1, 9, 1], "sse", "gd", True),  # 9: beyond the tiny kernels
-])
+@pytest.mark.parametrize(
+    "sizes,loss,optimizer,ob",
+    [
+        ([1, 2, 1], "sse", "gd", True),
+        ([1, 3, 1], "mse", "adam", False),
+        ([1, 5, 1], "mse", "gd", False),
+        ([1, 8, 1], "sse", "adam", True),
+        ([1, 9, 1], "sse", "gd", True),  # 9: beyond the tiny kernels
+    ],
+)
 def test_scalar_nets_cpu_matches_numpy(rng, sizes, loss, optimizer, ob):
     X = rng.uniform(-2, 2, 9)
     Y = np.sin(2 * X)
@@ -128,16 +144,28 @@ def test_scalar_nets_cpu_matches_numpy(rng, sizes, loss, optimizer, ob):
 
 
 @needs_cpu
-@pytest.mark.parametrize("loss,optimizer,batch,ob", [
-    ("ce", "adam", None, True), ("ce", "sgd", 5, False), ("mse", "adam", 4, True), ("sse", "gd", None, False),
-])
+@pytest.mark.parametrize(
+    "loss,optimizer,batch,ob",
+    [
+        ("ce", "adam", None, True),
+        ("ce", "sgd", 5, False),
+        ("mse", "adam", 4, True),
+        ("sse", "gd", None, False),
+    ],
+)
 def test_deep_cpu_matches_numpy(rng, loss, optimizer, batch, ob):
     sizes = [3, 6, 5, 3]
     X = rng.normal(size=(23, 3))
     Y = rng.integers(0, 3, 23) if loss == "ce" else rng.normal(size=(23, 3))
     p0 = T.init_params(sizes, 11, seed=3, scheme="he", bias_std=0.1, output_bias=ob)
-    kw = dict(optimizer=optimizer, lr=0.01 if loss != "sse" else 0.002, steps=200, batch_size=batch,
-              loss=loss, output_bias=ob)
+    kw = dict(
+        optimizer=optimizer,
+        lr=0.01 if loss != "sse" else 0.002,
+        steps=200,
+        batch_size=batch,
+        loss=loss,
+        output_bias=ob,
+    )
     rc = T.train(p0, X, Y, sizes, backend="cpu", chunk=50, **kw)
     rn = T.train(p0, X, Y, sizes, backend="numpy", chunk=200, **kw)
     np.testing.assert_allclose(rc.params, rn.params, rtol=0, atol=1e-9)
@@ -145,10 +173,17 @@ def test_deep_cpu_matches_numpy(rng, loss, optimizer, batch, ob):
 
 
 @needs_cpu
-@pytest.mark.parametrize("sizes,optimizer,batch", [
-    (S5, "gd", None), (S5, "adam", None), ([1, 8, 1], "gd", None), ([1, 8, 1], "adam", 2),
-    ([3, 6, 3], "adam", None), ([3, 6, 3], "sgd", 4),
-])
+@pytest.mark.parametrize(
+    "sizes,optimizer,batch",
+    [
+        (S5, "gd", None),
+        (S5, "adam", None),
+        ([1, 8, 1], "gd", None),
+        ([1, 8, 1], "adam", 2),
+        ([3, 6, 3], "adam", None),
+        ([3, 6, 3], "sgd", 4),
+    ],
+)
 def test_deterministic_threads_R_and_chunks(threads, rng, sizes, optimizer, batch):
     if sizes[0] == 1:
         X, Y, loss = X5, Y5, "sse"
@@ -198,7 +233,9 @@ def test_five_point_gd_finds_the_known_minima(be):
 
 def test_progress_and_cancel():
     calls = []
-    r = T.train(RED_INIT(), X5, Y5, S5, lr=0.001, steps=25, chunk=10, progress=lambda d, t: calls.append((d, t)))
+    r = T.train(
+        RED_INIT(), X5, Y5, S5, lr=0.001, steps=25, chunk=10, progress=lambda d, t: calls.append((d, t))
+    )
     assert calls == [(10, 25), (20, 25), (25, 25)] and r.steps == 25
     r = T.train(RED_INIT(), X5, Y5, S5, lr=0.001, steps=25, chunk=10, progress=lambda d, t: d < 20)
     assert r.steps == 20 and r.history.shape == (3, 1)

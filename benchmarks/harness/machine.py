@@ -27,10 +27,15 @@ def lscpu() -> dict:
 
 def git_commit() -> str:
     try:
-        head = subprocess.run(["git", "-C", str(ROOT), "log", "-1", "--format=%h %s"],
-                              capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--", "csrc"],
-                               capture_output=True, text=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "-C", str(ROOT), "log", "-1", "--format=%h %s"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "csrc"], capture_output=True, text=True
+        ).stdout.strip()
         return head + (" (csrc has uncommitted changes)" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "?"
@@ -70,8 +75,12 @@ def header(title: str, info: dict) -> str:
         f"{info['isa']}{', ' + info['hypervisor'] + ' guest' if info['hypervisor'] else ''}",
         f"load average at start: {info['loadavg']} (other jobs share this machine; see README)",
         f"relufast: {info['relufast_commit']}; {rf}",
-        "peers: " + ", ".join(f"{k} {v}" for k, v in info.items()
-                              if k in ("python", "numpy", "scipy", "jax", "jaxlib", "torch", "sklearn")),
+        "peers: "
+        + ", ".join(
+            f"{k} {v}"
+            for k, v in info.items()
+            if k in ("python", "numpy", "scipy", "jax", "jaxlib", "torch", "sklearn")
+        ),
         f"XLA_FLAGS in workers: {XLA_BEST} (+ single-thread Eigen for 1 thread); {info['openblas']}",
     ]
     return "\n".join(lines)

@@ -60,15 +60,18 @@ def measure_peak() -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         src, exe = Path(tmp) / "peak.c", Path(tmp) / "peak"
         src.write_text(_PEAK_C)
-        r = subprocess.run([cc, "-O2", "-mavx512f", "-mfma", str(src), "-o", str(exe)],
-                           capture_output=True, text=True)
+        r = subprocess.run(
+            [cc, "-O2", "-mavx512f", "-mfma", str(src), "-o", str(exe)], capture_output=True, text=True
+        )
         if r.returncode != 0:
             out["error"] = r.stderr.strip()[-300:]
             return out
         best = None
         for _ in range(3):
-            hz, flops, _ = (float(v) for v in subprocess.run([str(exe)], capture_output=True, text=True,
-                                                             check=True).stdout.split())
+            hz, flops, _ = (
+                float(v)
+                for v in subprocess.run([str(exe)], capture_output=True, text=True, check=True).stdout.split()
+            )
             if best is None or flops > best[1]:
                 best = (hz, flops)
     out["clock_hz"] = best[0]

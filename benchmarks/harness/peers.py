@@ -32,8 +32,12 @@ def torch_allow_recompiles(limit: int = 512) -> None:
     so lift dynamo's per-function recompile limit (default 8) for the benchmark's many sizes."""
     import torch._dynamo
 
-    for name in ("recompile_limit", "cache_size_limit", "accumulated_recompile_limit",
-                 "accumulated_cache_size_limit"):
+    for name in (
+        "recompile_limit",
+        "cache_size_limit",
+        "accumulated_recompile_limit",
+        "accumulated_cache_size_limit",
+    ):
         if hasattr(torch._dynamo.config, name):
             setattr(torch._dynamo.config, name, max(limit, getattr(torch._dynamo.config, name)))
 

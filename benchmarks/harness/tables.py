@@ -25,8 +25,11 @@ def table(rows: list[dict], columns: list[tuple[str, str, str]]) -> str:
     widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
     out = []
     for j, r in enumerate(cells):
-        out.append("  ".join(c.rjust(w) if j and i else c.ljust(w)
-                             for i, (c, w) in enumerate(zip(r, widths, strict=True))))
+        out.append(
+            "  ".join(
+                c.rjust(w) if j and i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))
+            )
+        )
         if j == 0:
             out.append("  ".join("-" * w for w in widths))
     return "\n".join(out)

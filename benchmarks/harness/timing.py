@@ -50,8 +50,12 @@ def round_robin(cases: dict, repeat: int) -> dict:
             walls[name].append(c.wall)
             cpus[name].append(c.cpu)
     return {
-        k: {"wall": statistics.median(walls[k]), "cpu": statistics.median(cpus[k]),
-            "walls": walls[k], "cpus": cpus[k]}
+        k: {
+            "wall": statistics.median(walls[k]),
+            "cpu": statistics.median(cpus[k]),
+            "walls": walls[k],
+            "cpus": cpus[k],
+        }
         for k in cases
     }
 
@@ -113,5 +117,7 @@ def timed(cases: dict, target: float, repeat: int, threads: int, log) -> dict:
 
         calls[name] = call
     times = round_robin(calls, repeat)
-    return {name: dict(times[name], work=work[name][0],
-                       rate=work[name][0] / seconds(times[name], threads)) for name in calls}
+    return {
+        name: dict(times[name], work=work[name][0], rate=work[name][0] / seconds(times[name], threads))
+        for name in calls
+    }

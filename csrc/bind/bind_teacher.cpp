@@ -89,8 +89,7 @@ void bind_teacher(py::module_& m) {
            py::kw_only(), py::arg("steps") = GDOptions{}.steps,
            py::arg("max_iters") = GDOptions{}.max_iters, py::arg("tol") = GDOptions{}.tol,
            py::arg("diverge") = GDOptions{}.diverge, py::arg("f_stop") = GDOptions{}.f_stop,
-           py::arg("min_step") = GDOptions{}.min_step,
-           py::arg("frobenius") = GDOptions{}.frobenius)
+           py::arg("min_step") = GDOptions{}.min_step, py::arg("frobenius") = GDOptions{}.frobenius)
       .def_readwrite("steps", &GDOptions::steps, "steps in this chunk")
       .def_readwrite("max_iters", &GDOptions::max_iters, "cap on a restart's total steps (0: none)")
       .def_readwrite("tol", &GDOptions::tol, "CONVERGED once 2 pi max_i |grad_i| <= tol")
@@ -99,8 +98,9 @@ void bind_teacher(py::module_& m) {
           "back to W0 with half the step once 2 pi max_i |grad_i| > diverge (or F not finite)")
       .def_readwrite("f_stop", &GDOptions::f_stop, "SMALL_LOSS once F < f_stop (0: never)")
       .def_readwrite("min_step", &GDOptions::min_step, "DIVERGED once the step falls below this")
-      .def_readwrite("frobenius", &GDOptions::frobenius,
-                     "measure the gradient by |G|_F (no 2 pi factor) instead of 2 pi max_i |grad_i|")
+      .def_readwrite(
+          "frobenius", &GDOptions::frobenius,
+          "measure the gradient by |G|_F (no 2 pi factor) instead of 2 pi max_i |grad_i|")
       .def("__repr__", [](const GDOptions& o) {
         return py::str(
                    "GDOptions(steps={}, max_iters={}, tol={!r}, diverge={!r}, f_stop={!r}, "

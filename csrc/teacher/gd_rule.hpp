@@ -38,7 +38,8 @@ RELUFAST_HD inline double gd_decide(const GDOptions& opt, double F, double gnorm
     if (eta < opt.min_step) status = DIVERGED;
   } else if (norm <= opt.tol) {
     status = CONVERGED;
-  } else if (opt.f_stop > 0.0 && F < opt.f_stop) {  // 0 disables it, even where rounding gives F < 0
+  } else if (opt.f_stop > 0.0 &&
+             F < opt.f_stop) {  // 0 disables it, even where rounding gives F < 0
     status = SMALL_LOSS;
   } else if (opt.max_iters > 0 && iters >= opt.max_iters) {
     status = MAX_ITERS;

@@ -21,9 +21,15 @@ def _register(core: Any) -> None:
         return F, G
 
     def teacher_gd_chunk(s, V, opt):
-        options = core.GDOptions(steps=opt.steps, max_iters=opt.max_iters, tol=opt.tol,
-                                 diverge=opt.diverge, f_stop=opt.f_stop, min_step=opt.min_step,
-                                 frobenius=opt.frobenius)
+        options = core.GDOptions(
+            steps=opt.steps,
+            max_iters=opt.max_iters,
+            tol=opt.tol,
+            diverge=opt.diverge,
+            f_stop=opt.f_stop,
+            min_step=opt.min_step,
+            frobenius=opt.frobenius,
+        )
         core.teacher_gd(s.W, s.W0, s.step, s.iters, s.status, s.F, s.gmax, V, options)
 
     register("teacher", "loss_grad", BACKEND, teacher_loss_grad)
@@ -36,13 +42,15 @@ def _register(core: Any) -> None:
 
     def mlp_loss_grad(prob, p2, want_grad):
         net = prob.net
-        return core.mlp_eval(p2, prob.X, prob.Y, prob.labels, list(net.sizes), prob.loss_code,
-                             net.output_bias, want_grad)
+        return core.mlp_eval(
+            p2, prob.X, prob.Y, prob.labels, list(net.sizes), prob.loss_code, net.output_bias, want_grad
+        )
 
     def mlp_hessian(prob, p2):
         net = prob.net
-        return core.mlp_hessian(p2, prob.X, prob.Y, prob.labels, list(net.sizes), prob.loss_code,
-                                net.output_bias)
+        return core.mlp_hessian(
+            p2, prob.X, prob.Y, prob.labels, list(net.sizes), prob.loss_code, net.output_bias
+        )
 
     @functools.lru_cache(maxsize=64)
     def native_net(net):
@@ -51,11 +59,18 @@ def _register(core: Any) -> None:
     def mlp_train_chunk(prob, s, opt):
         options = core.TrainOptions(
             optimizer=core.Optimizer.ADAM if opt.optimizer == "adam" else core.Optimizer.GD,
-            lr=opt.lr, steps=opt.steps, t0=opt.t0, batch=opt.batch, seed=opt.seed,
-            beta1=opt.beta1, beta2=opt.beta2, eps=opt.eps,
+            lr=opt.lr,
+            steps=opt.steps,
+            t0=opt.t0,
+            batch=opt.batch,
+            seed=opt.seed,
+            beta1=opt.beta1,
+            beta2=opt.beta2,
+            eps=opt.eps,
         )
-        core.mlp_train(s.p, s.m, s.v, prob.X, prob.Y, prob.labels, native_net(prob.net), prob.loss_code,
-                       options)
+        core.mlp_train(
+            s.p, s.m, s.v, prob.X, prob.Y, prob.labels, native_net(prob.net), prob.loss_code, options
+        )
 
     register("mlp", "loss_grad", BACKEND, mlp_loss_grad)
     register("mlp", "hessian", BACKEND, mlp_hessian)

@@ -18,5 +18,4 @@ Import the one you need (``from relufast.experiments import safran_shamir``); no
 loaded until then.
 """
 
-__all__ = ["five_points", "blind_spot", "initialisation", "safran_shamir", "engine", "summary",
-           "reference"]
+__all__ = ["five_points", "blind_spot", "initialisation", "safran_shamir", "engine", "summary", "reference"]

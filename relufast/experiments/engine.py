@@ -59,17 +59,30 @@ def bench(quick: bool = False, restarts: int = 1000, k: int = 10) -> list[dict]:
             f"teacher loss+grad (k = n = {k})": (lambda be=be: teacher.loss_and_grad(W0, backend=be), 3),
             f"teacher Hessian (k = n = {k})": (lambda be=be: teacher.hessian(W0[:100], backend=be), 3),
             f"teacher GD, {steps} steps (k = n = {k})": (
-                lambda be=be: optim.teacher_gd(W0, max_iters=steps, f_stop=0.0, chunk=steps,
-                                               backend=be), 1),
+                lambda be=be: optim.teacher_gd(W0, max_iters=steps, f_stop=0.0, chunk=steps, backend=be),
+                1,
+            ),
             f"one-unit net GD on five points, {mlp_steps} steps": (
-                lambda be=be: train.train(P0, fp.X, fp.Y, list(fp.SIZES), optimizer="gd", lr=0.01,
-                                          steps=mlp_steps, loss="sse", backend=be), 1),
+                lambda be=be: train.train(
+                    P0,
+                    fp.X,
+                    fp.Y,
+                    list(fp.SIZES),
+                    optimizer="gd",
+                    lr=0.01,
+                    steps=mlp_steps,
+                    loss="sse",
+                    backend=be,
+                ),
+                1,
+            ),
         }
         for task, (fn, repeat) in tasks.items():
             n = min(100, restarts) if "Hessian" in task else restarts  # W0[:100]
             t = _best_time(fn, repeat)
-            rows.append({"task": task, "backend": be, "seconds": t, "restarts": n,
-                         "per_restart_us": 1e6 * t / n})
+            rows.append(
+                {"task": task, "backend": be, "seconds": t, "restarts": n, "per_restart_us": 1e6 * t / n}
+            )
     return rows
 
 
@@ -99,8 +112,15 @@ def backend_agreement(restarts: int = 200, k: int = 8) -> list[dict]:
     rows = []
     for what, fn in (("loss F", teacher.loss), ("gradient", teacher.grad), ("Hessian", teacher.hessian)):
         a, b = fn(W, backend="numpy"), fn(W, backend="cpu")
-        rows.append({"kernel": what, "max |cpu - numpy|": float(np.max(np.abs(a - b))),
-                     "max |numpy|": float(np.max(np.abs(a))), "restarts": restarts, "k = n": k})
+        rows.append(
+            {
+                "kernel": what,
+                "max |cpu - numpy|": float(np.max(np.abs(a - b))),
+                "max |numpy|": float(np.max(np.abs(a))),
+                "restarts": restarts,
+                "k = n": k,
+            }
+        )
     return rows
 
 
@@ -139,8 +159,8 @@ def speedups(rows: list[dict]) -> list[dict]:
         row = {"task": task}
         row.update({b: best.get((task, b)) for b in backends})
         if both:
-            row["speed-up (numpy / cpu)"] = (row["numpy"] / row["cpu"]
-                                             if row["numpy"] is not None and row["cpu"] is not None
-                                             else None)
+            row["speed-up (numpy / cpu)"] = (
+                row["numpy"] / row["cpu"] if row["numpy"] is not None and row["cpu"] is not None else None
+            )
         out.append(row)
     return out

@@ -91,16 +91,49 @@ class InitColumn:
 
 #: The five columns: two zero-mean, three in the blind spot (this project's choice of values).
 COLUMNS = (
-    InitColumn("he", "w ~ N(0, 2/fan_in), b = 0", 0.0, None, 0.0, 0.0, False,
-               "He initialisation: zero mean, variance preserving for ReLU"),
-    InitColumn("small", "w ~ N(0, 0.1²), b ~ N(0, 0.1²)", 0.0, 0.1, 0.0, 0.1, False,
-               "plain small zero-mean normal"),
-    InitColumn("neg_w", "w ~ N(-1, 0.1²), b ~ N(0, 0.1²)", -1.0, 0.1, 0.0, 0.1, True,
-               "inputs >= 0: first-layer pre-activations ~ -|x|_1 < -11, > 20 sigma below 0"),
-    InitColumn("neg_b", "w ~ N(0, 0.1²), b ~ N(-5, 0.1²)", 0.0, 0.1, -5.0, 0.1, True,
-               "bias -5 against |w.x| of std <= 0.5: > 10 sigma below 0 in every layer"),
-    InitColumn("neg_w_wide", "w ~ N(-3, 1), b ~ N(0, 1)", -3.0, 1.0, 0.0, 1.0, True,
-               "wide spread but mean -3: first-layer margin > 10 sigma"),
+    InitColumn(
+        "he",
+        "w ~ N(0, 2/fan_in), b = 0",
+        0.0,
+        None,
+        0.0,
+        0.0,
+        False,
+        "He initialisation: zero mean, variance preserving for ReLU",
+    ),
+    InitColumn(
+        "small", "w ~ N(0, 0.1²), b ~ N(0, 0.1²)", 0.0, 0.1, 0.0, 0.1, False, "plain small zero-mean normal"
+    ),
+    InitColumn(
+        "neg_w",
+        "w ~ N(-1, 0.1²), b ~ N(0, 0.1²)",
+        -1.0,
+        0.1,
+        0.0,
+        0.1,
+        True,
+        "inputs >= 0: first-layer pre-activations ~ -|x|_1 < -11, > 20 sigma below 0",
+    ),
+    InitColumn(
+        "neg_b",
+        "w ~ N(0, 0.1²), b ~ N(-5, 0.1²)",
+        0.0,
+        0.1,
+        -5.0,
+        0.1,
+        True,
+        "bias -5 against |w.x| of std <= 0.5: > 10 sigma below 0 in every layer",
+    ),
+    InitColumn(
+        "neg_w_wide",
+        "w ~ N(-3, 1), b ~ N(0, 1)",
+        -3.0,
+        1.0,
+        0.0,
+        1.0,
+        True,
+        "wide spread but mean -3: first-layer margin > 10 sigma",
+    ),
 )
 
 _BY_NAME = {c.name: c for c in COLUMNS}
@@ -132,6 +165,7 @@ PROJECT_CHOICES = {
     "widths": "16, 32, 64 by default",
     "seeds": "init seed s gives every column the same underlying normal draws (shifted/scaled)",
 }
+
 
 class _Defaults(TypedDict):
     """The type of :data:`DEFAULTS`."""
@@ -178,8 +212,7 @@ def init_column(c, sizes, seed: int = 0) -> np.ndarray:
     return train.init_params(sizes, 1, seed=seed, **column(c).init_kwargs())[0]
 
 
-def load_data(labels: str = "real", *, data=None,
-              permutation_seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def load_data(labels: str = "real", *, data=None, permutation_seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Training data ``(X, y)``: the digits (default) or ``data=(X, y)``; labels permuted if asked."""
     if labels not in ("real", "permuted"):
         raise ValueError(f"labels must be 'real' or 'permuted', got {labels!r}")
@@ -213,18 +246,27 @@ class InitialisationResult:
     def summary(self) -> dict:
         """Mean / min / max training accuracy per (labels, column, depth), as tidy columns."""
         r = self.rows
-        keys = sorted(set(zip(r["labels"], r["column"], r["depth"], strict=True)),
-                      key=lambda k: (k[0], [c.name for c in COLUMNS].index(k[1])
-                                     if k[1] in _BY_NAME else 99, k[2]))
-        out: dict[str, list] = {k: [] for k in ("labels", "column", "depth", "nets", "acc_mean",
-                                                "acc_min", "acc_max", "dead_at_init")}
+        keys = sorted(
+            set(zip(r["labels"], r["column"], r["depth"], strict=True)),
+            key=lambda k: (k[0], [c.name for c in COLUMNS].index(k[1]) if k[1] in _BY_NAME else 99, k[2]),
+        )
+        out: dict[str, list] = {
+            k: []
+            for k in ("labels", "column", "depth", "nets", "acc_mean", "acc_min", "acc_max", "dead_at_init")
+        }
         for lab, col, dep in keys:
             m = (r["labels"] == lab) & (r["column"] == col) & (r["depth"] == dep)
             a = r["train_accuracy"][m]
-            for k, v in (("labels", lab), ("column", col), ("depth", int(dep)), ("nets", int(m.sum())),
-                         ("acc_mean", float(a.mean())), ("acc_min", float(a.min())),
-                         ("acc_max", float(a.max())),
-                         ("dead_at_init", float(r["dead_at_init"][m].mean()))):
+            for k, v in (
+                ("labels", lab),
+                ("column", col),
+                ("depth", int(dep)),
+                ("nets", int(m.sum())),
+                ("acc_mean", float(a.mean())),
+                ("acc_min", float(a.min())),
+                ("acc_max", float(a.max())),
+                ("dead_at_init", float(r["dead_at_init"][m].mean())),
+            ):
                 out[k].append(v)
         return {k: np.array(v) for k, v in out.items()}
 
@@ -312,42 +354,93 @@ def run(
     n_classes = int(y.max()) + 1
     bs = None if batch_size is None or batch_size >= X.shape[0] else batch_size
     t0 = time.perf_counter()
-    rows: dict[str, list] = {k: [] for k in ("column", "depth", "width", "seed", "labels",
-                                             "train_accuracy", "final_loss", "dead_at_init", "dead_at_end")}
+    rows: dict[str, list] = {
+        k: []
+        for k in (
+            "column",
+            "depth",
+            "width",
+            "seed",
+            "labels",
+            "train_accuracy",
+            "final_loss",
+            "dead_at_init",
+            "dead_at_end",
+        )
+    }
     groups = [(d, w) for d in depths for w in widths]
     for g, (depth, width) in enumerate(groups):
         sizes = sizes_for(depth, width, X.shape[1], n_classes)
         nets = [(c, s) for c in cols for s in seeds]
         P0 = np.stack([init_column(c, sizes, s) for c, s in nets])
-        res = train.train(P0, X, y, sizes, optimizer="adam", lr=lr, steps=steps, batch_size=bs,
-                          seed=seeds[0], loss="ce", backend=be)
+        res = train.train(
+            P0,
+            X,
+            y,
+            sizes,
+            optimizer="adam",
+            lr=lr,
+            steps=steps,
+            batch_size=bs,
+            seed=seeds[0],
+            loss="ce",
+            backend=be,
+        )
         acc = np.mean(np.argmax(mlp.predict(res.params, X, sizes), axis=-1) == y[None, :], axis=1)
         dead0 = in_blind_spot(P0, X, sizes)
         dead1 = in_blind_spot(res.params, X, sizes)
         for i, (c, s) in enumerate(nets):
-            for k, v in (("column", c.name), ("depth", depth), ("width", width), ("seed", s),
-                         ("labels", labels), ("train_accuracy", acc[i]), ("final_loss", res.loss[i]),
-                         ("dead_at_init", dead0[i]), ("dead_at_end", dead1[i])):
+            for k, v in (
+                ("column", c.name),
+                ("depth", depth),
+                ("width", width),
+                ("seed", s),
+                ("labels", labels),
+                ("train_accuracy", acc[i]),
+                ("final_loss", res.loss[i]),
+                ("dead_at_init", dead0[i]),
+                ("dead_at_end", dead1[i]),
+            ):
                 rows[k].append(v)
         if progress is not None and progress(g + 1, len(groups)) is False:
             break
     out = {k: np.array(v) for k, v in rows.items()}
     return InitialisationResult(
-        rows=out, majority_rate=datasets.majority_rate(y), n_classes=n_classes,
-        config={"widths": widths, "depths": depths, "columns": [c.name for c in cols],
-                "seeds": seeds, "steps": steps, "lr": lr, "batch_size": bs, "labels": labels,
-                "optimizer": "adam", "loss": "ce", "permutation_seed": permutation_seed},
-        wall_time=time.perf_counter() - t0, backend=be,
+        rows=out,
+        majority_rate=datasets.majority_rate(y),
+        n_classes=n_classes,
+        config={
+            "widths": widths,
+            "depths": depths,
+            "columns": [c.name for c in cols],
+            "seeds": seeds,
+            "steps": steps,
+            "lr": lr,
+            "batch_size": bs,
+            "labels": labels,
+            "optimizer": "adam",
+            "loss": "ce",
+            "permutation_seed": permutation_seed,
+        },
+        wall_time=time.perf_counter() - t0,
+        backend=be,
     )
 
 
 # --------------------------------------------------------------------------- for the app
 
 
-def figure_summary(widths: Sequence[int], depths: Sequence[int], seeds: Sequence[int], steps: int,
-                   labels: Sequence[str], lr: float, batch_size: int | None,
-                   backend: str = "auto",
-                   progress: Callable[[int, int], object] | None = None) -> dict:
+def figure_summary(
+    widths: Sequence[int],
+    depths: Sequence[int],
+    seeds: Sequence[int],
+    steps: int,
+    labels: Sequence[str],
+    lr: float,
+    batch_size: int | None,
+    backend: str = "auto",
+    progress: Callable[[int, int], object] | None = None,
+) -> dict:
     """:func:`run` for each label set in ``labels``, one row per trained net, as JSON lists.
 
     This is ``initialisation.json`` without its ``meta``.
@@ -372,18 +465,39 @@ def figure_summary(widths: Sequence[int], depths: Sequence[int], seeds: Sequence
     n = len(widths) * len(depths)
     for i, lab in enumerate(labels):
         sub = None if progress is None else (lambda d, t, i=i: progress(i * n + d, len(labels) * n))
-        r = run(widths, depths, seeds=seeds, steps=steps, labels=lab, backend=backend,
-                progress=sub, lr=lr, batch_size=batch_size)
+        r = run(
+            widths,
+            depths,
+            seeds=seeds,
+            steps=steps,
+            labels=lab,
+            backend=backend,
+            progress=sub,
+            lr=lr,
+            batch_size=batch_size,
+        )
         for k, v in r.rows.items():
             rows.setdefault(k, []).extend(np.asarray(v).tolist())
         wall += r.wall_time
         be = r.backend
         majority[lab] = r.majority_rate
-    return jsonable({
-        "rows": rows, "majority_rate": majority, "wall_s": wall, "backend": be,
-        "params": {"widths": list(widths), "depths": list(depths), "seeds": list(seeds),
-                   "steps": steps, "labels": list(labels), "lr": lr, "batch_size": batch_size},
-    })
+    return jsonable(
+        {
+            "rows": rows,
+            "majority_rate": majority,
+            "wall_s": wall,
+            "backend": be,
+            "params": {
+                "widths": list(widths),
+                "depths": list(depths),
+                "seeds": list(seeds),
+                "steps": steps,
+                "labels": list(labels),
+                "lr": lr,
+                "batch_size": batch_size,
+            },
+        }
+    )
 
 
 #: Multiply-adds per second and thread of the C++ Adam trainer (measured on 2 AVX-512 cores).
@@ -391,8 +505,15 @@ MULTIPLY_ADDS_PER_SECOND = 1e9
 _NUMPY_FACTOR = 20.0  # the NumPy trainer vs the C++ one
 
 
-def work(widths: Sequence[int], depths: Sequence[int], seeds: Sequence[int], steps: int,
-         labels: Sequence[str], batch_size: int | None, n_columns: int = 5) -> float:
+def work(
+    widths: Sequence[int],
+    depths: Sequence[int],
+    seeds: Sequence[int],
+    steps: int,
+    labels: Sequence[str],
+    batch_size: int | None,
+    n_columns: int = 5,
+) -> float:
     """Multiply-adds of a :func:`figure_summary` run: nets x updates x batch x parameters.
 
     ``batch_size`` None (full batch) counts the 1797 digits.
@@ -406,9 +527,16 @@ def work(widths: Sequence[int], depths: Sequence[int], seeds: Sequence[int], ste
     return float(P) * n_columns * len(seeds) * steps * (batch_size or 1797) * len(labels)
 
 
-def estimate_seconds(widths: Sequence[int], depths: Sequence[int], seeds: Sequence[int], steps: int,
-                     labels: Sequence[str], batch_size: int | None, backend: str,
-                     threads: int = 1) -> float:
+def estimate_seconds(
+    widths: Sequence[int],
+    depths: Sequence[int],
+    seeds: Sequence[int],
+    steps: int,
+    labels: Sequence[str],
+    batch_size: int | None,
+    backend: str,
+    threads: int = 1,
+) -> float:
     """Rough wall time of :func:`figure_summary` (the app's "this will take" estimate).
 
     Parameters

@@ -148,8 +148,9 @@ def log_progress(label: str, log: Log) -> Callable[[int, int], None] | None:
 # --------------------------------------------------------------------------- builders
 
 
-def teacher_student(quick: bool = False, *, restarts: int | None = None, cached: Cached = None,
-                    log: Log = None) -> dict:
+def teacher_student(
+    quick: bool = False, *, restarts: int | None = None, cached: Cached = None, log: Log = None
+) -> dict:
     """Safran-Shamir Table 1: k = 6..20, n = k, k+1, k+2, seed 0 (the teacher-student page).
 
     Parameters
@@ -173,18 +174,30 @@ def teacher_student(quick: bool = False, *, restarts: int | None = None, cached:
     seed = 0
 
     def runner(k, n, restarts, seed, backend, progress):
-        return _call(cached, f"teacher_{k}_{n}_{restarts}_{seed}", lambda: ss.run(
-            k, n, restarts, seed, backend=backend, progress=log_progress(f"k={k} n={n}", log)))
+        return _call(
+            cached,
+            f"teacher_{k}_{n}_{restarts}_{seed}",
+            lambda: ss.run(k, n, restarts, seed, backend=backend, progress=log_progress(f"k={k} n={n}", log)),
+        )
 
     def on_cell(cell, res):
         s = cell["summary"]
-        _say(log, f"k={res.k} n={res.n}: {s['pct_spurious']:.1f}% spurious "
-                  f"(paper {s['paper_pct']}) in {res.wall_time:.1f} s")
+        _say(
+            log,
+            f"k={res.k} n={res.n}: {s['pct_spurious']:.1f}% spurious "
+            f"(paper {s['paper_pct']}) in {res.wall_time:.1f} s",
+        )
 
     t0 = time.perf_counter()
     out = ss.table_summary(ks, extra, restarts, seed, backend="auto", runner=runner, on_cell=on_cell)
-    return {"meta": meta(time.perf_counter() - t0, _backend.resolve("auto"),
-                         f"{restarts:,} restarts per cell, {len(out['cells'])} cells"), **out}
+    return {
+        "meta": meta(
+            time.perf_counter() - t0,
+            _backend.resolve("auto"),
+            f"{restarts:,} restarts per cell, {len(out['cells'])} cells",
+        ),
+        **out,
+    }
 
 
 def engine(quick: bool = False, *, log: Log = None) -> dict:
@@ -196,8 +209,11 @@ def engine(quick: bool = False, *, log: Log = None) -> dict:
     t0 = time.perf_counter()
     rows = eng.bench(quick=quick)
     return {
-        "meta": meta(time.perf_counter() - t0, relufast.backend.resolve("auto"),
-                     "1,000 restarts: teacher kernels (k = n = 10) and five-points GD"),
+        "meta": meta(
+            time.perf_counter() - t0,
+            relufast.backend.resolve("auto"),
+            "1,000 restarts: teacher kernels (k = n = 10) and five-points GD",
+        ),
         "info": relufast.info(),
         "rows": rows,
     }
@@ -211,8 +227,11 @@ def five_points(quick: bool = False, *, cached: Cached = None, log: Log = None) 
     from . import five_points as fp
 
     restarts, steps, lr, seed = (1000 if quick else 100_000), 20_000, 0.01, 0
-    b = _call(cached, f"five_points_{restarts}_{steps}_{lr}_{seed}", lambda: fp.basin_statistics(
-        restarts, seed, steps, lr, "auto", progress=log_progress("basins", log)))
+    b = _call(
+        cached,
+        f"five_points_{restarts}_{steps}_{lr}_{seed}",
+        lambda: fp.basin_statistics(restarts, seed, steps, lr, "auto", progress=log_progress("basins", log)),
+    )
     out = b.to_summary()
     out["meta"] = meta(b.wall_time, b.backend, f"{restarts:,} restarts x {steps:,} GD steps, lr {lr:g}")
     out["params"] = {"restarts": restarts, "steps": steps, "lr": lr, "seed": seed}
@@ -228,13 +247,18 @@ def blind_spot(quick: bool = False, *, log: Log = None) -> dict:
     t0 = time.perf_counter()
     restarts = 1000 if quick else 10_000
     out = bs.sweep_summary(-4.0, 2.0, 25, restarts, 3, 1.0, 0.0, 0)
-    out["meta"] = meta(time.perf_counter() - t0, "numpy",
-                       f"25 means x {restarts:,} inits x 2 sweeps, h = 3")
+    out["meta"] = meta(time.perf_counter() - t0, "numpy", f"25 means x {restarts:,} inits x 2 sweeps, h = 3")
     return out
 
 
-def initialisation(quick: bool = False, *, widths: Sequence[int] | None = None,
-                   steps: int | None = None, cached: Cached = None, log: Log = None) -> dict:
+def initialisation(
+    quick: bool = False,
+    *,
+    widths: Sequence[int] | None = None,
+    steps: int | None = None,
+    cached: Cached = None,
+    log: Log = None,
+) -> dict:
     """Training accuracy vs width, five inits, 2 and 5 hidden layers, real and permuted labels.
 
     Parameters
@@ -257,10 +281,16 @@ def initialisation(quick: bool = False, *, widths: Sequence[int] | None = None,
         widths = tuple(widths) if widths is not None else (16, 32, 64, 128)
         seeds, steps = (0, 1), int(steps if steps is not None else 600)
     depths, labels, lr, batch = (2, 5), ("real", "permuted"), 3e-3, 128
-    out = _call(cached, f"init_{widths}_{seeds}_{steps}", lambda: ini.figure_summary(
-        widths, depths, seeds, steps, labels, lr, batch, "auto", progress=log_progress("groups", log)))
-    out["meta"] = meta(out["wall_s"], out["backend"],
-                       f"{len(out['rows']['column'])} nets, {steps:,} Adam updates each")
+    out = _call(
+        cached,
+        f"init_{widths}_{seeds}_{steps}",
+        lambda: ini.figure_summary(
+            widths, depths, seeds, steps, labels, lr, batch, "auto", progress=log_progress("groups", log)
+        ),
+    )
+    out["meta"] = meta(
+        out["wall_s"], out["backend"], f"{len(out['rows']['column'])} nets, {steps:,} Adam updates each"
+    )
     return out
 
 

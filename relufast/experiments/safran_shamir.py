@@ -19,9 +19,9 @@ from __future__ import annotations
 import csv
 import math
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Callable, Iterable, Optional
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -104,7 +104,7 @@ PAPER_TABLE = _load_paper_table()
 PAPER_2021 = {30: 99.6, **{k: 100.0 for k in range(50, 101)}}
 
 
-def paper_value(k: int, n: int, protocol: str = "icml2018") -> Optional[dict]:
+def paper_value(k: int, n: int, protocol: str = "icml2018") -> dict | None:
     """The paper's Table 1 cell for (k, n), or None where the paper reports none.
 
     With ``protocol="colt2021"``: the fractions the 2021 paper states (n = k only, approximate,
@@ -124,8 +124,13 @@ def paper_value(k: int, n: int, protocol: str = "icml2018") -> Optional[dict]:
     if protocol == "colt2021":
         if n != k or k not in PAPER_2021:
             return None
-        return {"pct": PAPER_2021[k], "lambda_min": float("nan"), "F": float("nan"),
-                "source": "approximate", "runs": 500}
+        return {
+            "pct": PAPER_2021[k],
+            "lambda_min": float("nan"),
+            "F": float("nan"),
+            "source": "approximate",
+            "runs": 500,
+        }
     if protocol != "icml2018":
         return None
     return PAPER_TABLE.get((k, n))
@@ -135,8 +140,9 @@ def paper_value(k: int, n: int, protocol: str = "icml2018") -> Optional[dict]:
 PAPER_K6_MINIMUM = {"k": 6, "n": 6, "F": 0.02508058, "lambda_min": 0.004700}
 
 
-def initial_students(k: int, n: int, restarts: int, seed: int = 0, *, d: int | None = None,
-                     start: int = 0) -> np.ndarray:
+def initial_students(
+    k: int, n: int, restarts: int, seed: int = 0, *, d: int | None = None, start: int = 0
+) -> np.ndarray:
     """Initial students (restarts, n, d) with entries N(0, 1/d), reproducible per restart.
 
     Restarts come in blocks of 1024 drawn from ``SeedSequence([seed, k, n], spawn_key=(block,))``
@@ -207,12 +213,30 @@ class Protocol:
 #: The protocols by name: Safran & Shamir (ICML 2018, Table 1) and its follow-up regime
 #: (Safran, Yehudai & Shamir, COLT 2021: k = n up to 100, 500 runs, step 5/k, |grad F|_F <= 1e-12).
 PROTOCOLS = {
-    "icml2018": Protocol("icml2018", step=0.1, step_over_k=False, tol=1e-9, norm="max", f_stop=1e-6,
-                         max_iters=1_000_000, diverge=1e4, restarts=1000,
-                         reference="Safran & Shamir, ICML 2018"),
-    "colt2021": Protocol("colt2021", step=5.0, step_over_k=True, tol=1e-12, norm="frobenius",
-                         f_stop=1e-6, max_iters=1_000_000, diverge=1e4, restarts=500,
-                         reference="Safran, Yehudai & Shamir, COLT 2021"),
+    "icml2018": Protocol(
+        "icml2018",
+        step=0.1,
+        step_over_k=False,
+        tol=1e-9,
+        norm="max",
+        f_stop=1e-6,
+        max_iters=1_000_000,
+        diverge=1e4,
+        restarts=1000,
+        reference="Safran & Shamir, ICML 2018",
+    ),
+    "colt2021": Protocol(
+        "colt2021",
+        step=5.0,
+        step_over_k=True,
+        tol=1e-12,
+        norm="frobenius",
+        f_stop=1e-6,
+        max_iters=1_000_000,
+        diverge=1e4,
+        restarts=500,
+        reference="Safran, Yehudai & Shamir, COLT 2021",
+    ),
 }
 
 #: Teachers by name: the identity (the papers'), a random one with orthonormal rows, or a random
@@ -229,8 +253,9 @@ def get_protocol(protocol: str | Protocol) -> Protocol:
     return PROTOCOLS[protocol]
 
 
-def make_teacher(teacher: str | ArrayLike | None, k: int, d: int | None = None,
-                 seed: int = 0) -> np.ndarray | None:
+def make_teacher(
+    teacher: str | ArrayLike | None, k: int, d: int | None = None, seed: int = 0
+) -> np.ndarray | None:
     """The teacher's rows V (k, d), or None for the identity teacher (which needs d = k).
 
     Parameters
@@ -307,7 +332,7 @@ class Result:
         return int(np.sum(self.label == label))
 
     def to_summary(self, top_families: int = 6) -> dict:
-        """This cell as a small JSON-ready dict (a cell of the shipped ``teacher_student.json``).
+        """The cell as a small JSON-ready dict (a cell of the shipped ``teacher_student.json``).
 
         Parameters
         ----------
@@ -329,10 +354,14 @@ class Result:
         summary = self.summary()
         summary.pop("families", None)
         logF = np.log10(np.maximum(self.F, 1e-300))
-        hist_F = {lab: histogram(logF[self.label == lab], LOGF_EDGES) for lab in LABELS
-                  if np.any(self.label == lab)}
-        hist_lam = {lab: histogram(self.lambda_min[self.label == lab], LAMBDA_EDGES)
-                    for lab in ("spurious", "saddle") if np.any(self.label == lab)}
+        hist_F = {
+            lab: histogram(logF[self.label == lab], LOGF_EDGES) for lab in LABELS if np.any(self.label == lab)
+        }
+        hist_lam = {
+            lab: histogram(self.lambda_min[self.label == lab], LAMBDA_EDGES)
+            for lab in ("spurious", "saddle")
+            if np.any(self.label == lab)
+        }
         fams = [
             {"blocks": list(f.blocks), "count": f.count, "F": f.F, "lambda_min": f.lambda_min}
             for f in self.families[:top_families]
@@ -341,20 +370,22 @@ class Result:
         rep = None
         if self.families:
             rep = rounded(arrange_student(self.families[0].representative), 3)
-        return jsonable({
-            "k": self.k,
-            "n": self.n,
-            "summary": summary,
-            "counts": {lab: self.count(lab) for lab in LABELS},
-            "hist_logF": hist_F,
-            "hist_lambda": hist_lam,
-            "families": fams,
-            "n_families": len(self.families),
-            "other_family_members": rest,
-            "representative": rep,
-            "wall_s": self.wall_time,
-            "backend": self.backend,
-        })
+        return jsonable(
+            {
+                "k": self.k,
+                "n": self.n,
+                "summary": summary,
+                "counts": {lab: self.count(lab) for lab in LABELS},
+                "hist_logF": hist_F,
+                "hist_lambda": hist_lam,
+                "families": fams,
+                "n_families": len(self.families),
+                "other_family_members": rest,
+                "representative": rep,
+                "wall_s": self.wall_time,
+                "backend": self.backend,
+            }
+        )
 
     def summary(self) -> dict:
         """One row of Table 1: ours beside the paper's."""
@@ -362,8 +393,12 @@ class Result:
         s, R = int(spur.sum()), self.restarts
         lo, hi = wilson(s, R)
         # the papers' values apply to their own protocol and the identity teacher only
-        same_setup = self.config.get("teacher", "identity") == "identity" and self.config.get("d", self.k) == self.k
-        paper = (paper_value(self.k, self.n, self.config.get("protocol", "icml2018")) if same_setup else None) or {}
+        same_setup = (
+            self.config.get("teacher", "identity") == "identity" and self.config.get("d", self.k) == self.k
+        )
+        paper = (
+            paper_value(self.k, self.n, self.config.get("protocol", "icml2018")) if same_setup else None
+        ) or {}
         mean = lambda a: float(np.mean(a)) if a.size else float("nan")  # noqa: E731
         return {
             "k": self.k,
@@ -392,9 +427,27 @@ class Result:
 
 #: The keys of :meth:`Result.summary`, in order (the CLI's CSV header).
 TABLE_COLUMNS = [
-    "k", "n", "runs", "spurious", "pct_spurious", "ci_lo", "ci_hi", "avg_lambda_min", "avg_F",
-    "saddles", "not_converged", "candidates", "families", "median_iterations", "wall_s", "backend",
-    "paper_pct", "paper_lambda_min", "paper_F", "paper_source", "z_vs_paper",
+    "k",
+    "n",
+    "runs",
+    "spurious",
+    "pct_spurious",
+    "ci_lo",
+    "ci_hi",
+    "avg_lambda_min",
+    "avg_F",
+    "saddles",
+    "not_converged",
+    "candidates",
+    "families",
+    "median_iterations",
+    "wall_s",
+    "backend",
+    "paper_pct",
+    "paper_lambda_min",
+    "paper_F",
+    "paper_source",
+    "z_vs_paper",
 ]
 
 
@@ -411,7 +464,7 @@ def z_vs_paper(spurious: int, runs: int, paper_pct: float, paper_runs: int = 100
     return 0.0 if se == 0 else float((p1 - p2) / se)
 
 
-def agrees_with_paper(z: float, level: float = 1.96) -> Optional[bool]:
+def agrees_with_paper(z: float, level: float = 1.96) -> bool | None:
     """Whether a :func:`z_vs_paper` statistic says our rate agrees with the paper's.
 
     Parameters
@@ -440,8 +493,7 @@ def agrees_with_paper(z: float, level: float = 1.96) -> Optional[bool]:
     return bool(abs(z) < level)
 
 
-def paper_within_ci(paper_pct: Optional[float], ci_lo: float, ci_hi: float,
-                    tol: float = 1e-9) -> Optional[bool]:
+def paper_within_ci(paper_pct: float | None, ci_lo: float, ci_hi: float, tol: float = 1e-9) -> bool | None:
     """Whether the paper's percentage lies in our confidence interval (the table's verdict).
 
     Parameters
@@ -527,8 +579,9 @@ _EXTRA_FACTOR = {0: 1.0, 1: 2.6, 2: 0.85, 3: 0.85}
 _NUMPY_FACTOR = 18.5  # NumPy (one thread) vs one thread of the C++ core
 
 
-def estimate_seconds(ks: Iterable[int], extras: Iterable[int], restarts: int, backend: str,
-                     threads: int = 1) -> float:
+def estimate_seconds(
+    ks: Iterable[int], extras: Iterable[int], restarts: int, backend: str, threads: int = 1
+) -> float:
     """Rough wall time of :func:`table_summary` (the app's "this will take" estimate).
 
     Parameters
@@ -558,8 +611,9 @@ def estimate_seconds(ks: Iterable[int], extras: Iterable[int], restarts: int, ba
     """
     ks, extras = list(ks), list(extras)
     threads = max(1, int(threads))
-    per = sum(_SECONDS_PER_RESTART * (k / 10) ** _K_POWER * _EXTRA_FACTOR.get(e, 1.0)
-              for k in ks for e in extras)
+    per = sum(
+        _SECONDS_PER_RESTART * (k / 10) ** _K_POWER * _EXTRA_FACTOR.get(e, 1.0) for k in ks for e in extras
+    )
     if backend == "numpy" or not _backend.has_core():
         return per * restarts * _NUMPY_FACTOR
     return per * restarts / threads
@@ -618,8 +672,9 @@ class CellSpec:
 SHARD_FIELDS = ("W", "F", "grad_norm", "iterations", "step", "status", "lambda_min")
 
 
-def run_shard(spec: CellSpec, start: int, count: int,
-              progress: Optional[Callable[[int, int], object]] = None) -> dict[str, np.ndarray]:
+def run_shard(
+    spec: CellSpec, start: int, count: int, progress: Callable[[int, int], object] | None = None
+) -> dict[str, np.ndarray]:
     """GD, optional Newton polish and lambda_min of restarts ``start .. start + count - 1`` of a cell.
 
     Returns
@@ -629,9 +684,19 @@ def run_shard(spec: CellSpec, start: int, count: int,
     """
     be = spec.backend
     W0 = initial_students(spec.k, spec.n, count, spec.seed, d=spec.d, start=start)
-    gd = optim.teacher_gd(W0, spec.V, step=spec.step, tol=spec.tol, diverge=spec.diverge,
-                          f_stop=spec.f_stop, max_iters=spec.max_iters, norm=spec.norm,
-                          chunk=spec.chunk, backend=be, progress=progress)
+    gd = optim.teacher_gd(
+        W0,
+        spec.V,
+        step=spec.step,
+        tol=spec.tol,
+        diverge=spec.diverge,
+        f_stop=spec.f_stop,
+        max_iters=spec.max_iters,
+        norm=spec.norm,
+        chunk=spec.chunk,
+        backend=be,
+        progress=progress,
+    )
     W, F, gnorm = gd.W, gd.F, gd.grad_norm
     cand = np.flatnonzero((gd.status == optim.Status.CONVERGED) & (F >= SPURIOUS_F))
     lam = np.full(count, np.nan)
@@ -645,8 +710,15 @@ def run_shard(spec: CellSpec, start: int, count: int,
         gnorm[part] = _norm(G, spec.norm)
     for part in _chunks(which if spec.hessian else [], m, _HESSIAN_BYTES):
         lam[part] = minima.min_eigenvalues(objective.hessian(W[part], spec.V, backend=be), backend=be)
-    return {"W": W, "F": F, "grad_norm": gnorm, "iterations": gd.iterations, "step": gd.step,
-            "status": gd.status, "lambda_min": lam}
+    return {
+        "W": W,
+        "F": F,
+        "grad_norm": gnorm,
+        "iterations": gd.iterations,
+        "step": gd.step,
+        "status": gd.status,
+        "lambda_min": lam,
+    }
 
 
 def _norm(G: np.ndarray, norm: str) -> np.ndarray:
@@ -688,20 +760,33 @@ def cell_spec(
     if norm not in optim.NORMS:
         raise ValueError(f"norm must be one of {optim.NORMS}, got {norm!r}")
     return CellSpec(
-        k=k, n=n, d=k if V is None else V.shape[1], seed=positive_int(seed, "seed", minimum=0), V=V,
+        k=k,
+        n=n,
+        d=k if V is None else V.shape[1],
+        seed=positive_int(seed, "seed", minimum=0),
+        V=V,
         step=positive_float(proto.step_for(k) if step is None else step, "step"),
         tol=positive_float(proto.tol if tol is None else tol, "tol"),
         norm=norm,
         f_stop=positive_float(proto.f_stop if f_stop is None else f_stop, "f_stop", allow_zero=True),
         max_iters=positive_int(proto.max_iters if max_iters is None else max_iters, "max_iters"),
         diverge=positive_float(proto.diverge if diverge is None else diverge, "diverge"),
-        hessian=bool(hessian), polish=bool(polish), hessian_for=hessian_for,
-        chunk=positive_int(chunk, "chunk"), backend=_backend.resolve(backend, "teacher", "gd_chunk"),
+        hessian=bool(hessian),
+        polish=bool(polish),
+        hessian_for=hessian_for,
+        chunk=positive_int(chunk, "chunk"),
+        backend=_backend.resolve(backend, "teacher", "gd_chunk"),
     )
 
 
-def classify(spec: CellSpec, arrays: dict[str, np.ndarray], *, pd_tol: float = 0.0,
-             protocol: str = "", wall_time: float = 0.0) -> Result:
+def classify(
+    spec: CellSpec,
+    arrays: dict[str, np.ndarray],
+    *,
+    pd_tol: float = 0.0,
+    protocol: str = "",
+    wall_time: float = 0.0,
+) -> Result:
     """Labels and families of a cell's endpoints (the concatenated shards), as a :class:`Result`."""
     F, lam, status = arrays["F"], arrays["lambda_min"], arrays["status"]
     label = _labels(F, status, lam, pd_tol, spec.hessian)
@@ -711,16 +796,43 @@ def classify(spec: CellSpec, arrays: dict[str, np.ndarray], *, pd_tol: float = 0
         fams = minima.families(arrays["W"][spur], F[spur], lam[spur])
         for fam in fams:  # members index the spurious endpoints; report restart indices
             fam.members = spur[fam.members]
-    config = dict(protocol=protocol, seed=spec.seed, step=spec.step, tol=spec.tol, norm=spec.norm,
-                  f_stop=spec.f_stop, max_iters=spec.max_iters, diverge=spec.diverge,
-                  hessian=spec.hessian, polish=spec.polish, hessian_for=spec.hessian_for,
-                  pd_tol=pd_tol, d=spec.d, teacher="identity" if spec.V is None else "given",
-                  families=("up to permuting neurons and coordinates" if symmetry.valid_for(spec.V)
-                            else "not computed: the symmetry argument holds for the identity teacher only"))
-    return Result(k=spec.k, n=spec.n, W=arrays["W"], F=F, grad_norm=arrays["grad_norm"],
-                  iterations=arrays["iterations"], step=arrays["step"], lambda_min=lam, label=label,
-                  status=status, families=fams, config=config, wall_time=wall_time,
-                  backend=spec.backend)
+    config = dict(
+        protocol=protocol,
+        seed=spec.seed,
+        step=spec.step,
+        tol=spec.tol,
+        norm=spec.norm,
+        f_stop=spec.f_stop,
+        max_iters=spec.max_iters,
+        diverge=spec.diverge,
+        hessian=spec.hessian,
+        polish=spec.polish,
+        hessian_for=spec.hessian_for,
+        pd_tol=pd_tol,
+        d=spec.d,
+        teacher="identity" if spec.V is None else "given",
+        families=(
+            "up to permuting neurons and coordinates"
+            if symmetry.valid_for(spec.V)
+            else "not computed: the symmetry argument holds for the identity teacher only"
+        ),
+    )
+    return Result(
+        k=spec.k,
+        n=spec.n,
+        W=arrays["W"],
+        F=F,
+        grad_norm=arrays["grad_norm"],
+        iterations=arrays["iterations"],
+        step=arrays["step"],
+        lambda_min=lam,
+        label=label,
+        status=status,
+        families=fams,
+        config=config,
+        wall_time=wall_time,
+        backend=spec.backend,
+    )
 
 
 def run(
@@ -745,7 +857,7 @@ def run(
     hessian_for: str = "candidates",
     pd_tol: float = 0.0,
     chunk: int = 2000,
-    progress: Optional[Callable[[int, int], object]] = None,
+    progress: Callable[[int, int], object] | None = None,
 ) -> Result:
     """Train ``restarts`` students of n neurons against a k-neuron teacher and classify each
     endpoint as a global minimum, a spurious minimum, a saddle, or not converged.
@@ -781,10 +893,26 @@ def run(
     progress : callable(done, total), optional
         Called between GD chunks with the number of finished runs.
     """
-    spec = cell_spec(k, n, seed, protocol=protocol, step=step, tol=tol, norm=norm, f_stop=f_stop,
-                     max_iters=max_iters, diverge=diverge, teacher=teacher, d=d,
-                     teacher_seed=teacher_seed, hessian=hessian, polish=polish,
-                     hessian_for=hessian_for, chunk=chunk, backend=backend)
+    spec = cell_spec(
+        k,
+        n,
+        seed,
+        protocol=protocol,
+        step=step,
+        tol=tol,
+        norm=norm,
+        f_stop=f_stop,
+        max_iters=max_iters,
+        diverge=diverge,
+        teacher=teacher,
+        d=d,
+        teacher_seed=teacher_seed,
+        hessian=hessian,
+        polish=polish,
+        hessian_for=hessian_for,
+        chunk=chunk,
+        backend=backend,
+    )
     restarts = positive_int(restarts, "restarts")
     pd_tol = float(pd_tol)
     t0 = time.perf_counter()
@@ -800,8 +928,8 @@ def table(
     seed: int = 0,
     *,
     backend: str = "auto",
-    progress: Optional[Callable[[int, int], None]] = None,
-    on_row: Optional[Callable[[dict], None]] = None,
+    progress: Callable[[int, int], None] | None = None,
+    on_row: Callable[[dict], None] | None = None,
     **run_kwargs,
 ) -> list[dict]:
     """Table 1 as rows (one per (k, n = k + e)), ours beside the paper's values.
@@ -834,9 +962,9 @@ def table_summary(
     seed: int = 0,
     *,
     backend: str = "auto",
-    progress: Optional[Callable[[int, int], None]] = None,
-    runner: Optional[Callable[..., Result]] = None,
-    on_cell: Optional[Callable[[dict, Result], None]] = None,
+    progress: Callable[[int, int], None] | None = None,
+    runner: Callable[..., Result] | None = None,
+    on_cell: Callable[[dict, Result], None] | None = None,
 ) -> dict:
     """Table 1 as the compact dict the app charts (``teacher_student.json`` without its ``meta``).
 
@@ -875,6 +1003,9 @@ def table_summary(
         cells.append(cell)
         if on_cell is not None:
             on_cell(cell, res)
-    return {"params": {"ks": ks, "extra": extras, "restarts": restarts, "seed": seed},
-            "logF_edges": LOGF_EDGES.tolist(), "lambda_edges": LAMBDA_EDGES.tolist(),
-            "cells": cells}
+    return {
+        "params": {"ks": ks, "extra": extras, "restarts": restarts, "seed": seed},
+        "logF_edges": LOGF_EDGES.tolist(),
+        "lambda_edges": LAMBDA_EDGES.tolist(),
+        "cells": cells,
+    }

@@ -16,7 +16,11 @@ __all__ = ["epoch_permutations", "check_seed"]
 
 def check_seed(seed: object, name: str = "seed") -> int:
     """Validate a seed: an integer in [0, 2**64)."""
-    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, numbers.Integral) or not 0 <= int(seed) < 2**64:
+    if (
+        isinstance(seed, (bool, np.bool_))
+        or not isinstance(seed, numbers.Integral)
+        or not 0 <= int(seed) < 2**64
+    ):
         raise ValueError(f"{name} must be an integer in [0, 2**64), got {seed!r}")
     return int(seed)
 

@@ -35,8 +35,16 @@ def teacher_gd_chunk(s, V: np.ndarray | None, opt: GDOptions) -> None:
         else:
             gm = np.sqrt(np.einsum("rnd,rnd->rn", g, g)).max(axis=1)
         F[idx], gmax[idx] = f, gm
-        d = rules.teacher_stop(f, gm, iters[idx], tol=opt.tol, diverge=opt.diverge,
-                               f_stop=opt.f_stop, max_iters=opt.max_iters, frobenius=opt.frobenius)
+        d = rules.teacher_stop(
+            f,
+            gm,
+            iters[idx],
+            tol=opt.tol,
+            diverge=opt.diverge,
+            f_stop=opt.f_stop,
+            max_iters=opt.max_iters,
+            frobenius=opt.frobenius,
+        )
         bad = idx[d.bad]
         step[bad] *= 0.5
         status[idx[d.bad & (step[idx] < opt.min_step)]] = Status.DIVERGED

@@ -21,14 +21,21 @@ def gd_update(p: np.ndarray, g: np.ndarray, lr: float | np.ndarray) -> np.ndarra
 
 
 def adam_update(
-    p: np.ndarray, m: np.ndarray, v: np.ndarray, g: np.ndarray, t: int,
-    lr: float, b1: float, b2: float, eps: float,
+    p: np.ndarray,
+    m: np.ndarray,
+    v: np.ndarray,
+    g: np.ndarray,
+    t: int,
+    lr: float,
+    b1: float,
+    b2: float,
+    eps: float,
 ) -> None:
     """Adam step number ``t`` (1, 2, ...) with bias correction, in place on p, m and v::
 
-        m = b1 m + (1 - b1) g
-        v = b2 v + (1 - b2) g**2
-        p -= (lr / (1 - b1**t)) * (m / (sqrt(v) * (1 / sqrt(1 - b2**t)) + eps))
+    m = b1 m + (1 - b1) g
+    v = b2 v + (1 - b2) g**2
+    p -= (lr / (1 - b1**t)) * (m / (sqrt(v) * (1 / sqrt(1 - b2**t)) + eps))
     """
     tt = float(t)
     a1 = lr / (1.0 - b1**tt)
@@ -50,8 +57,15 @@ class TeacherStop:
 
 
 def teacher_stop(
-    F: np.ndarray, gnorm: np.ndarray, iters: np.ndarray, *,
-    tol: float, diverge: float, f_stop: float, max_iters: int, frobenius: bool = False,
+    F: np.ndarray,
+    gnorm: np.ndarray,
+    iters: np.ndarray,
+    *,
+    tol: float,
+    diverge: float,
+    f_stop: float,
+    max_iters: int,
+    frobenius: bool = False,
 ) -> TeacherStop:
     """The stopping rule of the Safran-Shamir protocol, in its order of precedence.
 

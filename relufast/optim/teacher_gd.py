@@ -122,9 +122,14 @@ def teacher_gd(
         kernel(part, V, dataclasses.replace(opts, steps=n))
 
     run_chunks(state, advance, chunk=opts.steps, status=state.status, progress=progress)
-    out = GDResult(W=state.W, F=state.F, grad_norm=state.gmax, iterations=state.iters,
-                   step=state.step, status=state.status)
+    out = GDResult(
+        W=state.W,
+        F=state.F,
+        grad_norm=state.gmax,
+        iterations=state.iters,
+        step=state.step,
+        status=state.status,
+    )
     if single:
         out = GDResult(**{f.name: getattr(out, f.name)[0] for f in dataclasses.fields(out)})
     return out
-

@@ -52,10 +52,27 @@ def server(tmp_path_factory):
     log = tmp_path_factory.mktemp("streamlit") / "server.log"
     with open(log, "w") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-             "--server.address", "127.0.0.1", "--server.port", str(port),
-             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-            cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.headless",
+                "true",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(port),
+                "--browser.gatherUsageStats",
+                "false",
+                "--server.fileWatcherType",
+                "none",
+            ],
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -113,7 +130,8 @@ def _full_page_screenshot(page, path: Path) -> None:
         h = page.evaluate(
             "() => Math.max(...[...document.querySelectorAll("
             "'[data-testid=stMain], [data-testid=stMainBlockContainer], [data-testid=stSidebarContent]')]"
-            ".map(e => e.scrollHeight), 800)")
+            ".map(e => e.scrollHeight), 800)"
+        )
         page.set_viewport_size({"width": width, "height": min(int(h) + 60, 8000)})
         page.wait_for_timeout(800)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -170,7 +170,8 @@ def test_engine_recomputes(app_test):
 def test_engine_reads_benchmark_results(app_test, tmp_path, monkeypatch):
     (tmp_path / "teacher.txt").write_text("teacher GD: relufast 12x faster than torch\n")
     (tmp_path / "teacher.json").write_text(
-        '{"machine": {"cpu": "x"}, "results": {"1": {"gd": {"rows": [{"k": 6, "seconds": 0.1}]}}}}')
+        '{"machine": {"cpu": "x"}, "results": {"1": {"gd": {"rows": [{"k": 6, "seconds": 0.1}]}}}}'
+    )
     (tmp_path / "broken.json").write_text("{not json")
     monkeypatch.setenv("RELUFAST_BENCH_RESULTS", str(tmp_path))
     at = open_page(app_test, "engine")
@@ -205,7 +206,8 @@ def test_teacher_student_table_shows_the_reference_numbers(app_test):
     paper = [ss.paper_value(c["k"], c["n"]) for c in cells]  # the shipped table, not the saved one
     assert df["paper within CI"].tolist() == [
         ss.paper_within_ci(p["pct"], c["summary"]["ci_lo"], c["summary"]["ci_hi"]) if p else None
-        for p, c in zip(paper, cells)]
+        for p, c in zip(paper, cells)
+    ]
     # papers.md B3: n = k+2 is inferred, (19, 21) and (20, 22) unknown (no value, no z)
     source = dict(zip(zip(df["k"], df["n"]), df["paper value"]))
     assert source[6, 8] == "inferred" and source[6, 6] == "reconstructed"

@@ -66,8 +66,12 @@ WHERE = textwrap.dedent(
 
 
 def _published_files(root: Path) -> list[str]:
-    out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                         cwd=root, capture_output=True, check=True).stdout
+    out = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=root,
+        capture_output=True,
+        check=True,
+    ).stdout
     return [f for f in out.decode().split("\0") if f and (root / f).is_file()]
 
 

@@ -115,8 +115,9 @@ def dead_params(
     return p
 
 
-def one_live_unit(params, x=None, y=None, *, sizes=SIZES,
-                  output_bias: bool = False) -> tuple[np.ndarray, float]:
+def one_live_unit(
+    params, x=None, y=None, *, sizes=SIZES, output_bias: bool = False
+) -> tuple[np.ndarray, float]:
     """A better point next to a dead one-hidden-layer net: revive unit 0 and refit the output.
 
     Unit 0 gets input weight sign(mean x) and bias 0 (active on every point when all inputs

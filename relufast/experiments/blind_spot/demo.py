@@ -131,19 +131,31 @@ def demo(
     if len(s) == 3 and s[0] == 1 and s[-1] == 1:
         better = one_live_unit(p0, x[:, 0], y, sizes=s, output_bias=output_bias)
     return BlindSpotDemo(
-        sizes=s, output_bias=bool(output_bias), way=way, params0=p0, grad0=g0,
-        first_layer_grad_max=float(np.max(np.abs(g0[first]))), params_end=p1, moved=p1 != p0,
-        loss0=L0, loss_end=float(mlp.loss(p1, x, y, s, **kw)), sum_y2=float(np.sum(y**2)),
-        mean_y=float(np.mean(y)), output_bias_end=float(p1[-1]) if output_bias else None,
+        sizes=s,
+        output_bias=bool(output_bias),
+        way=way,
+        params0=p0,
+        grad0=g0,
+        first_layer_grad_max=float(np.max(np.abs(g0[first]))),
+        params_end=p1,
+        moved=p1 != p0,
+        loss0=L0,
+        loss_end=float(mlp.loss(p1, x, y, s, **kw)),
+        sum_y2=float(np.sum(y**2)),
+        mean_y=float(np.mean(y)),
+        output_bias_end=float(p1[-1]) if output_bias else None,
         perturbation_max_change=float(np.max(np.abs(Lp - L0))),
-        better_params=better[0], better_loss=better[1],
+        better_params=better[0],
+        better_loss=better[1],
         config={"steps": steps, "lr": lr, "magnitude": magnitude, "seed": seed, "loss": "sse"},
-        wall_time=time.perf_counter() - t0, backend=be,
+        wall_time=time.perf_counter() - t0,
+        backend=be,
     )
 
 
-def predict(params: ArrayLike, x: ArrayLike, *, sizes: Sequence[int] = SIZES,
-            output_bias: bool = True) -> np.ndarray:
+def predict(
+    params: ArrayLike, x: ArrayLike, *, sizes: Sequence[int] = SIZES, output_bias: bool = True
+) -> np.ndarray:
     """Outputs f(x) of one net with scalar input and output.
 
     Parameters
@@ -168,8 +180,14 @@ def predict(params: ArrayLike, x: ArrayLike, *, sizes: Sequence[int] = SIZES,
     return np.asarray(mlp.predict(np.asarray(params), xs[:, None], list(s), output_bias=output_bias))[:, 0]
 
 
-def explore_point(params: ArrayLike, output_bias: bool = False, steps: int = 1000, lr: float = 0.01, *,
-                  backend: str = "auto") -> dict:
+def explore_point(
+    params: ArrayLike,
+    output_bias: bool = False,
+    steps: int = 1000,
+    lr: float = 0.01,
+    *,
+    backend: str = "auto",
+) -> dict:
     """Everything the blind-spot page shows about one net (1, 3, 1) on the default data.
 
     Parameters
@@ -210,17 +228,25 @@ def explore_point(params: ArrayLike, output_bias: bool = False, steps: int = 100
     h = SIZES[1]
     Z = hidden_preactivations(P, X, SIZES, output_bias=output_bias)[0][0]  # (N, h)
     g = np.asarray(mlp.grad(P, X, Y, SIZES, **kw))
-    res = train.train(P[None], X, Y, list(SIZES), optimizer="gd", lr=lr, steps=steps,
-                      chunk=max(1, steps // 50), **kw)
+    res = train.train(
+        P[None], X, Y, list(SIZES), optimizer="gd", lr=lr, steps=steps, chunk=max(1, steps // 50), **kw
+    )
     end = np.asarray(res.params)[0]
     blind = bool(in_blind_spot(P, X, SIZES, output_bias=output_bias))
     out = {
-        "Z": Z, "grad": g, "first_layer_grad_max": float(np.max(np.abs(g[: 2 * h]))),
+        "Z": Z,
+        "grad": g,
+        "first_layer_grad_max": float(np.max(np.abs(g[: 2 * h]))),
         "loss0": float(mlp.loss(P, X, Y, SIZES, **kw)),
-        "end": end, "loss_end": float(res.loss[0]), "moved": end != P,
-        "history": np.asarray(res.history)[:, 0], "history_steps": np.asarray(res.history_steps),
-        "blind": blind, "backend": res.backend,
-        "sum_y2": float(np.sum(Y**2)), "mean_y": float(np.mean(Y)),
+        "end": end,
+        "loss_end": float(res.loss[0]),
+        "moved": end != P,
+        "history": np.asarray(res.history)[:, 0],
+        "history_steps": np.asarray(res.history_steps),
+        "blind": blind,
+        "backend": res.backend,
+        "sum_y2": float(np.sum(Y**2)),
+        "mean_y": float(np.mean(Y)),
         "sum_sq_about_mean": float(np.sum((Y - float(np.mean(Y))) ** 2)),
     }
     if blind:

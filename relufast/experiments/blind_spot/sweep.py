@@ -127,22 +127,44 @@ def dead_fraction_vs_init_mean(
     for i, mu in enumerate(m):
         wm, bm = (mu, 0.0) if which == "weight" else (0.0, mu)
         P = train.init_params(
-            list(s), R, seed=seed, weight_mean=wm, weight_std=sw, bias_mean=bm, bias_std=sb,
-            scheme="normal", output_bias=output_bias,
+            list(s),
+            R,
+            seed=seed,
+            weight_mean=wm,
+            weight_std=sw,
+            bias_mean=bm,
+            bias_std=sb,
+            scheme="normal",
+            output_bias=output_bias,
         )
         dead[i] = int(np.sum(in_blind_spot(P, x, s, output_bias=output_bias)))
         if len(s) == 3 and s[0] == 1:
             exact[i] = unit_dead_probability(x[:, 0], wm, sw, bm, sb) ** s[1]
     lo, hi = wilson(dead, np.full(m.size, R))
     return {
-        "mean": m, "dead": dead, "restarts": np.full(m.size, R), "fraction": dead / R,
-        "lo": lo, "hi": hi, "exact": exact, "which": which, "seconds": time.perf_counter() - t0,
+        "mean": m,
+        "dead": dead,
+        "restarts": np.full(m.size, R),
+        "fraction": dead / R,
+        "lo": lo,
+        "hi": hi,
+        "exact": exact,
+        "which": which,
+        "seconds": time.perf_counter() - t0,
     }
 
 
-def sweep_summary(lo: float, hi: float, points: int, restarts: int, h: int, weight_std: float,
-                  bias_std: float, seed: int,
-                  progress: Callable[[int, int], None] | None = None) -> dict:
+def sweep_summary(
+    lo: float,
+    hi: float,
+    points: int,
+    restarts: int,
+    h: int,
+    weight_std: float,
+    bias_std: float,
+    seed: int,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict:
     """Both sweeps (weight mean, bias mean) of :func:`dead_fraction_vs_init_mean` as JSON lists.
 
     The net is (1, h, 1) on the default inputs :data:`X`; this is ``blind_spot.json`` without its
@@ -182,11 +204,22 @@ def sweep_summary(lo: float, hi: float, points: int, restarts: int, h: int, weig
     for i, which in enumerate(("weight", "bias")):
         if progress is not None:
             progress(i, 2)
-        r = dead_fraction_vs_init_mean(means, restarts, which=which, sizes=(1, h, 1),
-                                       weight_std=weight_std, bias_std=bias_std, seed=seed)
+        r = dead_fraction_vs_init_mean(
+            means, restarts, which=which, sizes=(1, h, 1), weight_std=weight_std, bias_std=bias_std, seed=seed
+        )
         out[which] = jsonable({k: v for k, v in r.items()})
     if progress is not None:
         progress(2, 2)
-    return {"sweeps": out, "params": {"lo": lo, "hi": hi, "points": points, "restarts": restarts,
-                                      "h": h, "weight_std": weight_std, "bias_std": bias_std,
-                                      "seed": seed}}
+    return {
+        "sweeps": out,
+        "params": {
+            "lo": lo,
+            "hi": hi,
+            "points": points,
+            "restarts": restarts,
+            "h": h,
+            "weight_std": weight_std,
+            "bias_std": bias_std,
+            "seed": seed,
+        },
+    }

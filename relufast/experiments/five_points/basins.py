@@ -31,8 +31,14 @@ def initial_params(restarts: int, seed: int = 0) -> np.ndarray:
 
     restarts = positive_int(restarts, "restarts")
     return train.init_params(
-        list(SIZES), restarts, seed=seed, weight_mean=0.0, weight_std=1.0, bias_mean=0.0,
-        bias_std=1.0, scheme="normal",
+        list(SIZES),
+        restarts,
+        seed=seed,
+        weight_mean=0.0,
+        weight_std=1.0,
+        bias_mean=0.0,
+        bias_std=1.0,
+        scheme="normal",
     )
 
 
@@ -140,15 +146,17 @@ class BasinStatistics:
             reference ``five_points.json`` (without its ``meta`` and ``params``).
         """
         t = self.table()
-        return jsonable({
-            "table": {k: (list(v) if not isinstance(v, list) else v) for k, v in t.items()},
-            "hist_loss": histogram(self.final_loss, BASIN_LOSS_EDGES),
-            "loss_edges": BASIN_LOSS_EDGES,
-            "config": self.config,
-            "restarts": self.restarts,
-            "wall_s": self.wall_time,
-            "backend": self.backend,
-        })
+        return jsonable(
+            {
+                "table": {k: (list(v) if not isinstance(v, list) else v) for k, v in t.items()},
+                "hist_loss": histogram(self.final_loss, BASIN_LOSS_EDGES),
+                "loss_edges": BASIN_LOSS_EDGES,
+                "config": self.config,
+                "restarts": self.restarts,
+                "wall_s": self.wall_time,
+                "backend": self.backend,
+            }
+        )
 
 
 def basin_statistics(
@@ -207,18 +215,43 @@ def basin_statistics(
     P0 = initial_params(restarts, seed)
     kw: _ChunkOption = {} if chunk is None else {"chunk": positive_int(chunk, "chunk")}
     res = train.train(
-        P0, X, Y, list(SIZES), optimizer="gd", lr=lr, steps=steps, seed=seed, loss="sse",
-        backend=be, progress=progress, **kw,
+        P0,
+        X,
+        Y,
+        list(SIZES),
+        optimizer="gd",
+        lr=lr,
+        steps=steps,
+        seed=seed,
+        loss="sse",
+        backend=be,
+        progress=progress,
+        **kw,
     )
     lab = classify_endpoints(res.params, tol=tol, backend=be)
     counts = np.array([np.sum(lab["class"] == k) for k in CLASSES], dtype=np.int64)
     lo, hi = wilson(counts, np.full(counts.shape, restarts))
     paper = np.array([PAPER["basin_fractions"].get(k, np.nan) for k in CLASSES])
     return BasinStatistics(
-        classes=CLASSES, counts=counts, fractions=counts / restarts, lo=np.asarray(lo), hi=np.asarray(hi),
-        paper_fractions=paper, final_loss=lab["loss"], endpoint_class=lab["class"],
-        params=np.asarray(res.params), reference=reference_values(),
-        config={"restarts": restarts, "seed": seed, "steps": steps, "lr": lr, "tol": tol,
-                "init": "(w, b, v, c) ~ N(0, 1)", "loss": "sse"},
-        wall_time=time.perf_counter() - t0, backend=be,
+        classes=CLASSES,
+        counts=counts,
+        fractions=counts / restarts,
+        lo=np.asarray(lo),
+        hi=np.asarray(hi),
+        paper_fractions=paper,
+        final_loss=lab["loss"],
+        endpoint_class=lab["class"],
+        params=np.asarray(res.params),
+        reference=reference_values(),
+        config={
+            "restarts": restarts,
+            "seed": seed,
+            "steps": steps,
+            "lr": lr,
+            "tol": tol,
+            "init": "(w, b, v, c) ~ N(0, 1)",
+            "loss": "sse",
+        },
+        wall_time=time.perf_counter() - t0,
+        backend=be,
     )

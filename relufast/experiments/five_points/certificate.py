@@ -258,16 +258,26 @@ def certify_local_min(params, x=None, y=None, *, tol: float = 1e-9) -> LocalMinC
         verdict, reason, bound = "not_min", "a checked descent direction exists", None
     elif all(s in ("stationary", "kkt", "empty") for s in statuses):
         verdict, bound = "local_min", L0
-        reason = (
-            "every piece is minimised at the point"
-            + (f" ({kink.size} kink point(s), {len(pieces)} pieces)" if kink.size else "")
+        reason = "every piece is minimised at the point" + (
+            f" ({kink.size} kink point(s), {len(pieces)} pieces)" if kink.size else ""
         )
     else:
         verdict, reason, bound = "inconclusive", "no descent found, but some piece is undecided", None
     return LocalMinCertificate(
-        params=p.copy(), loss=L0, verdict=verdict, dead=dead, active=active, kink=kink,
-        radius=radius, pieces=pieces, lower_bound=bound, dead_bound=dead_bound,
-        flat_direction=flat_dir, witness=witness, witness2=witness2, witness_drop=drop,
+        params=p.copy(),
+        loss=L0,
+        verdict=verdict,
+        dead=dead,
+        active=active,
+        kink=kink,
+        radius=radius,
+        pieces=pieces,
+        lower_bound=bound,
+        dead_bound=dead_bound,
+        flat_direction=flat_dir,
+        witness=witness,
+        witness2=witness2,
+        witness_drop=drop,
         reason=reason,
     )
 

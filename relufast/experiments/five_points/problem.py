@@ -88,7 +88,6 @@ def grad(params: ArrayLike, *, backend: str = "auto") -> np.ndarray:
     return mlp.grad(params, X, Y, SIZES, loss="sse", backend=backend)
 
 
-
 def predict(params: ArrayLike, x: ArrayLike, *, backend: str = "auto") -> np.ndarray:
     """The one-unit model's outputs f(x) = v relu(w x + b) + c.
 
@@ -142,7 +141,6 @@ def reference_values(*, backend: str = "numpy") -> dict:
         "21.17": _linear_fit_loss(X, Y),
         "21.2": _dead_constant_loss(Y),
     }
-
 
 
 def _one_unit(params) -> np.ndarray:

@@ -30,9 +30,7 @@ def slice_2d(center, d1, d2, ts1=None, ts2=None, *, backend: str = "auto") -> di
     """L on ``center + t1 d1 + t2 d2`` (see :func:`relufast.landscape.slice_2d`)."""
     t1 = np.linspace(-1.0, 1.0, 81) if ts1 is None else ts1
     t2 = np.linspace(-1.0, 1.0, 81) if ts2 is None else ts2
-    return landscape.slice_2d(
-        _batched_loss(backend), _one_unit(center), _one_unit(d1), _one_unit(d2), t1, t2
-    )
+    return landscape.slice_2d(_batched_loss(backend), _one_unit(center), _one_unit(d1), _one_unit(d2), t1, t2)
 
 
 def red_blue_plane(ts1=None, ts2=None, *, third=None, seed: int = 0, backend: str = "auto") -> dict:

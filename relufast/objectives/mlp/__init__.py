@@ -15,9 +15,9 @@ Parameter layout
 A parameter vector is flat, layer by layer: each layer's weight matrix ``W_l`` (shape
 ``(out, in)``, row-major) followed by its bias ``b_l`` (the output layer's bias is left out when
 ``output_bias=False``). The five-point net ``sizes=[1, 1, 1]`` therefore has exactly the parameters
-``(w, b, v, c)``. :func:`num_params`, :func:`unpack` and :func:`pack` convert (:class:`Net` holds the layout). Every function
-accepts one parameter vector ``(P,)`` or ``R`` of them ``(R, P)`` (R networks, each with its own
-parameters, on the same data); results follow (a float / ``(P,)`` / ``(P, P)`` for one vector,
+``(w, b, v, c)``. :func:`num_params`, :func:`unpack` and :func:`pack` convert (:class:`Net` holds the
+layout). Every function accepts one parameter vector ``(P,)`` or ``R`` of them ``(R, P)`` (R
+networks, each with its own parameters, on the same data); results follow (a float / ``(P,)`` / ``(P, P)`` for one vector,
 ``(R,)`` / ``(R, P)`` / ``(R, P, P)`` for a batch).
 
 Losses
@@ -88,8 +88,9 @@ def _prepare(params, X, Y, sizes, loss, output_bias) -> tuple[Problem, np.ndarra
     return prob, p2, single
 
 
-def loss_and_grad(params, X, Y, sizes, *, loss: str = "sse", output_bias: bool = True,
-                  backend: str = "auto") -> tuple[float | np.ndarray, np.ndarray]:
+def loss_and_grad(
+    params, X, Y, sizes, *, loss: str = "sse", output_bias: bool = True, backend: str = "auto"
+) -> tuple[float | np.ndarray, np.ndarray]:
     """Loss and gradient at once (one forward and one backward pass); see :func:`loss`."""
     prob, p2, single = _prepare(params, X, Y, sizes, loss, output_bias)
     L, G = get(OBJECTIVE, "loss_grad", backend)(prob, p2, True)
@@ -142,8 +143,17 @@ def grad(
     return loss_and_grad(params, X, Y, sizes, loss=loss, output_bias=output_bias, backend=backend)[1]
 
 
-def hessian(params, X, Y, sizes, *, loss: str = "sse", output_bias: bool = True,
-            backend: str = "auto", return_kinks: bool = False) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
+def hessian(
+    params,
+    X,
+    Y,
+    sizes,
+    *,
+    loss: str = "sse",
+    output_bias: bool = True,
+    backend: str = "auto",
+    return_kinks: bool = False,
+) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
     """Exact Hessian of :func:`loss`, shape (P, P) or (R, P, P), symmetric.
 
     Computed as P exact Hessian-vector products (forward-over-reverse differentiation with

@@ -38,7 +38,9 @@ class Problem:
     loss: str
 
     @classmethod
-    def of(cls, X: object, Y: object, sizes: object, loss: object = "sse", output_bias: bool = True) -> Problem:
+    def of(
+        cls, X: object, Y: object, sizes: object, loss: object = "sse", output_bias: bool = True
+    ) -> Problem:
         """Validate everything once (see :func:`relufast.mlp.loss` for the conventions)."""
         net = as_net(sizes, output_bias)
         lk = check_loss(loss)

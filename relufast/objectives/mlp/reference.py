@@ -17,7 +17,6 @@ from .problem import Problem
 __all__ = ["forward", "loss_out", "backward", "loss_grad", "hvp", "hessian", "kinks", "predict"]
 
 
-
 def forward(net: Net, p2: np.ndarray, X: np.ndarray):
     """Layer blocks, pre-activations Z_l (R, N, d_l) of every layer and the layer inputs A_{l-1}.
 
@@ -87,7 +86,9 @@ def _flat(blocks, R: int, P: int) -> np.ndarray:
     return out
 
 
-def loss_grad(problem: Problem, p2: np.ndarray, want_grad: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+def loss_grad(
+    problem: Problem, p2: np.ndarray, want_grad: bool = True
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Loss (R,) and gradient (R, P) of parameters p2 (R, P).
 
     ``problem.X`` may hold per-restart data (R, N, d_in) (and ``Y``/``labels`` likewise), as the
@@ -117,7 +118,7 @@ def hvp(problem: Problem, p2: np.ndarray, V: np.ndarray) -> np.ndarray:
     # forward tangents
     dA = None
     dAs = [None]
-    for l, ((W, b), (dW, db)) in enumerate(zip(layers, dlayers)):
+    for l, ((W, _), (dW, db)) in enumerate(zip(layers, dlayers, strict=True)):
         dZ = np.matmul(As[l][:, None] if As[l].ndim == 3 else As[l], np.swapaxes(dW, -1, -2))
         if dA is not None:
             dZ = dZ + np.matmul(dA, np.swapaxes(W, -1, -2)[:, None])
@@ -180,8 +181,6 @@ def kinks(net: Net, p2: np.ndarray, X: np.ndarray) -> np.ndarray:
     for Z in Zs[:-1]:
         K |= np.any(Z == 0.0, axis=-1)
     return K
-
-
 
 
 def predict(net: Net, p2: np.ndarray, X: np.ndarray) -> np.ndarray:

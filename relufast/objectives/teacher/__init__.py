@@ -24,7 +24,6 @@ ICML 2018.
 
 from __future__ import annotations
 
-
 import numpy as np
 
 from ..._kernels import get

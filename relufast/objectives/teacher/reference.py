@@ -14,7 +14,6 @@ __all__ = ["loss_grad", "hessian"]
 _INV2PI = 1.0 / (2.0 * np.pi)
 
 
-
 def _teacher_rows(V, d):
     return np.eye(d) if V is None else V
 
@@ -49,7 +48,9 @@ def _kappa(t, sint, cost):
     return (sint + (np.pi - t) * cost) * _INV2PI
 
 
-def loss_grad(W: np.ndarray, V: np.ndarray | None, want_grad: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+def loss_grad(
+    W: np.ndarray, V: np.ndarray | None, want_grad: bool = True
+) -> tuple[np.ndarray, np.ndarray | None]:
     """Loss F (R,) and gradient G (R, n, d) of students W (R, n, d); V (k, d) or None (identity)."""
     R, n, d = W.shape
     Vr = _teacher_rows(V, d)
@@ -91,6 +92,7 @@ def hessian(W: np.ndarray, V: np.ndarray | None) -> np.ndarray:
     alive = wn > 0
     eye = np.eye(d)
     H = np.zeros((R, n, d, n, d))
+
     # h1(w, v) = |v| sin t / (2 pi |w|) (I - wb wb^T + b b^T)
     def h1(sint, vnorm, b):
         c = vnorm * sint * _INV2PI / np.where(alive, wn, 1.0)[..., None]
@@ -106,8 +108,7 @@ def hessian(W: np.ndarray, V: np.ndarray | None) -> np.ndarray:
     diag -= h1(st, vn[None, None, :], bt).sum(axis=2)
     h2 = _INV2PI * (
         ((np.pi - t) * both)[..., None, None] * eye
-        + sint[..., None, None]
-        * (np.einsum("rip,rjq->rijpq", wb, wb) + np.einsum("rijp,rijq->rijpq", b, a))
+        + sint[..., None, None] * (np.einsum("rip,rjq->rijpq", wb, wb) + np.einsum("rijp,rijq->rijpq", b, a))
     )
     idx = np.arange(n)
     H[:] = h2.transpose(0, 1, 3, 2, 4)
