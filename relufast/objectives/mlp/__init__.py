@@ -17,8 +17,8 @@ A parameter vector is flat, layer by layer: each layer's weight matrix ``W_l`` (
 ``output_bias=False``). The five-point net ``sizes=[1, 1, 1]`` therefore has exactly the parameters
 ``(w, b, v, c)``. :func:`num_params`, :func:`unpack` and :func:`pack` convert (:class:`Net` holds the
 layout). Every function accepts one parameter vector ``(P,)`` or ``R`` of them ``(R, P)`` (R
-networks, each with its own parameters, on the same data); results follow (a float / ``(P,)`` / ``(P, P)`` for one vector,
-``(R,)`` / ``(R, P)`` / ``(R, P, P)`` for a batch).
+networks, each with its own parameters, on the same data); results follow (a float / ``(P,)`` /
+``(P, P)`` for one vector, ``(R,)`` / ``(R, P)`` / ``(R, P, P)`` for a batch).
 
 Losses
 ------
