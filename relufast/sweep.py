@@ -32,6 +32,22 @@ method; use ``ProcessPoolExecutor(mp_context=multiprocessing.get_context("spawn"
 be picklable for a process pool or a cluster (a module-level function, or a ``functools.partial``
 of one).
 
+On a cluster of machines
+------------------------
+Start ``dask scheduler`` on one machine and ``dask worker tcp://SCHEDULER:8786 --nthreads T`` on
+each (``T`` tasks at once per worker; ``T * threads_per_worker`` should not exceed its cores), then
+in the driver::
+
+    from dask.distributed import Client
+    from relufast.store import Store
+    client = Client("tcp://SCHEDULER:8786")
+    out = map_shards(fn, plan_shards(cells, 1000, 100), executor=client.get_executor(),
+                     store=Store("results/", config={"seed": 777, "shard_size": 100}))
+
+Shards travel back to the driver, which alone writes the store: the workers need relufast and the
+function's module installed, but no shared file system. Run the same call again after an
+interrupt or a crash to compute only the missing shards.
+
 Examples
 --------
 >>> import numpy as np

@@ -59,6 +59,17 @@ def threads(shard):
     return {"threads": np.full(shard.count, backend.core().max_threads())}
 
 
+def teacher_shard(shard, seed=SEED):
+    """A real relufast kernel: teacher GD from restarts [start, stop) of the block-seeded draws."""
+    from relufast._seeding import block_normals
+    from relufast.optim import teacher_gd
+
+    k, n = shard.cell
+    W0 = block_normals([seed, k, n], shard.stop, (n, k), scale=k**-0.5)[shard.start :]
+    r = teacher_gd(W0, max_iters=400, chunk=100, backend="cpu")
+    return {"W": r.W, "F": r.F, "iterations": r.iterations, "status": r.status}
+
+
 class Counting:
     def __init__(self, fn=toy):
         self.fn, self.calls = fn, []
@@ -135,6 +146,13 @@ def test_spawn_process_pool(spawn_pool):
 def test_threads_capped_in_workers(spawn_pool):
     out = map_shards(threads, plan_shards(CELLS, 4, 2), executor=spawn_pool, threads_per_worker=3)
     assert all(set(v["threads"].tolist()) == {3} for v in out.values())
+
+
+@pytest.mark.core
+def test_real_kernel_sharded_in_spawn_workers_equals_one_process(spawn_pool):
+    cells = [(4, 4), (5, 6)]
+    one = {c: teacher_shard(Shard(c, 0, 0, 9)) for c in cells}  # this process, its thread count
+    same(map_shards(teacher_shard, plan_shards(cells, 9, 4), executor=spawn_pool), one)
 
 
 @pytest.fixture(scope="module")
