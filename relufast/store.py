@@ -192,8 +192,12 @@ class Store:
                 os.link(tmp, self.path / _MANIFEST)
             except FileExistsError:
                 pass
+            except OSError:  # pragma: no cover - a file system without hard links
+                if not (self.path / _MANIFEST).exists():
+                    os.replace(tmp, self.path / _MANIFEST)
         finally:
-            os.unlink(tmp)
+            if os.path.exists(tmp):
+                os.unlink(tmp)
         _fsync_dir(self.path)
 
     def _read_manifest(self) -> dict[str, Any]:
