@@ -64,3 +64,28 @@ def test_a_polished_spurious_minimum_is_certified():
     assert np.all(c.certified) and np.all(c.radius < 1e-8)
     F = teacher.loss(r.W[spur], backend="numpy")
     assert np.all(c.F_low <= F) and np.all(F - c.F_low < 1e-15)
+
+
+def test_capped_runs_certified_get_the_uncapped_label_and_the_rest_are_counted():
+    """A tight cap stops slow runs early; those proven to end at a strict minimum keep their label."""
+    uncapped = ss.run(10, 10, 200, seed=1)
+    capped = ss.run(10, 10, 200, seed=1, max_iters=5000)
+    nc = capped.label == "not converged"
+    cert = capped.certified
+    assert cert.sum() >= 10 and not np.any(cert & nc)
+    np.testing.assert_array_equal(capped.label[~nc], uncapped.label[~nc])  # identical where labelled
+    assert np.all(uncapped.label[cert] == "spurious")
+    s = capped.summary()
+    assert s["certified"] == cert.sum() and s["not_converged"] == nc.sum()  # never silently dropped
+    off = ss.run(10, 10, 200, seed=1, max_iters=5000, certify=False)
+    assert off.summary()["not_converged"] == nc.sum() + cert.sum()
+
+
+def test_basin_needs_the_start_inside_the_enclosed_ball():
+    W = np.eye(3)
+    near = W + 1e-7
+    c = certificate.certify_minimum(W, start=near[None], step=0.1)
+    assert c.certified[0] and c.basin[0]
+    far = W + 0.2
+    assert not certificate.certify_minimum(W, start=far[None], step=0.1).basin[0]
+    assert not certificate.certify_minimum(W, start=near[None], step=100.0).basin[0]  # GD would blow up

@@ -32,6 +32,7 @@ from .._seeding import block_normals
 from .._validate import float_array, positive_float, positive_int
 from ..objectives import teacher as objective
 from ..objectives.teacher import symmetry
+from ..objectives.teacher.certificate import certify_minimum
 from ..stats import wilson
 from .summary import histogram, jsonable, rounded
 
@@ -321,6 +322,7 @@ class Result:
     config: dict = field(default_factory=dict)
     wall_time: float = 0.0
     backend: str = ""
+    certified: np.ndarray | None = None  # capped runs proven next to a strict local minimum
 
     @property
     def restarts(self) -> int:
@@ -413,6 +415,7 @@ class Result:
             "saddles": self.count("saddle"),
             "not_converged": self.count("not converged"),
             "candidates": self.count("candidate"),
+            "certified": 0 if self.certified is None else int(np.sum(self.certified)),
             "families": "; ".join(f.describe() for f in self.families),
             "median_iterations": float(np.median(self.iterations)),
             "wall_s": self.wall_time,
@@ -439,6 +442,7 @@ TABLE_COLUMNS = [
     "saddles",
     "not_converged",
     "candidates",
+    "certified",
     "families",
     "median_iterations",
     "wall_s",
@@ -629,7 +633,7 @@ def _chunks(indices, m: int, max_bytes: int):
     return [indices[s : s + step] for s in range(0, indices.size, step)]
 
 
-def _labels(F, status, lam, pd_tol, hessian: bool = True):
+def _labels(F, status, lam, pd_tol, hessian: bool = True, certified=None):
     label = np.full(F.shape, "global", dtype=object)
     cand = F >= SPURIOUS_F
     if hessian:
@@ -638,6 +642,8 @@ def _labels(F, status, lam, pd_tol, hessian: bool = True):
     else:
         label[cand] = "candidate"
     stuck = np.isin(status, (optim.Status.MAX_ITERS, optim.Status.DIVERGED, optim.Status.RUNNING))
+    if certified is not None:
+        stuck &= ~certified  # capped, but proven next to a strict local minimum
     label[stuck] = "not converged"
     return label.astype(str)
 
@@ -666,10 +672,32 @@ class CellSpec:
     hessian_for: str
     chunk: int
     backend: str
+    certify: bool = True
+
+    def store_config(self, protocol: str = "") -> dict:
+        """The settings that fix the results (what a store of this cell's shards must agree on)."""
+        keys = (
+            "seed",
+            "d",
+            "step",
+            "tol",
+            "norm",
+            "f_stop",
+            "max_iters",
+            "diverge",
+            "hessian",
+            "polish",
+            "hessian_for",
+            "certify",
+        )
+        out = {key: getattr(self, key) for key in keys}
+        out["protocol"] = protocol
+        out["teacher"] = None if self.V is None else np.asarray(self.V).tolist()
+        return out
 
 
 #: The per-restart arrays a shard returns (and a store keeps).
-SHARD_FIELDS = ("W", "F", "grad_norm", "iterations", "step", "status", "lambda_min")
+SHARD_FIELDS = ("W", "F", "grad_norm", "iterations", "step", "status", "lambda_min", "certified")
 
 
 def run_shard(
@@ -699,17 +727,29 @@ def run_shard(
     )
     W, F, gnorm = gd.W, gd.F, gd.grad_norm
     cand = np.flatnonzero((gd.status == optim.Status.CONVERGED) & (F >= SPURIOUS_F))
+    # runs the cap stopped near a minimum of tiny lambda_min (GD's linear rate crawls there) are
+    # Newton-polished and certified instead of waited out (objectives.teacher.certificate)
+    capped = np.flatnonzero((gd.status == optim.Status.MAX_ITERS) & (F >= SPURIOUS_F))
+    rescue = capped if spec.certify and spec.hessian else capped[:0]
     lam = np.full(count, np.nan)
+    certified = np.zeros(count, dtype=bool)
     finished = np.isin(gd.status, optim.FINISHED_OK)
     which = cand if spec.hessian_for == "candidates" else np.flatnonzero(finished)
+    polish = np.union1d(cand if spec.polish else cand[:0], rescue)
     m = spec.n * spec.d
     # Hessians are (n d)^2 doubles each (1.3 GB for 1000 at k = n = 20): work in bounded chunks.
-    for part in _chunks(cand if spec.polish else [], m, _HESSIAN_BYTES):
+    start_points = W[rescue].copy()
+    for part in _chunks(polish, m, _HESSIAN_BYTES):
         W[part], _ = optim.newton_polish(W[part], spec.V, backend=be)
         F[part], G = objective.loss_and_grad(W[part], spec.V, backend=be)
         gnorm[part] = _norm(G, spec.norm)
-    for part in _chunks(which if spec.hessian else [], m, _HESSIAN_BYTES):
+    for part in _chunks(np.union1d(which, rescue) if spec.hessian else [], m, _HESSIAN_BYTES):
         lam[part] = minima.min_eigenvalues(objective.hessian(W[part], spec.V, backend=be), backend=be)
+    if rescue.size:
+        cert = certify_minimum(
+            W[rescue], spec.V, lambda_min=lam[rescue], start=start_points, step=gd.step[rescue], backend=be
+        )
+        certified[rescue] = cert.certified & cert.basin  # a strict minimum, and GD's destination
     return {
         "W": W,
         "F": F,
@@ -718,6 +758,7 @@ def run_shard(
         "step": gd.step,
         "status": gd.status,
         "lambda_min": lam,
+        "certified": certified,
     }
 
 
@@ -748,6 +789,7 @@ def cell_spec(
     hessian_for: str = "candidates",
     chunk: int = 2000,
     backend: str = "auto",
+    certify: bool = True,
 ) -> CellSpec:
     """Validate a cell's settings: the protocol's values, overridden by any knob given."""
     proto = get_protocol(protocol)
@@ -776,6 +818,7 @@ def cell_spec(
         hessian_for=hessian_for,
         chunk=positive_int(chunk, "chunk"),
         backend=_backend.resolve(backend, "teacher", "gd_chunk"),
+        certify=bool(certify),
     )
 
 
@@ -789,7 +832,8 @@ def classify(
 ) -> Result:
     """Labels and families of a cell's endpoints (the concatenated shards), as a :class:`Result`."""
     F, lam, status = arrays["F"], arrays["lambda_min"], arrays["status"]
-    label = _labels(F, status, lam, pd_tol, spec.hessian)
+    certified = arrays.get("certified", np.zeros(F.shape, dtype=bool))
+    label = _labels(F, status, lam, pd_tol, spec.hessian, certified)
     spur = np.flatnonzero(label == "spurious")
     fams: list = []
     if spur.size and symmetry.valid_for(spec.V):
@@ -832,6 +876,7 @@ def classify(
         config=config,
         wall_time=wall_time,
         backend=spec.backend,
+        certified=certified,
     )
 
 
@@ -855,6 +900,7 @@ def run(
     hessian: bool = True,
     polish: bool = False,
     hessian_for: str = "candidates",
+    certify: bool = True,
     pd_tol: float = 0.0,
     chunk: int = 2000,
     progress: Callable[[int, int], object] | None = None,
@@ -888,6 +934,11 @@ def run(
         Newton-polish spurious candidates with the exact Hessian to ``|grad| ~ 1e-13``.
     hessian_for : {"candidates", "all"}
         Compute lambda_min for endpoints with F >= 1e-3 only, or for all converged endpoints.
+    certify : bool
+        Runs stopped by ``max_iters`` at F >= 1e-3 are Newton-polished and, where
+        :func:`relufast.objectives.teacher.certificate.certify_minimum` proves a strict local
+        minimum next to them, classified like converged runs (``Result.certified``); the others stay
+        "not converged" and are counted as such.
     pd_tol : float
         A candidate is a spurious minimum when lambda_min > pd_tol.
     progress : callable(done, total), optional
@@ -910,6 +961,7 @@ def run(
         hessian=hessian,
         polish=polish,
         hessian_for=hessian_for,
+        certify=certify,
         chunk=chunk,
         backend=backend,
     )
