@@ -168,6 +168,7 @@ def _cmd_table(args: argparse.Namespace) -> int:
             out.flush()
 
     status = 0
+    executor, closer = _executor(args)
     try:
         ss.table(
             args.k,
@@ -185,12 +186,18 @@ def _cmd_table(args: argparse.Namespace) -> int:
             teacher_seed=args.teacher_seed,
             progress=bar,
             on_row=on_row,
+            executor=executor,
+            store=args.store,
+            shard_size=args.shard_size,
+            threads_per_worker=args.threads or 1,
         )
     except KeyboardInterrupt:
         status = 130
-        sys.stderr.write(f"\ninterrupted: {len(rows)} finished row(s) kept\n")
+        kept = f"; finished shards are in {args.store}, run again to resume" if args.store else ""
+        sys.stderr.write(f"\ninterrupted: {len(rows)} finished row(s) kept{kept}\n")
     finally:
         bar.close()
+        closer()
         if out:
             out.close()
     widths = {c: max(len(c), *(len(_fmt(r[c])) for r in rows)) if rows else len(c) for c in shown}
@@ -200,6 +207,28 @@ def _cmd_table(args: argparse.Namespace) -> int:
     if args.out:
         print(f"wrote {len(rows)} row(s) to {args.out}")
     return status
+
+
+def _executor(args: argparse.Namespace) -> tuple[Any, Any]:
+    """The executor the table's shards run on (--scheduler, --workers) and how to close it."""
+    if args.scheduler and args.workers:
+        raise ValueError("--scheduler and --workers exclude each other")
+    if args.scheduler:
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise ValueError("--scheduler needs dask.distributed: pip install 'relufast[cluster]'") from None
+        client = Client(args.scheduler)
+        return client.get_executor(), client.close
+    if args.workers:
+        import concurrent.futures
+        import multiprocessing
+
+        pool = concurrent.futures.ProcessPoolExecutor(
+            args.workers, mp_context=multiprocessing.get_context("spawn")
+        )
+        return pool, pool.shutdown
+    return None, lambda: None
 
 
 def _cmd_info(args: argparse.Namespace) -> int:
@@ -258,6 +287,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="identity (the papers'), or a random orthogonal or Gaussian teacher",
     )
     t.add_argument("--teacher-seed", type=int, default=0, help="seed of a random teacher")
+    t.add_argument(
+        "--store",
+        default=None,
+        metavar="DIR",
+        help="keep every finished shard here (Parquet); a rerun skips them (resume)",
+    )
+    t.add_argument(
+        "--shard-size", type=int, default=None, help="restarts per shard (default 250 with --store)"
+    )
+    t.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run the shards on a Dask cluster, e.g. tcp://host:8786 ('dask scheduler')",
+    )
+    t.add_argument("--workers", type=int, default=0, help="run the shards on N local worker processes")
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--backend", default="auto", choices=_backend.BACKENDS)
     t.add_argument("--threads", type=int, default=0, help="OpenMP threads (default: all cores)")

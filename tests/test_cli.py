@@ -63,3 +63,17 @@ def test_console_entry_point_runs():
         [sys.executable, "-m", "relufast", "info"], capture_output=True, text=True, check=True
     )
     assert "default_backend" in out.stdout
+
+
+def test_table_with_store_and_workers(tmp_path, capsys):
+    pytest.importorskip("pyarrow", reason="needs pyarrow (relufast[store])")
+    from relufast.cli import main
+
+    args = ["table", "--k", "6", "--extra", "0", "--restarts", "40", "--quiet", "--shard-size", "20"]
+    assert main([*args, "--store", str(tmp_path), "--workers", "2"]) == 0
+    first = capsys.readouterr().out
+    assert len(list((tmp_path / "shards").glob("*.parquet"))) == 2
+    assert main([*args, "--store", str(tmp_path)]) == 0  # resumed: nothing left to run
+    assert capsys.readouterr().out.splitlines()[1].split()[:4] == first.splitlines()[1].split()[:4]
+    assert main([*args, "--store", str(tmp_path), "--protocol", "colt2021"]) == 2  # other settings
+    assert "config differs" in capsys.readouterr().err

@@ -360,3 +360,48 @@ def test_colt2021_paper_values():
     assert ss.paper_value(8, 8, "colt2021") is None
     r = ss.run(6, 6, 5, protocol="colt2021")
     assert np.isnan(r.summary()["paper_pct"])  # the 2021 paper states no value at k = 6
+
+
+# --- sharded sweeps: executors and stores (issue 9) -------------------------------------------
+
+FIELDS = ("W", "F", "grad_norm", "iterations", "step", "status", "lambda_min", "label")
+
+
+def _same(a, b):
+    for f in FIELDS:
+        np.testing.assert_array_equal(getattr(a, f), getattr(b, f), err_msg=f)
+
+
+def test_sharded_run_equals_one_process_bit_for_bit():
+    a = ss.run(7, 8, 120, seed=3)
+    _same(a, ss.run(7, 8, 120, seed=3, shard_size=25))
+
+
+def test_sharded_run_on_a_dask_local_cluster_equals_one_process():
+    distributed = pytest.importorskip("dask.distributed", reason="needs dask.distributed (relufast[cluster])")
+    a = ss.run(7, 7, 96, seed=4)
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        b = ss.run(7, 7, 96, seed=4, executor=client.get_executor(), shard_size=24)
+    _same(a, b)
+
+
+def test_table_store_resumes_and_refuses_other_settings(tmp_path):
+    pytest.importorskip("pyarrow", reason="needs pyarrow (relufast[store])")
+    rows = ss.table([6], extra=(0, 1), restarts=60, seed=2)
+    stored = ss.table([6], extra=(0, 1), restarts=60, seed=2, store=tmp_path, shard_size=20)
+    assert [r["spurious"] for r in stored] == [r["spurious"] for r in rows]
+    files = sorted((tmp_path / "shards").glob("*.parquet"))
+    assert len(files) == 6
+    files[2].unlink()
+    again = ss.table([6], extra=(0, 1), restarts=60, seed=2, store=tmp_path, shard_size=20)
+    assert [r["pct_spurious"] for r in again] == [r["pct_spurious"] for r in rows]
+    assert len(list((tmp_path / "shards").glob("*.parquet"))) == 6
+    with pytest.raises(ValueError, match="tol"):
+        ss.table([6], extra=(0,), restarts=60, seed=2, store=tmp_path, shard_size=20, tol=1e-8)
+    with pytest.raises(ValueError, match="executor"):
+        ss.run(6, 6, 10, executor="not an executor")

@@ -17,17 +17,22 @@ Project choices, all visible in :class:`Result.config`:
 from __future__ import annotations
 
 import csv
+import functools
+import hashlib
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike
 
 from .. import backend as _backend
 from .. import minima, optim
+from .. import sweep as _sweep
 from .._seeding import block_normals
 from .._validate import float_array, positive_float, positive_int
 from ..objectives import teacher as objective
@@ -38,6 +43,7 @@ from .summary import histogram, jsonable, rounded
 
 __all__ = [
     "run",
+    "sweep",
     "run_shard",
     "cell_spec",
     "classify",
@@ -904,6 +910,9 @@ def run(
     pd_tol: float = 0.0,
     chunk: int = 2000,
     progress: Callable[[int, int], object] | None = None,
+    executor: Any = None,
+    store: Any = None,
+    shard_size: int | None = None,
 ) -> Result:
     """Train ``restarts`` students of n neurons against a k-neuron teacher and classify each
     endpoint as a global minimum, a spurious minimum, a saddle, or not converged.
@@ -943,7 +952,40 @@ def run(
         A candidate is a spurious minimum when lambda_min > pd_tol.
     progress : callable(done, total), optional
         Called between GD chunks with the number of finished runs.
+    executor, store, shard_size : optional
+        Run the restarts as shards on an executor and/or keep them in a store (:func:`sweep`); the
+        result is the same bit for bit.
     """
+    if executor is not None or store is not None or shard_size is not None:
+        knobs: dict[str, Any] = dict(
+            protocol=protocol,
+            step=step,
+            tol=tol,
+            norm=norm,
+            f_stop=f_stop,
+            max_iters=max_iters,
+            diverge=diverge,
+            teacher=teacher,
+            d=d,
+            teacher_seed=teacher_seed,
+            hessian=hessian,
+            polish=polish,
+            hessian_for=hessian_for,
+            certify=certify,
+            chunk=chunk,
+        )
+        return sweep(
+            [(k, n)],
+            restarts,
+            seed,
+            backend=backend,
+            executor=executor,
+            store=store,
+            shard_size=shard_size,
+            progress=progress,
+            pd_tol=pd_tol,
+            **knobs,
+        )[k, n]
     spec = cell_spec(
         k,
         n,
@@ -973,6 +1015,114 @@ def run(
     return classify(spec, arrays, pd_tol=pd_tol, protocol=name, wall_time=time.perf_counter() - t0)
 
 
+def _shard_task(specs: dict[tuple[int, ...], CellSpec], shard: _sweep.Shard) -> dict[str, np.ndarray]:
+    """One shard of a sweep (module level, so that process pools and clusters can pickle it)."""
+    return run_shard(specs[shard.cell], shard.start, shard.count)
+
+
+def _sweep_config(protocol: str, seed: int, knobs: dict[str, Any], shard_size: int) -> dict[str, Any]:
+    """What fixes a sweep's results, as a store records it (the teacher as its name or a hash)."""
+    out: dict[str, Any] = {"protocol": protocol, "seed": seed, "shard_size": shard_size}
+    for key, val in sorted(knobs.items()):
+        if key in ("chunk", "backend", "progress", "pd_tol"):
+            continue  # they do not change a shard's arrays
+        if key == "teacher" and val is not None and not isinstance(val, str):
+            a = np.ascontiguousarray(val, dtype=np.float64)
+            val = f"array {a.shape} sha256 {hashlib.sha256(a.tobytes()).hexdigest()}"
+        out[key] = val
+    return out
+
+
+def sweep(
+    cells: Sequence[tuple[int, int]],
+    restarts: int = 1000,
+    seed: int = 0,
+    *,
+    backend: str = "auto",
+    executor: Any = None,
+    store: Any = None,
+    shard_size: int | None = None,
+    threads_per_worker: int | None = 1,
+    progress: Callable[[int, int], object] | None = None,
+    pd_tol: float = 0.0,
+    **knobs: Any,
+) -> dict[tuple[int, int], Result]:
+    """Cells (k, n) of restarts run as shards on any executor, resumable from a store.
+
+    Every cell's restarts are split into shards of ``shard_size`` (default: 250); a shard's
+    initial points depend only on (seed, k, n, restart), so the results equal :func:`run`'s bit
+    for bit, whatever the executor, the shard size or the order in which shards finish.
+
+    Parameters
+    ----------
+    cells : sequence of (k, n)
+    restarts, seed : int
+        Per cell, as in :func:`run`.
+    backend : str
+        The backend every worker runs (resolved here).
+    executor : concurrent.futures.Executor, optional
+        None runs the shards in this process; a spawn-based ``ProcessPoolExecutor`` or a Dask
+        cluster's ``Client(...).get_executor()`` run them elsewhere (see :mod:`relufast.sweep`).
+    store : str, path or relufast.store.Store, optional
+        Keeps every finished shard (one Parquet file each); shards it holds are loaded instead of
+        run, so an interrupted sweep resumes. A store written with other settings is refused.
+    shard_size : int, optional
+    threads_per_worker : int or None
+        Native threads per task on an executor.
+    progress : callable(done, total), optional
+        Finished runs over all cells (counted shard by shard).
+    pd_tol : float
+        As in :func:`run`.
+    **knobs
+        The settings of :func:`run` (protocol, step, tol, teacher, hessian, certify, ...).
+
+    Returns
+    -------
+    dict
+        A :class:`Result` per cell.
+    """
+    cells = [(positive_int(k, "k"), positive_int(n, "n")) for k, n in cells]
+    if not cells:
+        raise ValueError("cells must not be empty")
+    restarts = positive_int(restarts, "restarts")
+    seed = positive_int(seed, "seed", minimum=0)
+    size = positive_int(250 if shard_size is None else shard_size, "shard_size")
+    protocol = knobs.get("protocol", "icml2018")
+    name = protocol.name if isinstance(protocol, Protocol) else protocol
+    specs: dict[tuple[int, ...], CellSpec] = {
+        cell: cell_spec(*cell, seed, backend=backend, **knobs) for cell in cells
+    }
+    if store is not None and not hasattr(store, "finished"):
+        from ..store import Store
+
+        if not isinstance(store, (str, Path)):
+            raise ValueError(f"store must be a directory or a relufast.store.Store, got {store!r}")
+        store = Store(
+            store, _sweep_config(name, seed, dict(knobs, backend=backend), size), cell_names=("k", "n")
+        )
+    shards = _sweep.plan_shards(cells, restarts, size)
+    total = len(cells) * restarts
+
+    def on_progress(done: int, n_shards: int) -> None:
+        if progress is not None:
+            progress(min(total, round(total * done / max(1, n_shards))), total)
+
+    t0 = time.perf_counter()
+    out = _sweep.map_shards(
+        functools.partial(_shard_task, specs),
+        shards,
+        executor=executor,
+        store=store,
+        progress=on_progress,
+        threads_per_worker=threads_per_worker,
+    )
+    wall = time.perf_counter() - t0
+    return {
+        cell: classify(specs[cell], out[cell], pd_tol=pd_tol, protocol=name, wall_time=wall / len(cells))
+        for cell in cells
+    }
+
+
 def table(
     ks: Iterable[int],
     extra: Iterable[int] = (0, 1, 2),
@@ -982,12 +1132,20 @@ def table(
     backend: str = "auto",
     progress: Callable[[int, int], None] | None = None,
     on_row: Callable[[dict], None] | None = None,
+    executor: Any = None,
+    store: Any = None,
+    shard_size: int | None = None,
+    threads_per_worker: int | None = 1,
     **run_kwargs,
 ) -> list[dict]:
     """Table 1 as rows (one per (k, n = k + e)), ours beside the paper's values.
 
     ``progress(done, total)`` counts finished runs over the whole table; ``on_row(row)`` is called
     as each row finishes (the CLI writes it out at once, so an interrupt keeps finished rows).
+    With ``executor``, ``store`` or ``shard_size`` the restarts run as shards (see :func:`sweep`):
+    on any ``concurrent.futures.Executor`` (a Dask cluster's ``Client(...).get_executor()``), each
+    finished shard kept in ``store`` (a directory or :class:`relufast.store.Store`) so that a rerun
+    resumes; the rows are the same bit for bit as without.
     """
     ks = [positive_int(k, "ks") for k in ks]
     extra = [positive_int(e, "extra", minimum=0) for e in extra]
@@ -996,6 +1154,24 @@ def table(
     restarts = positive_int(restarts, "restarts")
     cells = [(k, k + e) for k in ks for e in extra]
     rows = []
+    if executor is not None or store is not None or shard_size is not None:
+        results = sweep(
+            cells,
+            restarts,
+            seed,
+            backend=backend,
+            executor=executor,
+            store=store,
+            shard_size=shard_size,
+            threads_per_worker=threads_per_worker,
+            progress=progress,
+            **run_kwargs,
+        )
+        for cell in cells:
+            rows.append(results[cell].summary())
+            if on_row is not None:
+                on_row(rows[-1])
+        return rows
     for c, (k, n) in enumerate(cells):
         cell_progress = None
         if progress is not None:
