@@ -9,6 +9,8 @@ from . import rules
 
 __all__ = ["newton_polish"]
 
+_BACKTRACK = 8  # step lengths 1, 1/2, ..., 1/128 before a point counts as stuck
+
 
 def newton_polish(
     W, V=None, *, tol: float = 1e-13, max_steps: int = 30, backend: str = "auto"
@@ -47,10 +49,17 @@ def newton_polish(
             break
         H = _teacher.hessian(W3[todo], V, backend=backend)
         dx, ok = rules.newton_step(H, g[todo].reshape(todo.size, n * d))
-        trial = W3[todo] - dx.reshape(-1, n, d)
-        gt, gnt = gnorm(trial)
-        better = ok & (gnt < gn[todo])
+        dx = dx.reshape(-1, n, d)
+        better = np.zeros(todo.size, dtype=bool)
+        for t in 0.5 ** np.arange(_BACKTRACK):  # the full step first, then damped ones
+            left = np.flatnonzero(ok & ~better)
+            if left.size == 0:
+                break
+            trial = W3[todo[left]] - t * dx[left]
+            gt, gnt = gnorm(trial)
+            won = gnt < gn[todo[left]]
+            rows = todo[left[won]]
+            W3[rows], g[rows], gn[rows] = trial[won], gt[won], gnt[won]
+            better[left[won]] = True
         stuck[todo[~better]] = True
-        keep = todo[better]
-        W3[keep], g[keep], gn[keep] = trial[better], gt[better], gnt[better]
     return (W3[0], float(gn[0])) if single else (W3, gn)

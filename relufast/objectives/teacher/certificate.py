@@ -39,8 +39,9 @@ ball of radius r < min_i |w_i| (no dead neuron inside)
 
 Where gradient descent goes. Given also GD's point S (before polishing) and its step eta, the
 ball ``B(W, R)`` with ``R >= |S - W|`` holds GD's whole future when, on it, F is strongly convex
-(``mu_R = lam - L(R) R > 0``), F on the sphere exceeds F(S) (``F(W) - g R + mu_R R^2 / 2 > F(S)``:
-the sublevel set of S's value is enclosed, so GD's monotone descent cannot leave it) and
+(``mu_R = lam - L(R) R > 0``), F on the sphere exceeds F(S) (``-g R + mu_R R^2 / 2`` above the
+Taylor bound ``g |S - W| + (S - W)^T H (S - W) / 2 + L |S - W|^3 / 6`` of ``F(S) - F(W)``: the
+sublevel set of S's value is enclosed, so GD's monotone descent cannot leave it) and
 ``eta (|H(W)|_F + L(R) R) < 2`` (an upper bound on eta times the largest curvature: every GD step
 decreases F). Then GD from S converges to the certified minimum, so the run gets the label the
 uncapped protocol would give it.
@@ -196,9 +197,12 @@ def certify_minimum(
     if start is not None and step is not None:
         S = np.asarray(start, dtype=float).reshape(W3.shape)
         eta = np.broadcast_to(np.asarray(step, dtype=float), (R,))
-        FS = reference.loss_grad(S, Vf, False)[0] + 64 * _EPS * (n + k) ** 2 * scale**2  # rounding
         Hf = np.sqrt(np.einsum("rij,rij->r", H, H))  # >= the largest eigenvalue
-        dist = np.sqrt(np.einsum("rnd,rnd->r", S - W3, S - W3))
+        delta = (S - W3).reshape(R, m)
+        dist = np.sqrt(np.einsum("ri,ri->r", delta, delta))
+        # F(S) - F(W) <= g |S - W| + (S - W)^T H (S - W) / 2 + L |S - W|^3 / 6 (Taylor, Lipschitz H):
+        # no difference of two rounded F values (they carry errors of ~1e-13)
+        quad = 0.5 * np.einsum("ri,rij,rj->r", delta, H, delta)
         for r_ in np.flatnonzero(certified):
             Rb = max(dist[r_], radius[r_]) * 1.01
             while Rb < 0.5 * min_norm[r_]:
@@ -206,7 +210,8 @@ def certify_minimum(
                 mu = mu0[r_] - L * Rb
                 if mu <= 0:
                     break  # larger balls only lower mu further
-                enclosed = F[r_] - g[r_] * Rb + mu * Rb**2 / 2 > FS[r_]
+                rise = g[r_] * dist[r_] + quad[r_] * (1 + 1e-12) + L * dist[r_] ** 3 / 6
+                enclosed = -g[r_] * Rb + mu * Rb**2 / 2 > rise
                 if enclosed and eta[r_] * (Hf[r_] + L * Rb) < 2:
                     basin[r_] = True
                     break
