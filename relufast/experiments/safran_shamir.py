@@ -156,10 +156,14 @@ class Result:
         summary = self.summary()
         summary.pop("families", None)
         logF = np.log10(np.maximum(self.F, 1e-300))
-        hist_F = {lab: histogram(logF[self.label == lab], LOGF_EDGES) for lab in LABELS
-                  if np.any(self.label == lab)}
-        hist_lam = {lab: histogram(self.lambda_min[self.label == lab], LAMBDA_EDGES)
-                    for lab in ("spurious", "saddle") if np.any(self.label == lab)}
+        hist_F = {
+            lab: histogram(logF[self.label == lab], LOGF_EDGES) for lab in LABELS if np.any(self.label == lab)
+        }
+        hist_lam = {
+            lab: histogram(self.lambda_min[self.label == lab], LAMBDA_EDGES)
+            for lab in ("spurious", "saddle")
+            if np.any(self.label == lab)
+        }
         fams = [
             {"blocks": list(f.blocks), "count": f.count, "F": f.F, "lambda_min": f.lambda_min}
             for f in self.families[:top_families]
@@ -168,20 +172,22 @@ class Result:
         rep = None
         if self.families:
             rep = rounded(arrange_student(self.families[0].representative), 3)
-        return jsonable({
-            "k": self.k,
-            "n": self.n,
-            "summary": summary,
-            "counts": {lab: self.count(lab) for lab in LABELS},
-            "hist_logF": hist_F,
-            "hist_lambda": hist_lam,
-            "families": fams,
-            "n_families": len(self.families),
-            "other_family_members": rest,
-            "representative": rep,
-            "wall_s": self.wall_time,
-            "backend": self.backend,
-        })
+        return jsonable(
+            {
+                "k": self.k,
+                "n": self.n,
+                "summary": summary,
+                "counts": {lab: self.count(lab) for lab in LABELS},
+                "hist_logF": hist_F,
+                "hist_lambda": hist_lam,
+                "families": fams,
+                "n_families": len(self.families),
+                "other_family_members": rest,
+                "representative": rep,
+                "wall_s": self.wall_time,
+                "backend": self.backend,
+            }
+        )
 
     def summary(self) -> dict:
         """One row of Table 1: ours beside the paper's."""
@@ -215,9 +221,25 @@ class Result:
 
 #: The keys of :meth:`Result.summary`, in order (the CLI's CSV header).
 TABLE_COLUMNS = [
-    "k", "n", "runs", "spurious", "pct_spurious", "ci_lo", "ci_hi", "avg_lambda_min", "avg_F",
-    "saddles", "not_converged", "families", "median_iterations", "wall_s", "backend",
-    "paper_pct", "paper_lambda_min", "paper_F", "z_vs_paper",
+    "k",
+    "n",
+    "runs",
+    "spurious",
+    "pct_spurious",
+    "ci_lo",
+    "ci_hi",
+    "avg_lambda_min",
+    "avg_F",
+    "saddles",
+    "not_converged",
+    "families",
+    "median_iterations",
+    "wall_s",
+    "backend",
+    "paper_pct",
+    "paper_lambda_min",
+    "paper_F",
+    "z_vs_paper",
 ]
 
 
@@ -263,8 +285,9 @@ def agrees_with_paper(z: float, level: float = 1.96) -> Optional[bool]:
     return bool(abs(z) < level)
 
 
-def paper_within_ci(paper_pct: Optional[float], ci_lo: float, ci_hi: float,
-                    tol: float = 1e-9) -> Optional[bool]:
+def paper_within_ci(
+    paper_pct: Optional[float], ci_lo: float, ci_hi: float, tol: float = 1e-9
+) -> Optional[bool]:
     """Whether the paper's percentage lies in our confidence interval (the table's verdict).
 
     Parameters
@@ -350,8 +373,9 @@ _EXTRA_FACTOR = {0: 1.0, 1: 2.6, 2: 0.85, 3: 0.85}
 _NUMPY_FACTOR = 18.5  # NumPy (one thread) vs one thread of the C++ core
 
 
-def estimate_seconds(ks: Iterable[int], extras: Iterable[int], restarts: int, backend: str,
-                     threads: int = 1) -> float:
+def estimate_seconds(
+    ks: Iterable[int], extras: Iterable[int], restarts: int, backend: str, threads: int = 1
+) -> float:
     """Rough wall time of :func:`table_summary` (the app's "this will take" estimate).
 
     Parameters
@@ -381,8 +405,9 @@ def estimate_seconds(ks: Iterable[int], extras: Iterable[int], restarts: int, ba
     """
     ks, extras = list(ks), list(extras)
     threads = max(1, int(threads))
-    per = sum(_SECONDS_PER_RESTART * (k / 10) ** _K_POWER * _EXTRA_FACTOR.get(e, 1.0)
-              for k in ks for e in extras)
+    per = sum(
+        _SECONDS_PER_RESTART * (k / 10) ** _K_POWER * _EXTRA_FACTOR.get(e, 1.0) for k in ks for e in extras
+    )
     if backend == "numpy" or not _backend.has_core():
         return per * restarts * _NUMPY_FACTOR
     return per * restarts / threads
@@ -406,6 +431,12 @@ def _labels(F, status, lam, pd_tol):
     stuck = (status == optim.Status.MAX_ITERS) | (status == optim.Status.DIVERGED)
     label[stuck] = "not converged"
     return label.astype(str)
+
+
+def _stage_backend(be: str, objective: str, kernel: str) -> str:
+    """``be`` if it provides ``kernel`` of ``objective`` here, else the fastest backend that does."""
+    have = _backend.registered(objective, kernel)
+    return be if be in have else have[0]
 
 
 def run(
@@ -437,7 +468,9 @@ def run(
         Number of GD runs; restart i's init depends only on (seed, k, n, i).
     step, tol : float
         GD step and the stopping threshold on ``2 pi max_i |grad_{w_i} F|`` (paper: 0.1, 1e-9).
-    backend : {"auto", "cpu", "numpy"}
+    backend : {"auto", "cuda", "cpu", "numpy"}
+        Runs the gradient descent; the Hessian stage runs there too where that backend has the
+        kernels, else on the fastest one that has them (``config["hessian_backend"]``).
     f_stop : float
         Early stop once F < f_stop (0 disables; labels are unaffected, see module notes).
     max_iters : int
@@ -459,14 +492,37 @@ def run(
     tol = positive_float(tol, "tol")
     if hessian_for not in ("candidates", "all"):
         raise ValueError(f"hessian_for must be 'candidates' or 'all', got {hessian_for!r}")
-    be = _backend.resolve(backend)
-    config = dict(seed=seed, step=step, tol=tol, f_stop=f_stop, max_iters=max_iters,
-                  diverge=diverge, polish=polish, hessian_for=hessian_for, pd_tol=pd_tol)
+    be = _backend.resolve(backend, "teacher", "gd_chunk")
+    # Hessians, eigenvalues and the Newton polish run on ``be`` where it has those kernels, else on
+    # the fastest backend that has them (the CUDA backend runs GD only; see config["hessian_backend"]).
+    hbe = _stage_backend(be, "teacher", "hessian")
+    ebe = _stage_backend(be, "linalg", "min_eigenvalues")
+    config = dict(
+        seed=seed,
+        step=step,
+        tol=tol,
+        f_stop=f_stop,
+        max_iters=max_iters,
+        diverge=diverge,
+        polish=polish,
+        hessian_for=hessian_for,
+        pd_tol=pd_tol,
+        hessian_backend=hbe,
+    )
 
     t0 = time.perf_counter()
     W0 = initial_students(k, n, restarts, seed)
-    gd = optim.teacher_gd(W0, step=step, tol=tol, diverge=diverge, f_stop=f_stop,
-                          max_iters=max_iters, chunk=chunk, backend=be, progress=progress)
+    gd = optim.teacher_gd(
+        W0,
+        step=step,
+        tol=tol,
+        diverge=diverge,
+        f_stop=f_stop,
+        max_iters=max_iters,
+        chunk=chunk,
+        backend=be,
+        progress=progress,
+    )
     W, F, gnorm = gd.W, gd.F, gd.grad_norm
     converged = gd.status == optim.Status.CONVERGED
     cand = np.flatnonzero(converged & (F >= SPURIOUS_F))
@@ -475,18 +531,31 @@ def run(
     which = cand if hessian_for == "candidates" else np.flatnonzero(finished)
     # Hessians are (n k)^2 doubles each (1.3 GB for 1000 at k = n = 20): work in bounded chunks.
     for part in _chunks(cand if polish else [], n * k, _HESSIAN_BYTES):
-        W[part], gnorm[part] = optim.newton_polish(W[part], backend=be)
-        F[part] = teacher.loss(W[part], backend=be)
+        W[part], gnorm[part] = optim.newton_polish(W[part], backend=hbe)
+        F[part] = teacher.loss(W[part], backend=hbe)
     for part in _chunks(which, n * k, _HESSIAN_BYTES):
-        lam[part] = minima.min_eigenvalues(teacher.hessian(W[part], backend=be), backend=be)
+        lam[part] = minima.min_eigenvalues(teacher.hessian(W[part], backend=hbe), backend=ebe)
     label = _labels(F, gd.status, lam, pd_tol)
     spur = np.flatnonzero(label == "spurious")
     fams = minima.families(W[spur], F[spur], lam[spur]) if spur.size else []
     for fam in fams:  # members index the spurious endpoints; report restart indices
         fam.members = spur[fam.members]
-    return Result(k=k, n=n, W=W, F=F, grad_norm=gnorm, iterations=gd.iterations, step=gd.step,
-                  lambda_min=lam, label=label, status=gd.status, families=fams, config=config,
-                  wall_time=time.perf_counter() - t0, backend=be)
+    return Result(
+        k=k,
+        n=n,
+        W=W,
+        F=F,
+        grad_norm=gnorm,
+        iterations=gd.iterations,
+        step=gd.step,
+        lambda_min=lam,
+        label=label,
+        status=gd.status,
+        families=fams,
+        config=config,
+        wall_time=time.perf_counter() - t0,
+        backend=be,
+    )
 
 
 def table(
@@ -571,6 +640,9 @@ def table_summary(
         cells.append(cell)
         if on_cell is not None:
             on_cell(cell, res)
-    return {"params": {"ks": ks, "extra": extras, "restarts": restarts, "seed": seed},
-            "logF_edges": LOGF_EDGES.tolist(), "lambda_edges": LAMBDA_EDGES.tolist(),
-            "cells": cells}
+    return {
+        "params": {"ks": ks, "extra": extras, "restarts": restarts, "seed": seed},
+        "logF_edges": LOGF_EDGES.tolist(),
+        "lambda_edges": LAMBDA_EDGES.tolist(),
+        "cells": cells,
+    }
