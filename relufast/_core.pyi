@@ -96,6 +96,45 @@ def teacher_gd(
 ) -> None:
     """One chunk of gradient descent in place for every restart whose status is RUNNING (0)."""
 
+def teacher_evaluate_per_restart(
+    W: ArrayLike, V: ArrayLike | None = None, want_grad: bool = True
+) -> tuple[NDArray[numpy.float64], NDArray[numpy.float64] | None, NDArray[numpy.float64]]:
+    """teacher_evaluate restart by restart on doubles: the CUDA kernel's arithmetic, on the host."""
+
+def teacher_gd_per_restart(
+    W: NDArray[numpy.float64],
+    W0: ArrayLike,
+    step: NDArray[numpy.float64],
+    iters: NDArray[numpy.int64],
+    status: NDArray[numpy.int8],
+    F: NDArray[numpy.float64],
+    gmax: NDArray[numpy.float64],
+    V: ArrayLike | None = None,
+    options: GDOptions = ...,
+) -> None:
+    """teacher_gd restart by restart on doubles: the CUDA kernel's arithmetic, on the host."""
+
+# ------------------------------------------------------------------------------------ cuda (only
+# in CUDA builds: ``built_with_cuda``; RuntimeError when no device is visible)
+
+def cuda_teacher_evaluate(
+    W: ArrayLike, V: ArrayLike | None = None, want_grad: bool = True
+) -> tuple[NDArray[numpy.float64], NDArray[numpy.float64] | None, NDArray[numpy.float64]]:
+    """teacher_evaluate on the CUDA device (one thread per restart)."""
+
+def cuda_teacher_gd(
+    W: NDArray[numpy.float64],
+    W0: ArrayLike,
+    step: NDArray[numpy.float64],
+    iters: NDArray[numpy.int64],
+    status: NDArray[numpy.int8],
+    F: NDArray[numpy.float64],
+    gmax: NDArray[numpy.float64],
+    V: ArrayLike | None = None,
+    options: GDOptions = ...,
+) -> None:
+    """teacher_gd on the CUDA device (one thread per restart, the whole chunk in one launch)."""
+
 # ------------------------------------------------------------------------------------------- mlp
 
 class Optimizer:

@@ -12,6 +12,9 @@ namespace bind {
 void bind_teacher(py::module_& m);
 void bind_linalg(py::module_& m);
 void bind_mlp(py::module_& m);
+#ifdef RELUFAST_WITH_CUDA
+void bind_cuda(py::module_& m);
+#endif
 }  // namespace bind
 }  // namespace relufast
 
@@ -38,4 +41,7 @@ PYBIND11_MODULE(_core, m) {
   relufast::bind::bind_teacher(m);
   relufast::bind::bind_linalg(m);
   relufast::bind::bind_mlp(m);
+#ifdef RELUFAST_WITH_CUDA
+  relufast::bind::bind_cuda(m);
+#endif
 }

@@ -9,6 +9,7 @@
 #include "core/math.hpp"
 #include "core/simd.hpp"
 #include "teacher/kappa.hpp"
+#include "teacher/pair_terms.hpp"
 #include "teacher/teacher.hpp"
 
 namespace relufast::teacher {
@@ -85,8 +86,10 @@ void student_geometry(const double* wb, int n, int d, Scratch& s) {
     pair_sums<1>(wb + s.pi[q] * dl, wb + s.pj[q] * dl, d, D, S);
     LANE_LOOP {
       const bool e = std::fabs(c[q * L + l]) > 0.9;
-      sn[q * L + l] = e ? 0.5 * std::sqrt(D[l] * S[l]) : sn[q * L + l];
-      c[q * L + l] = e ? 0.25 * (S[l] - D[l]) : c[q * L + l];
+      double se, ce;
+      pair_from_sums(D[l], S[l], se, ce);
+      sn[q * L + l] = e ? se : sn[q * L + l];
+      c[q * L + l] = e ? ce : c[q * L + l];
     }
   }
 }
@@ -101,14 +104,15 @@ void student_angles(int n, Scratch& s, double* f) {
     const double *wn_i = s.wn.data() + i * L, *wn_j = s.wn.data() + j * L;
     double *sa = s.sa.data() + p * L, *sb = s.sb.data() + p * L;
     double *Pij = s.P.data() + (size_t(i) * n + j) * L, *Pji = s.P.data() + (size_t(j) * n + i) * L;
-    const lanes cc = load(c), ss = load(sn), t = angle(ss, cc);
+    const lanes cc = load(c), ss = load(sn);
     const lanes both = load(al_i) * load(al_j), wi = load(wn_i), wj = load(wn_j);
-    const lanes pt = (PI - t) * INV2PI * both;
+    lanes pt, pa, pb, fl = load(f);
+    student_pair(cc, ss, both, wi, wj, pt, pa, pb, fl);
     store(Pij, pt);
     store(Pji, pt);
-    store(sa, wj * ss * INV2PI * both);
-    store(sb, wi * ss * INV2PI * both);
-    store(f, load(f) + wi * wj * kappa(t, ss, cc));
+    store(sa, pa);
+    store(sb, pb);
+    store(f, fl);
   }
   for (size_t p = 0; p < s.pi.size(); ++p) {
     double *a_i = s.a.data() + s.pi[p] * L, *a_j = s.a.data() + s.pj[p] * L;
@@ -180,10 +184,10 @@ void identity_teacher(const double* wb, double* g, double* f, int n, int d, Scra
     lanes a = load(s.a.data() + i * L);
     double* gi = g + i * dl;
     for (int j = 0; j < d; ++j) {
-      const lanes c = load(u + j * L), sint = load(sn + j * L), t = angle(sint, c);
-      a -= sint * INV2PI * al;
-      store(gi + j * L, load(gi + j * L) - (PI - t) * INV2PI * al);
-      fl -= wn * kappa(t, sint, c);
+      const lanes c = load(u + j * L), sint = load(sn + j * L);
+      lanes gj = load(gi + j * L);
+      identity_pair(c, sint, al, wn, a, gj, fl);
+      store(gi + j * L, gj);
     }
     store(s.a.data() + i * L, a);
   }
@@ -193,14 +197,7 @@ void identity_teacher(const double* wb, double* g, double* f, int n, int d, Scra
 // Student i against a general teacher row of norm vn.
 void teacher_pair(const double* D, const double* S, const double* al, const double* wn, double vn,
                   double* a, double* pt, double* f) {
-  LANE_LOOP {
-    const double rd = std::sqrt(D[l]), rs = std::sqrt(S[l]);
-    const double t = 2.0 * angle(rd, rs);
-    const double sint = 0.5 * rd * rs, cost = 0.25 * (S[l] - D[l]);
-    pt[l] = (PI - t) * INV2PI * al[l];
-    a[l] -= vn * sint * INV2PI * al[l];
-    f[l] -= wn[l] * vn * kappa(t, sint, cost);
-  }
+  LANE_LOOP teacher_pair_one(D[l], S[l], al[l], wn[l], vn, a[l], pt[l], f[l]);
 }
 
 // Norm |w|, alive flag (|w| > 0) and unit vector wb of one neuron; adds |w|^2/4 to F.
@@ -208,10 +205,7 @@ void neuron_norm(const double* w, int d, double* wn, double* alive, double* wb, 
   double sq[L] = {}, inv[L];
   for (int m = 0; m < d; ++m) LANE_LOOP sq[l] += w[m * L + l] * w[m * L + l];
   LANE_LOOP {
-    const bool live = sq[l] > 0.0;
-    wn[l] = std::sqrt(sq[l]);
-    alive[l] = live ? 1.0 : 0.0;
-    inv[l] = live ? 1.0 / std::sqrt(live ? sq[l] : 1.0) : 0.0;
+    neuron_scale(sq[l], wn[l], alive[l], inv[l]);
     f[l] += 0.25 * sq[l];
   }
   for (int m = 0; m < d; ++m) LANE_LOOP wb[m * L + l] = w[m * L + l] * inv[l];

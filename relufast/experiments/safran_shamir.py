@@ -706,6 +706,12 @@ class CellSpec:
 SHARD_FIELDS = ("W", "F", "grad_norm", "iterations", "step", "status", "lambda_min", "certified")
 
 
+def _stage_backend(be: str, objective: str, kernel: str) -> str:
+    """``be`` if it provides ``kernel`` of ``objective`` here, else the fastest backend that does."""
+    have = _backend.registered(objective, kernel)
+    return be if be in have else have[0]
+
+
 def run_shard(
     spec: CellSpec, start: int, count: int, progress: Callable[[int, int], object] | None = None
 ) -> dict[str, np.ndarray]:
@@ -717,6 +723,10 @@ def run_shard(
         The arrays of :data:`SHARD_FIELDS`, each of length ``count``.
     """
     be = spec.backend
+    # Hessians, eigenvalues and the Newton polish run on ``be`` where it has those kernels, else on
+    # the fastest backend that has them (the CUDA backend runs GD only)
+    hbe = _stage_backend(be, "teacher", "hessian")
+    ebe = _stage_backend(be, "linalg", "min_eigenvalues")
     W0 = initial_students(spec.k, spec.n, count, spec.seed, d=spec.d, start=start)
     gd = optim.teacher_gd(
         W0,
@@ -746,19 +756,19 @@ def run_shard(
     # Hessians are (n d)^2 doubles each (1.3 GB for 1000 at k = n = 20): work in bounded chunks.
     start_points = W[rescue].copy()  # GD's capped points
     for part in _chunks(polish, m, _HESSIAN_BYTES):
-        W[part], _ = optim.newton_polish(W[part], spec.V, backend=be)
-        F[part], G = objective.loss_and_grad(W[part], spec.V, backend=be)
+        W[part], _ = optim.newton_polish(W[part], spec.V, backend=hbe)
+        F[part], G = objective.loss_and_grad(W[part], spec.V, backend=hbe)
         gnorm[part] = _norm(G, spec.norm)
     for part in _chunks(np.union1d(which, rescue) if spec.hessian else [], m, _HESSIAN_BYTES):
-        lam[part] = minima.min_eigenvalues(objective.hessian(W[part], spec.V, backend=be), backend=be)
+        lam[part] = minima.min_eigenvalues(objective.hessian(W[part], spec.V, backend=hbe), backend=ebe)
     if rescue.size:
         cert = certify_minimum(
-            W[rescue], spec.V, lambda_min=lam[rescue], start=start_points, step=gd.step[rescue], backend=be
+            W[rescue], spec.V, lambda_min=lam[rescue], start=start_points, step=gd.step[rescue], backend=hbe
         )
         # a strict local minimum is proven next to the polished point; it is the capped run's own
         # when Newton's displacement stays within the Newton radius 2 |g(S)| / lambda of GD's point
         # (cert.basin, GD provably converging there, is stronger and rarely provable: see the module)
-        gS = objective.grad(start_points, spec.V, backend=be)
+        gS = objective.grad(start_points, spec.V, backend=hbe)
         newton_radius = 2 * np.sqrt(np.einsum("rnd,rnd->r", gS, gS)) / np.maximum(cert.lambda_min, 1e-300)
         moved = np.sqrt(np.einsum("rnd,rnd->r", W[rescue] - start_points, W[rescue] - start_points))
         certified[rescue] = cert.certified & (moved <= newton_radius)
@@ -866,6 +876,7 @@ def classify(
         hessian_for=spec.hessian_for,
         pd_tol=pd_tol,
         d=spec.d,
+        hessian_backend=_stage_backend(spec.backend, "teacher", "hessian"),
         teacher="identity" if spec.V is None else "given",
         families=(
             "up to permuting neurons and coordinates"

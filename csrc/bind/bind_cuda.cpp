@@ -1,0 +1,24 @@
+// pybind11 glue of the CUDA kernels (compiled into CUDA builds only; the kernels are in the .cu
+// files beside the C++ ones). Same arguments and checks as the C++ bindings.
+#ifdef RELUFAST_WITH_CUDA
+#include "bind/common.hpp"
+#include "bind/teacher_glue.hpp"
+#include "teacher/teacher_cuda.hpp"
+
+namespace relufast::bind {
+
+void bind_cuda(py::module_& m) {
+  using namespace teacher_glue;
+  m.def("cuda_teacher_evaluate", &evaluate<teacher::cuda::evaluate>, py::arg("W"),
+        py::arg("V") = py::none(), py::arg("want_grad") = true,
+        "teacher_evaluate on the CUDA device (one thread per restart).");
+  m.def("cuda_teacher_gd", &gradient_descent<teacher::cuda::gradient_descent>,
+        py::arg("W").noconvert(), py::arg("W0"), py::arg("step").noconvert(),
+        py::arg("iters").noconvert(), py::arg("status").noconvert(), py::arg("F").noconvert(),
+        py::arg("gmax").noconvert(), py::arg("V") = py::none(),
+        py::arg("options") = teacher::GDOptions(),
+        "teacher_gd on the CUDA device (one thread per restart, the whole chunk in one launch).");
+}
+
+}  // namespace relufast::bind
+#endif  // RELUFAST_WITH_CUDA

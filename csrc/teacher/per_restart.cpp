@@ -1,0 +1,57 @@
+// The per-restart teacher path (teacher/restart.hpp) on the host: one restart after another on
+// doubles, OpenMP across restarts. It is the arithmetic every CUDA thread runs, here so that the
+// tests hold it to the lane kernel on machines without a GPU.
+#include <algorithm>
+#include <vector>
+
+#include "core/threads.hpp"
+#include "teacher/restart.hpp"
+#include "teacher/teacher.hpp"
+
+namespace relufast::teacher {
+
+namespace {
+TeacherView host_view(const Teacher& T) {
+  return {T.k, T.d, T.identity, T.v.data(), T.vb.data(), T.vn.data(), T.half_vv};
+}
+}  // namespace
+
+void evaluate_per_restart(const double* W, int64_t R, int n, int d, const Teacher& T, double* F,
+                          double* G, double* gmax) {
+  const int nd = n * d;
+  const TeacherView tv = host_view(T);
+#pragma omp parallel num_threads(num_threads())
+  {
+    std::vector<double> w(nd), g(nd), scratch(restart_scratch_size(n, d));
+    const RestartScratch s = restart_scratch(scratch.data(), 1, n, d);
+#pragma omp for schedule(static)
+    for (int64_t r = 0; r < R; ++r) {
+      std::copy(W + r * nd, W + (r + 1) * nd, w.begin());
+      double f, gm;
+      eval_restart({w.data(), 1}, {g.data(), 1}, n, d, tv, s, f, gm);
+      if (F) F[r] = f;
+      if (gmax) gmax[r] = gm;
+      if (G) std::copy(g.begin(), g.end(), G + r * nd);
+    }
+  }
+}
+
+void gradient_descent_per_restart(double* W, const double* W0, double* step, int64_t* iters,
+                                  int8_t* status, double* F, double* gmax, int64_t R, int n, int d,
+                                  const Teacher& T, const GDOptions& opt) {
+  const int nd = n * d;
+  const TeacherView tv = host_view(T);
+#pragma omp parallel num_threads(num_threads())
+  {
+    std::vector<double> g(nd), w0(nd), scratch(restart_scratch_size(n, d));
+    const RestartScratch s = restart_scratch(scratch.data(), 1, n, d);
+#pragma omp for schedule(dynamic, 16)
+    for (int64_t r = 0; r < R; ++r) {
+      std::copy(W0 + r * nd, W0 + (r + 1) * nd, w0.begin());
+      gd_restart({W + r * nd, 1}, {w0.data(), 1}, {g.data(), 1}, n, d, tv, s, opt, step[r],
+                 iters[r], status[r], F[r], gmax[r]);
+    }
+  }
+}
+
+}  // namespace relufast::teacher
