@@ -973,40 +973,7 @@ def run(
         Run the restarts as shards on an executor and/or keep them in a store (:func:`sweep`); the
         result is the same bit for bit.
     """
-    if executor is not None or store is not None or shard_size is not None:
-        knobs: dict[str, Any] = dict(
-            protocol=protocol,
-            step=step,
-            tol=tol,
-            norm=norm,
-            f_stop=f_stop,
-            max_iters=max_iters,
-            diverge=diverge,
-            teacher=teacher,
-            d=d,
-            teacher_seed=teacher_seed,
-            hessian=hessian,
-            polish=polish,
-            hessian_for=hessian_for,
-            certify=certify,
-            chunk=chunk,
-        )
-        return sweep(
-            [(k, n)],
-            restarts,
-            seed,
-            backend=backend,
-            executor=executor,
-            store=store,
-            shard_size=shard_size,
-            progress=progress,
-            pd_tol=pd_tol,
-            **knobs,
-        )[k, n]
-    spec = cell_spec(
-        k,
-        n,
-        seed,
+    knobs: dict[str, Any] = dict(
         protocol=protocol,
         step=step,
         tol=tol,
@@ -1022,8 +989,21 @@ def run(
         hessian_for=hessian_for,
         certify=certify,
         chunk=chunk,
-        backend=backend,
     )
+    if executor is not None or store is not None or shard_size is not None:
+        return sweep(
+            [(k, n)],
+            restarts,
+            seed,
+            backend=backend,
+            executor=executor,
+            store=store,
+            shard_size=shard_size,
+            progress=progress,
+            pd_tol=pd_tol,
+            **knobs,
+        )[k, n]
+    spec = cell_spec(k, n, seed, backend=backend, **knobs)
     restarts = positive_int(restarts, "restarts")
     pd_tol = float(pd_tol)
     t0 = time.perf_counter()
