@@ -1,7 +1,7 @@
 """The C++ backend: kernels of the compiled module ``relufast._core``, registered when it loads.
 
-This is the only module that calls ``relufast._core``'s kernels; everything else goes through the
-registry.
+This module (with ``_native.py``, the glue it shares with the CUDA backend) is the only one that
+calls ``relufast._core``'s kernels; everything else goes through the registry.
 """
 
 from __future__ import annotations
@@ -11,30 +11,15 @@ from typing import Any
 
 from .. import backend as _backend
 from .._kernels import register
+from ._native import teacher_kernels
 
 BACKEND = "cpu"
 
 
 def _register(core: Any) -> None:
-    def teacher_loss_grad(W, V, want_grad):
-        F, G, _ = core.teacher_evaluate(W, V, want_grad)
-        return F, G
-
-    def teacher_gd_chunk(s, V, opt):
-        options = core.GDOptions(
-            steps=opt.steps,
-            max_iters=opt.max_iters,
-            tol=opt.tol,
-            diverge=opt.diverge,
-            f_stop=opt.f_stop,
-            min_step=opt.min_step,
-            frobenius=opt.frobenius,
-        )
-        core.teacher_gd(s.W, s.W0, s.step, s.iters, s.status, s.F, s.gmax, V, options)
-
-    register("teacher", "loss_grad", BACKEND, teacher_loss_grad)
+    for (objective, kernel), fn in teacher_kernels(core, core.teacher_evaluate, core.teacher_gd).items():
+        register(objective, kernel, BACKEND, fn)
     register("teacher", "hessian", BACKEND, core.teacher_hessian)
-    register("teacher", "gd_chunk", BACKEND, teacher_gd_chunk)
     register("linalg", "min_eigenvalues", BACKEND, core.min_eigenvalues)
 
     if not hasattr(core, "mlp_eval"):  # an old build without the MLP kernels

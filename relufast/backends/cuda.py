@@ -26,6 +26,7 @@ from typing import Any
 
 from .. import backend as _backend
 from .._kernels import register
+from ._native import teacher_kernels
 
 BACKEND = "cuda"
 
@@ -36,30 +37,6 @@ def usable() -> bool:
         return False
     core = _backend.core()
     return bool(core.built_with_cuda) and core.cuda_device_count() > 0
-
-
-def teacher_kernels(core: Any, evaluate: Any, gd: Any) -> dict[tuple[str, str], Any]:
-    """The registry's teacher kernels over bindings ``evaluate`` and ``gd`` (the signatures of
-    ``_core.cuda_teacher_evaluate`` / ``cuda_teacher_gd``). The tests also wrap the host twins of
-    the device path with it, so this glue runs on machines without a GPU too.
-    """
-
-    def teacher_loss_grad(W, V, want_grad):
-        F, G, _ = evaluate(W, V, want_grad)
-        return F, G
-
-    def teacher_gd_chunk(s, V, opt):
-        options = core.GDOptions(
-            steps=opt.steps,
-            max_iters=opt.max_iters,
-            tol=opt.tol,
-            diverge=opt.diverge,
-            f_stop=opt.f_stop,
-            min_step=opt.min_step,
-        )
-        gd(s.W, s.W0, s.step, s.iters, s.status, s.F, s.gmax, V, options)
-
-    return {("teacher", "loss_grad"): teacher_loss_grad, ("teacher", "gd_chunk"): teacher_gd_chunk}
 
 
 def _register(core: Any) -> None:  # pragma: no cover - needs a GPU
