@@ -83,6 +83,9 @@ def teacher_evaluate(
 def teacher_hessian(W: ArrayLike, V: ArrayLike | None = None) -> NDArray[numpy.float64]:
     """Exact Hessians (R, n*d, n*d), neuron-major."""
 
+def teacher_hessian_vector(W: ArrayLike, X: ArrayLike, V: ArrayLike | None = None) -> NDArray[numpy.float64]:
+    """Hessian-vector products H(W_r) X_r (R, n, d), without forming the Hessians."""
+
 def teacher_gd(
     W: NDArray[numpy.float64],
     W0: ArrayLike,

@@ -44,6 +44,9 @@ void bind_teacher(py::module_& m) {
         "None).");
   m.def("teacher_hessian", &hessian, py::arg("W"), py::arg("V") = py::none(),
         "Exact Hessians (R, n*d, n*d), neuron-major.");
+  m.def("teacher_hessian_vector", &hessian_vector, py::arg("W"), py::arg("X"),
+        py::arg("V") = py::none(),
+        "Hessian-vector products H(W_r) X_r (R, n, d), without forming the Hessians.");
   m.def(
       "teacher_gd", &gradient_descent<teacher::gradient_descent>, py::arg("W").noconvert(),
       py::arg("W0"), py::arg("step").noconvert(), py::arg("iters").noconvert(),

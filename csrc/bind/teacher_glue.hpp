@@ -54,6 +54,24 @@ inline py::array_t<double> hessian(const In& W, const std::optional<In>& V) {
   return H;
 }
 
+inline py::array_t<double> hessian_vector(const In& W, const In& X, const std::optional<In>& V) {
+  require(W.ndim() == 3, "W must have shape (R, n, d)");
+  require(X.ndim() == 3 && X.shape(0) == W.shape(0) && X.shape(1) == W.shape(1) &&
+              X.shape(2) == W.shape(2),
+          "X must have the shape (R, n, d) of W");
+  const int64_t R = W.shape(0);
+  const int n = int(W.shape(1)), d = int(W.shape(2));
+  const Teacher T = make_teacher(V, d);
+  py::array_t<double> HX({R, int64_t(n), int64_t(d)});
+  const double *w = W.data(), *x = X.data();
+  double* hx = HX.mutable_data();
+  {
+    py::gil_scoped_release release;
+    teacher::hessian_vector(w, x, R, n, d, T, hx);
+  }
+  return HX;
+}
+
 template <auto Kernel>
 void gradient_descent(Out<double> W, const In& W0, Out<double> step, Out<int64_t> iters,
                       Out<int8_t> status, Out<double> F, Out<double> gmax,

@@ -1,4 +1,5 @@
-// Exact Hessians of the teacher loss (closed form, one restart per thread).
+// Exact Hessians of the teacher loss and their products with vectors (closed form, one restart per
+// thread).
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -94,6 +95,59 @@ void hessian_one(const double* W, int n, int d, const Teacher& T, double* H,
   }
 }
 
+// x_i-part of the diagonal block h1 applied to x_i: c (x_i - wb_i (wb_i . x_i) + b (b . x_i)).
+void add_h1_x(double* out, int d, double c, const double* wbi, double qi, const double* b,
+              const double* xi) {
+  double bx = 0.0;
+  for (int m = 0; m < d; ++m) bx += b[m] * xi[m];
+  for (int m = 0; m < d; ++m) out[m] += c * (xi[m] - wbi[m] * qi + b[m] * bx);
+}
+
+// H(W) X for one restart, block by block as hessian_one builds H: O(n (n + k) d), no n d x n d.
+void hvp_one(const double* W, const double* X, int n, int d, const Teacher& T, double* HX,
+             std::vector<double>& tmp) {
+  const int nd = n * d;
+  tmp.resize(size_t(nd) + 2 * size_t(n) + 2 * d);
+  double* wb = tmp.data();
+  double* wn = wb + nd;
+  double* q = wn + n;  // wb_j . x_j
+  double* a = q + n;
+  double* b = a + d;
+  for (int i = 0; i < n; ++i) {
+    double s = 0.0;
+    for (int m = 0; m < d; ++m) s += W[i * d + m] * W[i * d + m];
+    wn[i] = std::sqrt(s);
+    double qi = 0.0;
+    for (int m = 0; m < d; ++m) {
+      wb[i * d + m] = wn[i] > 0 ? W[i * d + m] / wn[i] : 0.0;
+      qi += wb[i * d + m] * X[i * d + m];
+    }
+    q[i] = qi;
+  }
+  for (int i = 0; i < n; ++i) {
+    double* out = HX + size_t(i) * d;
+    const double* xi = X + size_t(i) * d;
+    for (int m = 0; m < d; ++m) out[m] = 0.5 * xi[m];
+    if (wn[i] == 0.0) continue;  // dead neuron: only the smooth |w|^2/4 term
+    const double* wbi = wb + i * d;
+    for (int j = 0; j < n; ++j) {
+      if (j == i || wn[j] == 0.0) continue;
+      const Pair p = pair_geometry(wbi, wb + j * d, d, a, b);
+      add_h1_x(out, d, wn[j] * p.sint * INV2PI / wn[i], wbi, q[i], b, xi);
+      const double* xj = X + size_t(j) * d;
+      double ax = 0.0;
+      for (int m = 0; m < d; ++m) ax += a[m] * xj[m];
+      for (int m = 0; m < d; ++m)
+        out[m] += INV2PI * ((PI - p.t) * xj[m] + p.sint * (wbi[m] * q[j] + b[m] * ax));
+    }
+    for (int j = 0; j < T.k; ++j) {
+      if (T.vn[j] == 0.0) continue;
+      const Pair p = pair_geometry(wbi, T.vb.data() + size_t(j) * d, d, a, b);
+      add_h1_x(out, d, -T.vn[j] * p.sint * INV2PI / wn[i], wbi, q[i], b, xi);
+    }
+  }
+}
+
 }  // namespace
 
 void hessian(const double* W, int64_t R, int n, int d, const Teacher& T, double* H) {
@@ -103,6 +157,17 @@ void hessian(const double* W, int64_t R, int n, int d, const Teacher& T, double*
     std::vector<double> tmp;
 #pragma omp for schedule(static)
     for (int64_t r = 0; r < R; ++r) hessian_one(W + r * nd, n, d, T, H + r * nd * nd, tmp);
+  }
+}
+
+void hessian_vector(const double* W, const double* X, int64_t R, int n, int d, const Teacher& T,
+                    double* HX) {
+  const int64_t nd = int64_t(n) * d;
+#pragma omp parallel num_threads(num_threads())
+  {
+    std::vector<double> tmp;
+#pragma omp for schedule(static)
+    for (int64_t r = 0; r < R; ++r) hvp_one(W + r * nd, X + r * nd, n, d, T, HX + r * nd, tmp);
   }
 }
 

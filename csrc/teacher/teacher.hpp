@@ -26,6 +26,10 @@ void evaluate(const double* W, int64_t R, int n, int d, const Teacher& T, double
 // Exact Hessians H (R, n*d, n*d), neuron-major.
 void hessian(const double* W, int64_t R, int n, int d, const Teacher& T, double* H);
 
+// Hessian-vector products HX (R, n, d) = H(W_r) X_r without forming H: O(n (n + k) d) each.
+void hessian_vector(const double* W, const double* X, int64_t R, int n, int d, const Teacher& T,
+                    double* HX);
+
 // One chunk of full-batch gradient descent for every restart whose status is RUNNING.
 // W, step, iters, status are updated in place; F and gmax receive the last evaluated values.
 void gradient_descent(double* W, const double* W0, double* step, int64_t* iters, int8_t* status,

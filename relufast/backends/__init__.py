@@ -12,6 +12,8 @@ objective  kernel           arguments                                      retur
 =========  ===============  =============================================  ======================
 teacher    loss_grad        W (R, n, d), V (k, d) or None, want_grad        F (R,), G or None
 teacher    hessian          W, V                                           H (R, nd, nd)
+teacher    hvp              W, X (R, n, d), V                              H X (R, n, d)
+teacher    hessian_operator W, V                                           op: (X, rows) -> H X
 teacher    gd_chunk         GDState, V, GDOptions                          None (in place)
 mlp        loss_grad        Problem, params (R, P), want_grad              L (R,), G or None
 mlp        hessian          Problem, params                                H (R, P, P)

@@ -7,12 +7,15 @@ import numpy as np
 from .._kernels import register
 from ..objectives.mlp import reference as mlp_ref
 from ..objectives.teacher import reference as teacher_ref
+from ..objectives.teacher.operator import HessianOperator
 from ..optim import reference as optim_ref
 
 BACKEND = "numpy"
 
 register("teacher", "loss_grad", BACKEND, teacher_ref.loss_grad)
 register("teacher", "hessian", BACKEND, teacher_ref.hessian)
+register("teacher", "hvp", BACKEND, teacher_ref.hvp)
+register("teacher", "hessian_operator", BACKEND, HessianOperator)
 register("teacher", "gd_chunk", BACKEND, optim_ref.teacher_gd_chunk)
 register("mlp", "loss_grad", BACKEND, mlp_ref.loss_grad)
 register("mlp", "hessian", BACKEND, mlp_ref.hessian)

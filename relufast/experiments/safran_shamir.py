@@ -726,7 +726,6 @@ def run_shard(
     # Hessians, eigenvalues and the Newton polish run on ``be`` where it has those kernels, else on
     # the fastest backend that has them (the CUDA backend runs GD only)
     hbe = _stage_backend(be, "teacher", "hessian")
-    ebe = _stage_backend(be, "linalg", "min_eigenvalues")
     W0 = initial_students(spec.k, spec.n, count, spec.seed, d=spec.d, start=start)
     gd = optim.teacher_gd(
         W0,
@@ -760,7 +759,7 @@ def run_shard(
         F[part], G = objective.loss_and_grad(W[part], spec.V, backend=hbe)
         gnorm[part] = _norm(G, spec.norm)
     for part in _chunks(np.union1d(which, rescue) if spec.hessian else [], m, _HESSIAN_BYTES):
-        lam[part] = minima.min_eigenvalues(objective.hessian(W[part], spec.V, backend=hbe), backend=ebe)
+        lam[part] = objective.min_eigenvalues(W[part], spec.V, backend=hbe)
     if rescue.size:
         cert = certify_minimum(
             W[rescue], spec.V, lambda_min=lam[rescue], start=start_points, step=gd.step[rescue], backend=hbe

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import lanczos
 from ..._kernels import get
 from ..._validate import float_array
 from . import reference, symmetry
@@ -35,6 +36,9 @@ __all__ = [
     "grad",
     "hessian",
     "loss_and_grad",
+    "hessian_vector",
+    "min_eigenvalues",
+    "DENSE_MAX",
     "check_students",
     "check_teacher",
     "reference",
@@ -119,3 +123,76 @@ def hessian(W, V=None, *, backend: str = "auto") -> np.ndarray:
     W3, single, V = _prepare(W, V)
     H = get(OBJECTIVE, "hessian", backend)(W3, V)
     return H[0] if single else H
+
+
+def hessian_vector(W, X, V=None, *, backend: str = "auto") -> np.ndarray:
+    """Hessian-vector product H(W) X, same shape as W, without forming H (O(n (n + k) d)).
+
+    X has the shape of W: for a batch (R, n, d), each restart's Hessian is applied to its own X_r.
+
+    Examples
+    --------
+    >>> W = np.array([[1.0, 0.2], [-0.3, 0.9]]); X = np.array([[0.5, -1.0], [2.0, 0.1]])
+    >>> bool(np.allclose(hessian_vector(W, X), (hessian(W) @ X.ravel()).reshape(2, 2)))
+    True
+    """
+    W3, single, V = _prepare(W, V)
+    X3 = float_array(X, "X", (W3.ndim - 1 if single else W3.ndim,))
+    X3 = X3[None] if single else X3
+    if X3.shape != W3.shape:
+        raise ValueError(f"X must have the shape of W {W3.shape[single:]}, got {X3.shape[single:]}")
+    HX = get(OBJECTIVE, "hvp", backend)(W3, X3, V)
+    return HX[0] if single else HX
+
+
+#: Largest n*d for which :func:`min_eigenvalues` builds the dense Hessian when ``method="auto"``
+#: (every Table 1 cell of the 2018 paper); above it the Lanczos path on Hessian-vector products.
+DENSE_MAX = 600
+
+
+def min_eigenvalues(
+    W, V=None, *, method: str = "auto", tol: float = 1e-10, backend: str = "auto"
+) -> float | np.ndarray:
+    """Smallest eigenvalue of the exact Hessian at each student in W (n, d) or (R, n, d).
+
+    Parameters
+    ----------
+    method : {"auto", "dense", "lanczos"}
+        "dense" forms H (8 (n d)^2 bytes per student) and solves the full eigenproblem: exact to
+        rounding, the oracle of the tests. "lanczos" runs :func:`relufast.lanczos.smallest_eigenpairs`
+        on the backend's Hessian operator (:class:`~relufast.objectives.teacher.operator.HessianOperator`
+        on the host; 8 n d x 300 bytes of basis per student), to a recomputed residual
+        ``|H y - lambda y| <= tol * max(1, |H|)``, so the value is within about
+        ``residual^2 / gap`` of an eigenvalue. "auto" takes "dense" up to n d = :data:`DENSE_MAX`.
+    tol : float
+        Residual tolerance of the Lanczos path.
+
+    Examples
+    --------
+    >>> W = np.eye(3) + 0.1
+    >>> lam_dense = min_eigenvalues(W, method="dense")
+    >>> bool(abs(min_eigenvalues(W, method="lanczos") - lam_dense) < 1e-9)
+    True
+    """
+    W3, single, V = _prepare(W, V)
+    if method not in ("auto", "dense", "lanczos"):
+        raise ValueError(f"method must be 'auto', 'dense' or 'lanczos', got {method!r}")
+    R, n, d = W3.shape
+    if method == "dense" or (method == "auto" and n * d <= DENSE_MAX):
+        H = get(OBJECTIVE, "hessian", backend)(W3, V)
+        lam = get("linalg", "min_eigenvalues", backend)(H)
+    else:
+        op = get(OBJECTIVE, "hessian_operator", backend)(W3, V)
+
+        def matvec(X: np.ndarray, rows: np.ndarray) -> np.ndarray:
+            return op(X.reshape(-1, n, d), rows).reshape(len(rows), n * d)
+
+        res = lanczos.smallest_eigenpairs(matvec, R, n * d, tol=tol)
+        if not res.converged.all():
+            bad = np.flatnonzero(~res.converged)
+            raise RuntimeError(
+                f"Lanczos did not reach tol={tol:g} for {bad.size} student(s) (first: {bad[0]}, "
+                f"residual {res.residual[bad[0]]:.2e}); use method='dense' or a larger tol"
+            )
+        lam = res.value
+    return float(lam[0]) if single else lam

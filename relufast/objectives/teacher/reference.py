@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["loss_grad", "hessian"]
+__all__ = ["loss_grad", "hessian", "hvp"]
 
 _INV2PI = 1.0 / (2.0 * np.pi)
 
@@ -114,3 +114,37 @@ def hessian(W: np.ndarray, V: np.ndarray | None) -> np.ndarray:
     H[:] = h2.transpose(0, 1, 3, 2, 4)
     H[:, idx, :, idx, :] = (diag + 0.5 * eye).transpose(1, 0, 2, 3)
     return H.reshape(R, n * d, n * d)
+
+
+def hvp(W: np.ndarray, X: np.ndarray, V: np.ndarray | None) -> np.ndarray:
+    """Hessian-vector products H(W_r) X_r (R, n, d) without forming H: O(n (n + k) d) per restart.
+
+    Each Hessian block is the identity plus rank-one terms in the pair geometry (see
+    :func:`hessian`), so ``H_ij x_j`` needs only the dot products of x_j with wb_j and a_ij.
+    """
+    R, n, d = W.shape
+    Vr = _teacher_rows(V, d)
+    wn, wb = _unit(W)
+    vn, vbu = _unit(Vr)
+    alive = wn > 0
+    both = alive[:, :, None] & alive[:, None, :] & ~np.eye(n, dtype=bool)
+    t, sint, _, a, b = _pair_geometry(wb[:, :, None, :], wb[:, None, :, :])
+    sint = np.where(both, sint, 0.0)
+    tt, st, _, _, bt = _pair_geometry(wb[:, :, None, :], vbu[None, None, :, :])
+    st = np.where(alive[..., None], st, 0.0)
+    inv_wn = np.where(alive, 1.0 / np.where(alive, wn, 1.0), 0.0)
+    q = np.einsum("rjd,rjd->rj", wb, X)  # wb_j . x_j
+    qi = q[:, :, None]
+    # off-diagonal blocks: ((pi - t) x_j + sin t (wb_i q_j + b_ij (a_ij . x_j))) / 2 pi
+    HX = np.einsum("rij,rjd->rid", (np.pi - t) * both, X)
+    HX += wb * np.einsum("rij,rj->ri", sint, q)[..., None]
+    HX += np.einsum("rijd,rij->rid", b, sint * np.einsum("rijd,rjd->rij", a, X))
+    HX *= _INV2PI
+    # diagonal blocks: sum over partners of c (I - wb wb^T + b b^T) x_i, c = |partner| sin t / 2 pi |w_i|
+    c = sint * wn[:, None, :] * (inv_wn * _INV2PI)[..., None]
+    ct = st * vn[None, None, :] * (inv_wn * _INV2PI)[..., None]
+    proj = X - wb * qi
+    HX += (c.sum(axis=2) - ct.sum(axis=2))[..., None] * proj
+    HX += np.einsum("rijd,rij->rid", b, c * np.einsum("rijd,rid->rij", b, X))
+    HX -= np.einsum("rijd,rij->rid", bt, ct * np.einsum("rijd,rid->rij", bt, X))
+    return HX + 0.5 * X
