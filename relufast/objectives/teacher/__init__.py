@@ -25,6 +25,7 @@ ICML 2018.
 from __future__ import annotations
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from ... import lanczos
 from ..._kernels import get
@@ -187,7 +188,10 @@ def min_eigenvalues(
         def matvec(X: np.ndarray, rows: np.ndarray) -> np.ndarray:
             return op(X.reshape(-1, n, d), rows).reshape(len(rows), n * d)
 
-        res = lanczos.smallest_eigenpairs(matvec, R, n * d, tol=tol)
+        # the operator's products are small (n x n x d): threaded BLAS loses more than it gains and
+        # oversubscribes the cores the OpenMP kernels use (60x slower seen on 2 busy cores)
+        with threadpool_limits(1, user_api="blas"):
+            res = lanczos.smallest_eigenpairs(matvec, R, n * d, tol=tol)
         if not res.converged.all():
             bad = np.flatnonzero(~res.converged)
             raise RuntimeError(
