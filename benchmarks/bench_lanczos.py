@@ -95,7 +95,10 @@ def main(argv=None) -> None:
             if len(spur):
                 cases.append((f"k=n={k}, spurious GD endpoint", k, spur))
     cols = ["case", "N", "lanczos s", "lanczos(C++ hvp) s", "ARPACK s", "dense s", "max |dlam|", "lambda_min"]
-    print(f"relufast {backend.info()['version']}, one core; seconds per lambda_min")
+    import os
+
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"relufast {backend.info()['version']}, one core; seconds per lambda_min; load average {load}")
     print(" | ".join(cols))
     with _one_core():
         for name, k, W in cases:
