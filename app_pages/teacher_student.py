@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import _common as ui
+from app_pages import _teacher_2021 as beyond
 from relufast.experiments import safran_shamir as ss
 
 REF_NAME = "teacher_student.json"
@@ -254,7 +255,7 @@ def heatmap(W: list) -> tuple[alt.Chart, pd.DataFrame]:
 
 
 def main() -> None:
-    """The page: controls, Table 1 beside the paper's, one cell up close."""
+    """The page: controls, Table 1 beside the paper's, one cell up close, the 2021 regime."""
     ui.header(
         "Teacher-student: spurious minima are common",
         "Fitting a two-layer ReLU student to an identity teacher by gradient descent on the exact "
@@ -512,6 +513,8 @@ def main() -> None:
                 )
     else:
         st.caption("No spurious minimum in this cell.")
+
+    beyond.section(cells)
 
 
 if __name__ == "__main__":

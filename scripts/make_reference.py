@@ -72,8 +72,8 @@ def build(name: str, quick: bool, cached) -> dict:
             cached=cached,
             log=log,
         )
-    if name in ("five_points",):
-        return reference.five_points(quick, cached=cached, log=log)
+    if name in ("five_points", "teacher_2021"):
+        return reference.BUILDERS[name](quick, cached=cached, log=log)
     return reference.BUILDERS[name](quick, log=log)
 
 

@@ -27,6 +27,7 @@ __all__ = [
     "write",
     "log_progress",
     "teacher_student",
+    "teacher_student_2021",
     "five_points",
     "blind_spot",
     "initialisation",
@@ -36,6 +37,7 @@ __all__ = [
 #: The file of each section, in ``relufast/data/reference``.
 FILES = {
     "teacher": "teacher_student.json",
+    "teacher_2021": "teacher_student_2021.json",
     "initialisation": "initialisation.json",
     "five_points": "five_points.json",
     "blind_spot": "blind_spot.json",
@@ -200,6 +202,42 @@ def teacher_student(
     }
 
 
+def teacher_student_2021(quick: bool = False, *, cached: Cached = None, log: Log = None) -> dict:
+    """The 2021 protocol at n = k for k = 6..50 (:data:`~relufast.experiments.colt2021.RUNS`),
+    seed 0: the teacher-student page's "beyond the paper" section.
+
+    Parameters
+    ----------
+    quick : bool, default False
+        k = 6 and 8, 20 runs each.
+    cached, log : optional
+        As for :func:`teacher_student`.
+    """
+    from .. import backend as _backend
+    from . import colt2021
+    from . import safran_shamir as ss
+
+    runs = colt2021.QUICK_RUNS if quick else colt2021.RUNS
+
+    def runner(k, n, restarts, seed, backend, protocol):
+        return _call(
+            cached,
+            f"teacher2021_{k}_{n}_{restarts}_{seed}",
+            lambda: ss.run(
+                k, n, restarts, seed, backend=backend, protocol=protocol, progress=log_progress(f"k={k}", log)
+            ),
+        )
+
+    def on_cell(cell, res):
+        s = cell["summary"]
+        _say(log, f"k={res.k}: {s['pct_spurious']:.1f}% spurious of {s['runs']} in {res.wall_time:.1f} s")
+
+    t0 = time.perf_counter()
+    out = colt2021.sweep(runs, 0, runner=runner, on_cell=on_cell)
+    size = ", ".join(f"k={k}: {r}" for k, r in sorted(runs.items()))
+    return {"meta": meta(time.perf_counter() - t0, _backend.resolve("auto"), f"runs per k: {size}"), **out}
+
+
 def engine(quick: bool = False, *, log: Log = None) -> dict:
     """A small timing of the kernels on every backend (the engine page's chart)."""
     import relufast
@@ -297,6 +335,7 @@ def initialisation(
 #: Section name -> builder, in the order ``make_reference.py`` runs them.
 BUILDERS = {
     "teacher": teacher_student,
+    "teacher_2021": teacher_student_2021,
     "initialisation": initialisation,
     "five_points": five_points,
     "blind_spot": blind_spot,

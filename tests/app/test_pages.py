@@ -266,3 +266,19 @@ def test_page_module_has_a_main_and_runs_nothing_on_import(name, monkeypatch):
     spec.loader.exec_module(mod)  # not __main__: defines the page, draws nothing
     assert callable(mod.main) and not calls
     assert mod.main.__doc__
+
+
+def test_teacher_student_2021_section_from_reference(app_test):
+    from relufast.experiments import colt2021, reference
+
+    at = open_page(app_test, "teacher_student")
+    assert find_chart(at, "2021 protocol") is not None
+    assert find_chart(at, "Families found") is not None
+    ref = reference.load(reference.FILES["teacher_2021"])
+    df = _table(at, "ci lo")
+    want = colt2021.fraction_rows(ref["cells"])
+    assert df["k"].tolist() == [r["k"] for r in want]
+    assert df["ours %"].tolist() == [r["ours %"] for r in want]
+    fit = colt2021.fit_a_over_k(colt2021.family_rows(ref["cells"]))
+    if fit is not None:
+        assert any(f"a = {fit['a']:.3f}" in c.value for c in at.caption)
