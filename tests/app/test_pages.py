@@ -266,3 +266,15 @@ def test_page_module_has_a_main_and_runs_nothing_on_import(name, monkeypatch):
     spec.loader.exec_module(mod)  # not __main__: defines the page, draws nothing
     assert callable(mod.main) and not calls
     assert mod.main.__doc__
+
+
+def test_every_page_answers_at_its_own_url(app_test):
+    """Streamlit serves its default page at "/" only: a default page with a url_path of its own
+    answers "Page not found" there (issue 11). The default is a hidden page that forwards to the
+    first one, and every page of the menu keeps its URL (the browser test opens each one)."""
+    at = app_test
+    at.run()
+    assert_clean(at)
+    assert "Five points" in at.title[0].value  # "/" forwards to the first page
+    urls = {info.get("url_pathname") for info in at._registered_pages.values()}  # what st.navigation sent
+    assert set(PAGES) <= urls, urls
