@@ -9,6 +9,10 @@ Every page opens on reference results shipped in ``relufast/data/reference`` (ma
 ``relufast.experiments`` and chart what it returns. Each page file defines ``main()`` (the page's
 body) and calls it when Streamlit runs the file as a page (``__name__ == "__main__"``), so importing
 a page module (e.g. to test its chart builders) runs nothing.
+
+Every page answers at its own URL (``/five_points``, ``/engine``, ...). Streamlit serves its default
+page at ``/`` only, so the default page is a hidden one that forwards to the first page: a link to
+``/five_points`` opens the page, not a "Page not found" dialog.
 """
 
 import streamlit as st
@@ -23,7 +27,6 @@ PAGES = [
         title="Five points",
         icon=":material/timeline:",
         url_path="five_points",
-        default=True,
     ),
     st.Page(
         "app_pages/blind_spot.py", title="Blind spot", icon=":material/visibility_off:", url_path="blind_spot"
@@ -43,4 +46,10 @@ PAGES = [
     st.Page("app_pages/engine.py", title="Engine", icon=":material/memory:", url_path="engine"),
 ]
 
-st.navigation(PAGES).run()
+
+def home() -> None:
+    """The app's root URL ``/``: forward to the first page (at its own URL)."""
+    st.switch_page(PAGES[0])
+
+
+st.navigation([st.Page(home, title="relufast", default=True, visibility="hidden"), *PAGES]).run()

@@ -1,10 +1,41 @@
-"""Argument checks shared by the public API: clear ValueErrors that name the argument."""
+"""Argument checks shared by the public API: clear errors that name the argument.
+
+A value of the wrong type (a float where an integer is needed, a string for a flag, a complex
+array) raises :class:`BadTypeError`, which is both a ``TypeError`` and a ``ValueError``: code that
+catches either sees it, and the README's promise ("bad input raises a ValueError naming the
+argument") holds for every check here.
+"""
 
 from __future__ import annotations
 
 import numbers
+import os
 
 import numpy as np
+
+__all__ = [
+    "BadTypeError",
+    "INT64_MAX",
+    "MemoryBudgetError",
+    "check_memory",
+    "flag",
+    "float_array",
+    "memory_budget",
+    "positive_float",
+    "positive_int",
+    "seed",
+]
+
+#: The largest integer the C++ core takes (int64); larger sizes and counts are refused up front.
+INT64_MAX = 2**63 - 1
+
+
+class BadTypeError(TypeError, ValueError):
+    """An argument of the wrong type: a ``TypeError`` that is also a ``ValueError``."""
+
+
+class MemoryBudgetError(MemoryError, ValueError):
+    """A request too large for :func:`memory_budget`: a ``MemoryError`` that is also a ``ValueError``."""
 
 
 def float_array(x: object, name: str, ndims: tuple[int, ...]) -> np.ndarray:
@@ -14,7 +45,9 @@ def float_array(x: object, name: str, ndims: tuple[int, ...]) -> np.ndarray:
     ----------
     x : array_like
         The value to check: any object is accepted and checked at run time (so it is typed
-        ``object``); it passes when ``numpy.ascontiguousarray`` turns it into real numbers.
+        ``object``); it passes when it holds real numbers (bool, integer or floating dtypes, or
+        objects that convert to float). Complex arrays are refused, even with a zero imaginary
+        part (NumPy would drop it with a warning), and so are strings.
     name : str
         The argument's name, used in the error message.
     ndims : tuple of int
@@ -27,9 +60,10 @@ def float_array(x: object, name: str, ndims: tuple[int, ...]) -> np.ndarray:
 
     Raises
     ------
+    BadTypeError
+        If ``x`` is complex, holds strings or other values that are not real numbers.
     ValueError
-        If ``x`` is not real-valued, has another number of dimensions, is empty, or holds NaN or
-        infinity.
+        If ``x`` has another number of dimensions, is empty, or holds NaN or infinity.
 
     Examples
     --------
@@ -39,11 +73,21 @@ def float_array(x: object, name: str, ndims: tuple[int, ...]) -> np.ndarray:
     Traceback (most recent call last):
     ...
     ValueError: x must be 1-D, got shape (1, 1)
+    >>> float_array([1 + 0j], "x", (1,))
+    Traceback (most recent call last):
+    ...
+    relufast._validate.BadTypeError: x must be an array of real numbers, got dtype complex128
     """
     try:
-        a = np.ascontiguousarray(x, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"{name} must be an array of real numbers ({exc})") from None
+        raw = x if isinstance(x, np.ndarray) else np.asarray(x)
+    except (TypeError, ValueError) as exc:  # ragged nested sequences
+        raise BadTypeError(f"{name} must be an array of real numbers ({exc})") from None
+    if raw.dtype.kind not in "biufO":
+        raise BadTypeError(f"{name} must be an array of real numbers, got dtype {raw.dtype}")
+    try:
+        a = np.ascontiguousarray(raw, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise BadTypeError(f"{name} must be an array of real numbers ({exc})") from None
     if a.ndim not in ndims:
         want = " or ".join(f"{d}-D" for d in ndims)
         raise ValueError(f"{name} must be {want}, got shape {a.shape}")
@@ -54,8 +98,8 @@ def float_array(x: object, name: str, ndims: tuple[int, ...]) -> np.ndarray:
     return a
 
 
-def positive_int(x: object, name: str, minimum: int = 1) -> int:
-    """``x`` as an ``int``, checked to be an integer (not a bool) of at least ``minimum``.
+def positive_int(x: object, name: str, minimum: int = 1, maximum: int = INT64_MAX) -> int:
+    """``x`` as an ``int``, checked to be an integer (not a bool) in ``[minimum, maximum]``.
 
     Parameters
     ----------
@@ -65,6 +109,8 @@ def positive_int(x: object, name: str, minimum: int = 1) -> int:
         The argument's name, used in the error message.
     minimum : int, default 1
         The smallest allowed value.
+    maximum : int, default 2**63 - 1
+        The largest allowed value (by default the largest the C++ core takes).
 
     Returns
     -------
@@ -72,8 +118,10 @@ def positive_int(x: object, name: str, minimum: int = 1) -> int:
 
     Raises
     ------
+    BadTypeError
+        If ``x`` is a bool or not an integer (1.5, 2.0, "3").
     ValueError
-        If ``x`` is a bool, not an integer, or below ``minimum``.
+        If ``x`` lies outside ``[minimum, maximum]``.
 
     Examples
     --------
@@ -83,10 +131,77 @@ def positive_int(x: object, name: str, minimum: int = 1) -> int:
     Traceback (most recent call last):
     ...
     ValueError: n must be an integer >= 1, got 0
+    >>> positive_int(2**63, "n")
+    Traceback (most recent call last):
+    ...
+    ValueError: n must be at most 9223372036854775807, got 9223372036854775808
     """
-    if isinstance(x, bool) or not isinstance(x, numbers.Integral) or x < minimum:
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral):
+        raise BadTypeError(f"{name} must be an integer >= {minimum}, got {x!r}")
+    v = int(x)
+    if v < minimum:
         raise ValueError(f"{name} must be an integer >= {minimum}, got {x!r}")
+    if v > maximum:
+        raise ValueError(f"{name} must be at most {maximum}, got {x!r}")
+    return v
+
+
+def seed(x: object, name: str = "seed") -> int:
+    """A seed: an integer (Python or NumPy, not a bool) in ``[0, 2**64)``.
+
+    Floats are refused rather than truncated (1.5 is not the seed 1).
+
+    Parameters
+    ----------
+    x : object
+        The value to check.
+    name : str, default "seed"
+        The argument's name, used in the error message.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    BadTypeError
+        If ``x`` is not an integer.
+    ValueError
+        If it is negative or at least 2**64.
+
+    Examples
+    --------
+    >>> seed(np.int32(7))
+    7
+    >>> seed(1.5)
+    Traceback (most recent call last):
+    ...
+    relufast._validate.BadTypeError: seed must be an integer in [0, 2**64), got 1.5
+    """
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Integral):
+        raise BadTypeError(f"{name} must be an integer in [0, 2**64), got {x!r}")
+    if not 0 <= int(x) < 2**64:
+        raise ValueError(f"{name} must be an integer in [0, 2**64), got {x!r}")
     return int(x)
+
+
+def flag(x: object, name: str) -> bool:
+    """A switch: ``True`` or ``False`` (a Python or NumPy bool), nothing else.
+
+    A string such as ``"no"`` is refused: ``bool("no")`` is True, the opposite of what it says.
+
+    Examples
+    --------
+    >>> flag(np.True_, "polish")
+    True
+    >>> flag("no", "polish")
+    Traceback (most recent call last):
+    ...
+    relufast._validate.BadTypeError: polish must be True or False, got 'no'
+    """
+    if not isinstance(x, (bool, np.bool_)):
+        raise BadTypeError(f"{name} must be True or False, got {x!r}")
+    return bool(x)
 
 
 def positive_float(x: object, name: str, allow_zero: bool = False) -> float:
@@ -107,8 +222,10 @@ def positive_float(x: object, name: str, allow_zero: bool = False) -> float:
 
     Raises
     ------
+    BadTypeError
+        If ``x`` is a bool or not a real number.
     ValueError
-        If ``x`` is a bool, not a finite real number, negative, or 0 without ``allow_zero``.
+        If ``x`` is NaN or infinite, negative, or 0 without ``allow_zero``.
 
     Examples
     --------
@@ -121,8 +238,78 @@ def positive_float(x: object, name: str, allow_zero: bool = False) -> float:
     ...
     ValueError: lr must be > 0, got -1
     """
-    if isinstance(x, bool) or not isinstance(x, numbers.Real) or not np.isfinite(float(x)):
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, numbers.Real):
+        raise BadTypeError(f"{name} must be a finite real number, got {x!r}")
+    try:
+        v = float(x)
+    except OverflowError:  # an int beyond the float range
+        v = float("inf")
+    if not np.isfinite(v):
         raise ValueError(f"{name} must be a finite real number, got {x!r}")
-    if x < 0 or (x == 0 and not allow_zero):
+    if v < 0 or (v == 0 and not allow_zero):
         raise ValueError(f"{name} must be {'>= 0' if allow_zero else '> 0'}, got {x!r}")
-    return float(x)
+    return v
+
+
+def memory_budget() -> int:
+    """Bytes one call may plan to allocate: :func:`check_memory` refuses larger requests up front.
+
+    The machine's physical memory, or the environment variable ``RELUFAST_MEMORY_BUDGET`` (bytes,
+    or a number with a suffix K, M, G or T, powers of 1024: ``RELUFAST_MEMORY_BUDGET=2G``).
+
+    Examples
+    --------
+    >>> memory_budget() > 0
+    True
+    """
+    text = os.environ.get("RELUFAST_MEMORY_BUDGET", "").strip().upper()
+    if text:
+        scale = 1024 ** (" KMGT".index(text[-1])) if text[-1] in "KMGT" else 1
+        try:
+            return int(float(text.rstrip("KMGT")) * scale)
+        except ValueError:
+            raise ValueError(
+                f"RELUFAST_MEMORY_BUDGET must be a number of bytes such as 2G, got {text!r}"
+            ) from None
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
+        return 16 << 30
+
+
+def _size(nbytes: float) -> str:
+    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
+        if nbytes >= scale:
+            return f"{nbytes / scale:.3g} {unit}"
+    return f"{nbytes / 1e3:.3g} kB"
+
+
+def check_memory(nbytes: float, what: str) -> None:
+    """Refuse a request whose estimated memory exceeds :func:`memory_budget`, before allocating.
+
+    Parameters
+    ----------
+    nbytes : float
+        The estimate, in bytes.
+    what : str
+        What needs it, for the message (e.g. ``"safran_shamir.run with restarts=10**12"``).
+
+    Raises
+    ------
+    MemoryBudgetError
+        A ``MemoryError`` (and ``ValueError``) that gives the estimate and the budget.
+
+    Examples
+    --------
+    >>> check_memory(1e3, "a small array")
+    >>> check_memory(1e30, "restarts=10**27")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    relufast._validate.MemoryBudgetError: restarts=10**27 would need about 1e+18 TB of memory, ...
+    """
+    budget = memory_budget()
+    if nbytes > budget:
+        raise MemoryBudgetError(
+            f"{what} would need about {_size(nbytes)} of memory, more than the budget of "
+            f"{_size(budget)} (the machine's memory; set RELUFAST_MEMORY_BUDGET to change it)"
+        )

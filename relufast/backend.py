@@ -15,17 +15,20 @@ from types import ModuleType
 from typing import Any
 
 from ._kernels import BACKENDS, PRIORITY, available, get, kernels, register, registered, resolve
+from ._validate import positive_int
 
 __all__ = [
     "BACKENDS",
     "PRIORITY",
     "available",
+    "check_num_threads",
     "core",
     "core_error",
     "get",
     "has_core",
     "info",
     "kernels",
+    "max_num_threads",
     "register",
     "registered",
     "resolve",
@@ -62,11 +65,48 @@ def core_error() -> str | None:
     return _load_core()[1]
 
 
+def max_num_threads() -> int:
+    """The most threads :func:`set_num_threads` accepts: 4 x the CPU count (``os.cpu_count()``)."""
+    return 4 * (os.cpu_count() or 1)
+
+
+def check_num_threads(n: object, name: str = "n") -> int:
+    """A thread count: an integer (Python or NumPy, not a bool) in ``1 .. max_num_threads()``.
+
+    Raises
+    ------
+    BadTypeError
+        If ``n`` is not an integer (a ``TypeError`` that is also a ``ValueError``).
+    ValueError
+        If it is below 1 or above 4 x the CPU count (more threads only slow the kernels down,
+        and the OpenMP runtime may fail to create them).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_num_threads(np.int64(2))
+    2
+    """
+    return positive_int(n, name, maximum=max_num_threads())
+
+
 def set_num_threads(n: int) -> None:
-    """Set how many threads the C++ kernels use, for the whole process (results do not depend on it)."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"n must be a positive integer, got {n!r}")
-    core().set_num_threads(int(n))
+    """Set how many threads the C++ kernels use, for the whole process (results do not depend on it).
+
+    Parameters
+    ----------
+    n : int
+        1 .. 4 x the CPU count (:func:`max_num_threads`); NumPy integers are accepted, bools not.
+
+    Raises
+    ------
+    ValueError
+        For a count out of range or not an integer (see :func:`check_num_threads`).
+    RuntimeError
+        If the C++ core is not loaded.
+    """
+    n = check_num_threads(n)
+    core().set_num_threads(n)
 
 
 def info() -> dict[str, Any]:

@@ -10,14 +10,18 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import math
+import os
 import sys
-import time
+import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any, TextIO
 
 from . import backend as _backend
+from ._validate import positive_int, seed
 
 __all__ = ["main", "parse_ints"]
 
@@ -66,38 +70,43 @@ def parse_ints(text: str) -> list[int]:
 
 
 class ProgressBar:
-    """A dependency-free progress bar on stderr (silent when stderr is not a terminal and quiet).
+    """The table's progress bar: a :mod:`tqdm` bar on stderr with the rate and the time left.
 
-    Call it as ``bar(done, total)`` (the ``progress=`` callback of the experiments); it redraws at
-    most every 0.2 s, and always for the last call (``done == total``).
+    Call it as ``bar(done, total)`` (the ``progress=`` callback of the experiments). It writes
+    nothing when disabled or when its stream is not a terminal (a log file, a pipe, CI).
 
     Parameters
     ----------
     stream : file-like, default sys.stderr
         Where the bar is written.
-    width : int, default 30
-        Characters of the bar itself.
     enabled : bool, default True
-        False: write nothing.
+        False: write nothing, even on a terminal.
 
     Examples
     --------
     >>> import io
-    >>> out = io.StringIO()
-    >>> bar = ProgressBar(stream=out, width=4)
+    >>> out = io.StringIO()  # not a terminal: the bar stays quiet
+    >>> bar = ProgressBar(stream=out)
     >>> bar(4, 4)
     >>> bar.close()
-    >>> out.getvalue().strip()
-    '[####] 4/4 runs  eta      0s'
+    >>> out.getvalue()
+    ''
     """
 
-    def __init__(self, stream: TextIO = sys.stderr, width: int = 30, enabled: bool = True) -> None:
-        self.stream, self.width, self.enabled = stream, width, enabled
-        self.t0 = time.perf_counter()
-        self.last = 0.0
+    def __init__(self, stream: TextIO | None = None, enabled: bool = True) -> None:
+        from tqdm import tqdm
+
+        self.bar = tqdm(
+            total=None,
+            unit="run",
+            file=sys.stderr if stream is None else stream,
+            disable=None if enabled else True,  # None: only on a terminal
+            dynamic_ncols=True,
+            smoothing=0.05,
+        )
 
     def __call__(self, done: int, total: int) -> None:
-        """Draw the bar for ``done`` of ``total`` runs, with the time left extrapolated.
+        """Show ``done`` of ``total`` runs finished.
 
         Parameters
         ----------
@@ -106,22 +115,63 @@ class ProgressBar:
         total : int
             Runs in all.
         """
-        now = time.perf_counter()
-        if not self.enabled or (now - self.last < 0.2 and done < total):
-            return
-        self.last = now
-        frac = done / total if total else 1.0
-        fill = int(round(self.width * frac))
-        eta = (now - self.t0) * (1 - frac) / frac if frac > 0 else math.inf
-        eta_s = f"{eta:6.0f}s" if math.isfinite(eta) else "     ?"
-        self.stream.write(f"\r[{'#' * fill}{'.' * (self.width - fill)}] {done}/{total} runs  eta {eta_s}")
-        self.stream.flush()
+        if self.bar.total != total:
+            self.bar.total = total
+        self.bar.update(done - self.bar.n)
 
     def close(self) -> None:
-        """End the bar's line (when enabled)."""
-        if self.enabled:
-            self.stream.write("\n")
-            self.stream.flush()
+        """End the bar's line."""
+        self.bar.close()
+
+
+class CsvOut:
+    """Rows written to a CSV file atomically: each :meth:`add` rewrites it through a temporary file.
+
+    The file is written in full to a temporary file in the target folder, which is then renamed
+    into place (``os.replace``), so the target always holds a complete table of the rows finished
+    so far, an interrupt at any moment included, and it is not touched before the first row.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The CSV file.
+    fieldnames : sequence of str
+        The columns (the header).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     out = CsvOut(os.path.join(tmp, "t.csv"), ["k", "n"])
+    ...     out.add({"k": 6, "n": 7})
+    ...     print(out.path.read_text().split())
+    ['k,n', '6,7']
+    """
+
+    def __init__(self, path: str | os.PathLike[str], fieldnames: Sequence[str]) -> None:
+        self.path = Path(path)
+        self.fieldnames = list(fieldnames)
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, row: dict[str, Any]) -> None:
+        """Append a row and put the whole file in place."""
+        self.rows.append(row)
+        fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
+        try:
+            umask = os.umask(0)
+            os.umask(umask)
+            os.fchmod(fd, 0o666 & ~umask)  # as open() would create it (mkstemp makes it 0600)
+            with os.fdopen(fd, "w", newline="") as fh:
+                writer = csv.DictWriter(fh, fieldnames=self.fieldnames)
+                writer.writeheader()
+                writer.writerows(self.rows)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
 
 
 def _fmt(v: object) -> str:
@@ -130,9 +180,62 @@ def _fmt(v: object) -> str:
     return str(v)
 
 
+def _check_out(out: str, force: bool) -> Path:
+    """The --out file, checked to be writable: a file in an existing folder, new unless ``force``."""
+    path = Path(out)
+    if path.is_dir():
+        raise ValueError(f"--out {out} is a directory; give a file name such as {path / 'table.csv'}")
+    folder = path.parent
+    if not folder.is_dir():
+        raise ValueError(f"--out {out}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ValueError(f"--out {out}: the folder {folder} is not writable")
+    if path.exists() and not force:
+        raise ValueError(f"--out {out} exists; pass --force to overwrite it")
+    return path
+
+
+def _check_table(args: argparse.Namespace) -> tuple[int, Path | None]:
+    """Every argument of ``table`` checked before anything runs; the restarts and the --out path."""
+    from .experiments import safran_shamir as ss
+
+    ks = [positive_int(k, "--k") for k in args.k]
+    extra = [positive_int(e, "--extra", minimum=0) for e in args.extra]
+    proto = ss.get_protocol(args.protocol)
+    restarts = proto.restarts if args.restarts is None else positive_int(args.restarts, "--restarts")
+    seed(args.seed, "--seed")
+    seed(args.teacher_seed, "--teacher-seed")
+    if args.threads:
+        _backend.check_num_threads(args.threads, "--threads")
+    positive_int(args.workers, "--workers", minimum=0)
+    if args.shard_size is not None:
+        positive_int(args.shard_size, "--shard-size")
+    if args.scheduler and args.workers:
+        raise ValueError("--scheduler and --workers exclude each other")
+    for k in ks:
+        for e in extra:
+            spec = ss.cell_spec(
+                k,
+                k + e,
+                args.seed,
+                protocol=proto,
+                step=args.step,
+                tol=args.tol,
+                max_iters=args.max_iters,
+                polish=args.polish,
+                hessian=not args.no_hessian,
+                teacher=args.teacher,
+                teacher_seed=args.teacher_seed,
+                backend=args.backend,
+            )
+            ss.check_run_memory(spec, restarts)
+    return restarts, None if args.out is None else _check_out(args.out, args.force)
+
+
 def _cmd_table(args: argparse.Namespace) -> int:
     from .experiments import safran_shamir as ss
 
+    restarts, out_path = _check_table(args)  # before any file is touched or any work starts
     if args.threads:
         _backend.set_num_threads(args.threads)
     shown = [
@@ -153,27 +256,22 @@ def _cmd_table(args: argparse.Namespace) -> int:
     ]
     if args.no_hessian:
         shown.insert(shown.index("not_converged"), "candidates")
-    out = open(args.out, "w", newline="") if args.out else None
-    writer = csv.DictWriter(out, fieldnames=ss.TABLE_COLUMNS) if out else None
-    if writer and out:
-        writer.writeheader()
-        out.flush()
-    bar = ProgressBar(enabled=not args.quiet)
-    rows = []
+    out = None if out_path is None else CsvOut(out_path, ss.TABLE_COLUMNS)
+    rows: list[dict[str, Any]] = []
 
     def on_row(row: dict[str, Any]) -> None:
         rows.append(row)
-        if writer and out:  # written at once: an interrupt keeps every finished row
-            writer.writerow(row)
-            out.flush()
+        if out is not None:  # in place at once: an interrupt keeps every finished row
+            out.add(row)
 
     status = 0
+    bar = ProgressBar(enabled=not args.quiet)
     executor, closer = _executor(args)
     try:
         ss.table(
             args.k,
             args.extra,
-            args.restarts or ss.get_protocol(args.protocol).restarts,
+            restarts,
             args.seed,
             backend=args.backend,
             protocol=args.protocol,
@@ -193,26 +291,26 @@ def _cmd_table(args: argparse.Namespace) -> int:
         )
     except KeyboardInterrupt:
         status = 130
-        kept = f"; finished shards are in {args.store}, run again to resume" if args.store else ""
-        sys.stderr.write(f"\ninterrupted: {len(rows)} finished row(s) kept{kept}\n")
+        kept = ""
+        if args.store:
+            again = " with --force" if args.out else ""
+            kept = f"; finished shards are in {args.store}, run again{again} to resume"
+        where = f" in {args.out}" if args.out and rows else ""
+        sys.stderr.write(f"\ninterrupted: {len(rows)} finished row(s) kept{where}{kept}\n")
     finally:
         bar.close()
         closer()
-        if out:
-            out.close()
     widths = {c: max(len(c), *(len(_fmt(r[c])) for r in rows)) if rows else len(c) for c in shown}
     print("  ".join(c.rjust(widths[c]) for c in shown))
     for r in rows:
         print("  ".join(_fmt(r[c]).rjust(widths[c]) for c in shown))
-    if args.out:
+    if args.out and rows:
         print(f"wrote {len(rows)} row(s) to {args.out}")
     return status
 
 
 def _executor(args: argparse.Namespace) -> tuple[Any, Any]:
     """The executor the table's shards run on (--scheduler, --workers) and how to close it."""
-    if args.scheduler and args.workers:
-        raise ValueError("--scheduler and --workers exclude each other")
     if args.scheduler:
         try:
             from dask.distributed import Client
@@ -308,8 +406,13 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--threads", type=int, default=0, help="OpenMP threads (default: all cores)")
     t.add_argument("--max-iters", type=int, default=None, help="safety cap on GD steps per run (default 1e6)")
     t.add_argument("--polish", action="store_true", help="Newton-polish spurious endpoints")
-    t.add_argument("--out", help="CSV file; rows are written as they finish")
-    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument(
+        "--out",
+        metavar="FILE",
+        help="CSV file, put in place atomically as rows finish (an existing one only with --force)",
+    )
+    t.add_argument("--force", action="store_true", help="overwrite an existing --out file")
+    t.add_argument("--quiet", action="store_true", help="no progress bar (there is none off a terminal)")
     t.set_defaults(func=_cmd_table)
     i = sub.add_parser("info", help="which backend runs, threads, CUDA devices")
     i.set_defaults(func=_cmd_info)
@@ -327,14 +430,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        The exit status: 0 on success, 2 after a ``ValueError``/``RuntimeError`` (reported on
-        stderr as ``relufast: error: ...``), 130 when ``table`` was interrupted.
+        The exit status: 0 on success; 2 for a bad argument (argparse's usage and message) and
+        after a ``ValueError``, ``RuntimeError``, ``MemoryError`` or ``OSError`` (one line on
+        stderr, ``relufast: error: ...``, never a traceback); 130 when interrupted (``table`` keeps
+        its finished rows).
     """
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, RuntimeError) as exc:
-        sys.stderr.write(f"relufast: error: {exc}\n")
+    except KeyboardInterrupt:
+        sys.stderr.write("\ninterrupted\n")
+        return 130
+    except (ValueError, RuntimeError, MemoryError, OSError) as exc:
+        sys.stderr.write(f"relufast: error: {' '.join(str(exc).split()) or type(exc).__name__}\n")
         return 2
 
 

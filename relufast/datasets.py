@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._validate import positive_int
+from ._validate import seed as check_seed
 
 __all__ = ["digits", "check_labels", "permute_labels", "one_hot", "majority_rate", "load_mnist", "read_idx"]
 
@@ -126,7 +127,7 @@ def permute_labels(y: ArrayLike, seed: int = 0) -> np.ndarray:
     array([2, 1, 1])
     """
     y = check_labels(y)
-    perm = np.random.default_rng(np.random.SeedSequence(int(seed))).permutation(y.size)
+    perm = np.random.default_rng(np.random.SeedSequence(check_seed(seed))).permutation(y.size)
     return y[perm]
 
 
@@ -312,7 +313,9 @@ def load_mnist(
     FileNotFoundError
         When a file does not exist (nothing is ever downloaded).
     ValueError
-        For an unknown format, mismatched image/label counts or a bad ``split``/``limit``.
+        For an unknown format, mismatched image/label counts, labels that are not whole
+        non-negative numbers (float labels 3.0 are read as 3, 2.5 is refused) or a bad
+        ``split``/``limit``.
 
     Examples
     --------
@@ -342,7 +345,13 @@ def load_mnist(
         if not os.path.exists(lp):
             raise FileNotFoundError(f"no MNIST labels file at {lp!r}")
         images, labels = read_idx(path), read_idx(lp)
-    y = check_labels(np.asarray(labels).reshape(-1).astype(np.int64), "labels")
+    lab = np.asarray(labels).reshape(-1)
+    if lab.dtype.kind == "f":  # labels stored as floats: only whole numbers are labels
+        bad = lab[~(np.isfinite(lab) & (lab == np.round(lab)))]
+        if bad.size:
+            raise ValueError(f"labels must be whole numbers; {path!r} holds {bad[:3].tolist()} ...")
+        lab = lab.astype(np.int64)
+    y = check_labels(lab, "labels")
     X = _scale_images(images)
     if X.shape[0] != y.size:
         raise ValueError(f"{X.shape[0]} images but {y.size} labels")

@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ._validate import float_array, positive_int
+from ._validate import seed as check_seed
 
 __all__ = [
     "slice_1d",
@@ -325,7 +326,7 @@ def random_directions(
         raise ValueError(f"normalize must be None, 'global' or 'filter', got {normalize!r}")
     if normalize == "filter" and sizes is None:
         raise ValueError("normalize='filter' needs sizes=[d_in, ..., d_out]")
-    rng = np.random.default_rng(np.random.SeedSequence(int(seed)))
+    rng = np.random.default_rng(np.random.SeedSequence(check_seed(seed)))
     D = rng.standard_normal((n, c.size))
     if orthogonal:
         if n > c.size:
@@ -389,7 +390,7 @@ def plane_through(
     if p2 is None:
         if a.size < 2:
             raise ValueError("a plane needs at least 2 parameters")
-        r = np.random.default_rng(np.random.SeedSequence(int(seed))).standard_normal(a.size)
+        r = np.random.default_rng(np.random.SeedSequence(check_seed(seed))).standard_normal(a.size)
     else:
         c = _vector(p2, "p2")
         if c.shape != a.shape:

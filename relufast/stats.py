@@ -19,7 +19,12 @@ from typing import overload
 import numpy as np
 from numpy.typing import ArrayLike
 
+from ._validate import BadTypeError
+
 __all__ = ["wilson", "proportion_table"]
+
+_MAX_Z = 100.0  # the largest quantile accepted
+_MAX_COUNT = 2**53  # counts beyond this are not exact as floats
 
 
 def _check_counts(successes: ArrayLike, n: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
@@ -27,7 +32,9 @@ def _check_counts(successes: ArrayLike, n: ArrayLike) -> tuple[np.ndarray, np.nd
     m = np.asarray(n)
     for name, a in (("successes", s), ("n", m)):
         if a.dtype == bool or not (np.issubdtype(a.dtype, np.integer) or _integral_floats(a)):
-            raise ValueError(f"{name} must be integer counts, got {a!r}")
+            raise BadTypeError(f"{name} must be integer counts, got {a!r}")
+        if a.size and np.max(a) > _MAX_COUNT:
+            raise ValueError(f"{name} must be at most 2**53 (counts held exactly as floats), got {a!r}")
     s = s.astype(np.int64)
     m = m.astype(np.int64)
     if np.any(m < 1):
@@ -65,7 +72,8 @@ def wilson(
     n : int or array_like of int
         Number of trials, ``n >= 1`` (broadcast against ``successes``).
     z : float, default 1.96
-        Standard-normal quantile; 1.96 gives a 95 % interval.
+        Standard-normal quantile in (0, 100]; 1.96 gives a 95 % interval (z = 38 already leaves
+        out less than 1e-300).
 
     Returns
     -------
@@ -91,8 +99,10 @@ def wilson(
     >>> wilson([0, 5], 10)
     (array([0.     , 0.23659]), array([0.27754, 0.76341]))
     """
-    if isinstance(z, bool) or not isinstance(z, numbers.Real) or not np.isfinite(z) or z <= 0:
-        raise ValueError(f"z must be a finite positive number, got {z!r}")
+    if isinstance(z, (bool, np.bool_)) or not isinstance(z, numbers.Real):
+        raise BadTypeError(f"z must be a standard-normal quantile in (0, {_MAX_Z:g}], got {z!r}")
+    if not 0 < z <= _MAX_Z:  # NaN fails too; z**2 must not overflow
+        raise ValueError(f"z must be a standard-normal quantile in (0, {_MAX_Z:g}], got {z!r}")
     s, m = _check_counts(successes, n)
     p = s / m
     z2 = float(z) ** 2

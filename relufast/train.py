@@ -41,7 +41,7 @@ import numpy as np
 
 from ._kernels import get, resolve
 from ._seeding import block_normals
-from ._validate import positive_float, positive_int
+from ._validate import check_memory, positive_float, positive_int
 from .objectives.mlp import Net, Problem, check_params
 from .optim import Batch, TrainOptions, epoch_permutations, run_chunks
 from .optim.batches import check_seed
@@ -117,7 +117,8 @@ def init_params(
         Restart i is reproducible alone: its parameters depend only on (seed, i, sizes,
         distributions), never on R. Restarts are drawn in blocks of ``INIT_BLOCK`` = 1024; block b
         uses ``numpy.random.SeedSequence(seed, spawn_key=(b,))`` and fills a (1024, P) array of
-        standard normals, row by row; the first R rows overall are kept.
+        standard normals, row by row; the first R rows overall are kept (only those are drawn, so
+        the memory is that of the result).
     weight_mean, bias_mean : float or sequence of float (one per layer)
         Means (very negative values put the net in the "blind spot").
     weight_std : float, sequence of float/None, or None
@@ -163,7 +164,11 @@ def init_params(
         if b is not None:
             mean[b : b + dout] = bm[l]
             std[b : b + dout] = bs[l]
-    return mean + std * block_normals(seed, R, (net.P,))
+    check_memory(8.0 * R * net.P, f"init_params with R={R} restarts of P={net.P} parameters")
+    Z = block_normals(seed, R, (net.P,))
+    Z *= std  # in place: the memory is that of the result
+    Z += mean
+    return Z
 
 
 # --------------------------------------------------------------------------- trainers

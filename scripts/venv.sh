@@ -1,5 +1,8 @@
-# Sourced by run_app.sh and test.sh: create .venv on first use and activate it, with a current pip.
+# Sourced by run_app.sh, test.sh and lint.sh: create .venv on first use (with a current pip) and
+# activate it.
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-[ -x .venv/bin/python ] || "${PYTHON:-python3}" -m venv .venv
+if [ ! -x .venv/bin/python ]; then
+  "${PYTHON:-python3}" -m venv .venv
+  .venv/bin/python -m pip install -q --upgrade pip
+fi
 . .venv/bin/activate
-python -m pip install -q --upgrade pip

@@ -177,3 +177,16 @@ def test_basin_to_summary_is_the_table_and_a_loss_histogram():
     edges = np.array([float(f"{13 + i / 10:.1f}") for i in range(101)])  # 13.0, 13.1, ..., 23.0
     idx = np.clip(np.searchsorted(edges, finite, side="right") - 1, 0, 99)
     assert np.bincount(idx, minlength=100).tolist() == h
+
+
+def test_slice_errors_name_the_argument():
+    with pytest.raises(ValueError, match="^center must be"):
+        fp.slice_1d([1.0, 2.0])
+    with pytest.raises(ValueError, match="^direction must be"):
+        fp.slice_1d(direction=[1.0])
+    with pytest.raises(ValueError, match="^d2 must be"):
+        fp.slice_2d(fp.RED, fp.BLUE, [1.0, 2.0])
+    with pytest.raises(ValueError, match="^third must be"):
+        fp.red_blue_plane(third=[0.0, 1.0])
+    with pytest.raises(TypeError, match="^seed must be"):
+        fp.red_blue_plane(seed=0.5)

@@ -262,3 +262,19 @@ def test_figure_summary_concatenates_label_sets():
     r = ini.run([8], [1, 2], seeds=[0], steps=5, labels="permuted", backend="numpy", lr=1e-3, batch_size=64)
     assert out["rows"]["train_accuracy"][10:] == r.rows["train_accuracy"].tolist()
     assert out["majority_rate"]["permuted"] == r.majority_rate
+
+
+def test_load_mnist_float_labels_whole_numbers_only(tmp_path):
+    path = tmp_path / "mnist.npz"
+    x = np.zeros((3, 2, 2), np.uint8)
+    np.savez(path, x_train=x, y_train=np.array([1.0, 0.0, 2.0]))
+    assert datasets.load_mnist(path)[1].tolist() == [1, 0, 2]  # whole floats are labels
+    for bad in ([1.5, 0.0, 2.0], [1.0, np.nan, 2.0]):
+        np.savez(path, x_train=x, y_train=np.array(bad))
+        with pytest.raises(ValueError, match="labels must be whole numbers"):
+            datasets.load_mnist(path)  # was silently truncated to 1
+
+
+def test_permute_labels_refuses_float_seeds():
+    with pytest.raises(TypeError, match="seed"):
+        datasets.permute_labels([0, 1, 2], seed=1.5)

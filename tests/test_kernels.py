@@ -78,3 +78,25 @@ def test_info_lists_backends():
     assert info["backends"] == list(backend.available())
     assert info["default_backend"] == backend.available()[0]
     assert info["core"] == backend.has_core()
+
+
+def test_set_num_threads_takes_numpy_integers_and_refuses_bools_and_huge_counts():
+    import os
+
+    assert backend.check_num_threads(np.int64(2)) == 2
+    assert backend.check_num_threads(np.uint8(1)) == 1
+    assert backend.max_num_threads() == 4 * (os.cpu_count() or 1)
+    for bad, err in ((True, TypeError), (2.0, TypeError), ("2", TypeError), (0, ValueError)):
+        with pytest.raises(err, match="n must be an integer"):
+            backend.set_num_threads(bad)
+    with pytest.raises(ValueError, match="at most"):
+        backend.set_num_threads(backend.max_num_threads() + 1)
+    with pytest.raises(ValueError, match="at most"):
+        backend.set_num_threads(100_000)
+    if backend.has_core():
+        n0 = backend.core().max_threads()
+        try:
+            backend.set_num_threads(np.int64(1))
+            assert backend.core().max_threads() == 1
+        finally:
+            backend.set_num_threads(n0)

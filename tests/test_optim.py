@@ -164,3 +164,18 @@ def test_f_stop_zero_disables_the_early_stop_even_below_zero():
     assert d.move.tolist() == [True]
     r = optim.teacher_gd(np.eye(3) + 0.05, backend="numpy", f_stop=0.0, tol=1e-8)
     assert r.status == Status.CONVERGED  # not SMALL_LOSS, though F rounds to <= 0 on the way
+
+
+def test_ints_beyond_int64_are_a_clear_value_error():
+    W0 = np.eye(3) + 0.1
+    for knob in ("chunk", "max_iters"):
+        with pytest.raises(ValueError, match=f"{knob} must be at most 9223372036854775807"):
+            optim.teacher_gd(W0, **{knob: 2**63})
+    from relufast import train
+
+    with pytest.raises(ValueError, match="steps must be at most"):
+        train.train(np.zeros(4), [1.0], [1.0], [1, 1, 1], lr=0.1, steps=2**63)
+    with pytest.raises(ValueError, match="epoch must be"):
+        optim.epoch_permutations(0, [0], 2**64, 3)
+    with pytest.raises(ValueError, match="rows must be non-negative integers"):
+        optim.epoch_permutations(0, [0.5], 0, 3)

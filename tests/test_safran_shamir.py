@@ -405,3 +405,82 @@ def test_table_store_resumes_and_refuses_other_settings(tmp_path):
         ss.table([6], extra=(0,), restarts=60, seed=2, store=tmp_path, shard_size=20, tol=1e-8)
     with pytest.raises(ValueError, match="executor"):
         ss.run(6, 6, 10, executor="not an executor")
+
+
+# --------------------------------------------------------------------------- bad input (issue 11)
+
+
+def test_small_requests_stay_small_in_memory():
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        W = ss.initial_students(300, 300, 1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert W.shape == (1, 300, 300)
+    assert peak < 10 * W.nbytes, peak  # was 1024 restarts' worth (0.7 GB drawn, 1.4 GB peak)
+    # and the same numbers as when the whole block is drawn
+    np.testing.assert_array_equal(W[0], ss.initial_students(300, 300, 2)[0])
+
+
+def test_a_run_too_large_for_memory_is_refused_at_once():
+    import time
+
+    t0 = time.perf_counter()
+    with pytest.raises(MemoryError, match="would need about .* TB of memory, more than the budget"):
+        ss.run(6, 6, 10**12)
+    assert time.perf_counter() - t0 < 1.0
+    with pytest.raises(ValueError, match="RELUFAST_MEMORY_BUDGET"):  # a MemoryError and a ValueError
+        ss.sweep([(6, 6)], 10**12)
+    assert ss.estimate_bytes(6, 6, 1000) == 1000 * (32 * 36 + 512) + 3 * (64 << 20)
+
+
+def test_memory_budget_follows_the_environment(monkeypatch):
+    monkeypatch.setenv("RELUFAST_MEMORY_BUDGET", "1M")
+    with pytest.raises(MemoryError, match="budget of 1.05 MB"):
+        ss.run(6, 6, 10_000)
+    monkeypatch.setenv("RELUFAST_MEMORY_BUDGET", "lots")
+    with pytest.raises(ValueError, match="RELUFAST_MEMORY_BUDGET must be"):
+        ss.run(6, 6, 10)
+
+
+@pytest.mark.parametrize("pd_tol", [float("nan"), float("inf"), -1.0, "0"])
+def test_pd_tol_must_be_finite_and_non_negative(pd_tol):
+    with pytest.raises(ValueError, match="pd_tol"):
+        ss.run(3, 3, 2, pd_tol=pd_tol)
+    with pytest.raises(ValueError, match="pd_tol"):
+        ss.sweep([(3, 3)], 2, pd_tol=pd_tol)
+
+
+@pytest.mark.parametrize("name", ["polish", "hessian", "certify"])
+def test_switches_must_be_bools(name):
+    with pytest.raises(TypeError, match=f"{name} must be True or False, got 'no'"):
+        ss.run(3, 3, 2, **{name: "no"})
+
+
+def test_float_seeds_are_refused_numpy_integers_accepted():
+    with pytest.raises(TypeError, match="seed"):
+        ss.initial_students(3, 3, 2, seed=1.5)
+    with pytest.raises(TypeError, match="seed"):
+        ss.run(3, 3, 2, seed=1.0)
+    with pytest.raises(TypeError, match="teacher_seed"):
+        ss.make_teacher("gaussian", 3, seed=2.5)
+    np.testing.assert_array_equal(
+        ss.initial_students(3, 3, 2, seed=np.int64(4)), ss.initial_students(3, 3, 2, seed=4)
+    )
+
+
+@pytest.mark.parametrize(
+    "args,name",
+    [
+        ((0, 0, 12.6), "runs"),
+        ((5, 3, 12.6), "spurious"),
+        ((1, 10, 120.0), "paper_pct"),
+        ((1, 10, 5.0, 0), "paper_runs"),
+    ],
+)
+def test_z_vs_paper_bad_input_names_the_argument(args, name):
+    with pytest.raises(ValueError, match=name):
+        ss.z_vs_paper(*args)

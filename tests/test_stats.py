@@ -54,3 +54,18 @@ def test_proportion_table():
     t = proportion_table([3, 7], 10)
     assert t["fraction"].tolist() == [0.3, 0.7]
     assert np.all(t["lo"] < t["fraction"]) and np.all(t["fraction"] < t["hi"])
+
+
+@pytest.mark.parametrize("z", [1e300, 101.0, -1.0, float("inf")])
+def test_wilson_huge_z_is_a_value_error_not_an_overflow(z):
+    with pytest.raises(ValueError, match="z must be a standard-normal quantile"):
+        wilson(1, 10, z)
+
+
+def test_wilson_counts_beyond_exact_floats_are_refused():
+    for s, n in ((np.uint64(2**64 - 1), np.uint64(2**64 - 1)), (1e300, 1e300)):
+        with pytest.raises(ValueError, match="at most 2\\*\\*53"):
+            wilson(s, n)
+    with pytest.raises(TypeError, match="integer counts"):  # also a ValueError
+        wilson(1.5, 10)
+    assert wilson(np.int8(3), np.int16(5)) == wilson(3, 5)

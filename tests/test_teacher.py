@@ -186,3 +186,15 @@ def test_bad_teacher_and_backend():
     # "cuda" registers nothing without a device (or without CUDA kernels): the error names the rest
     with pytest.raises(ValueError, match=r"backend='cuda' is not available .*available: .*numpy"):
         teacher.loss(W, backend="cuda")
+
+
+@pytest.mark.parametrize("be", HERE)
+def test_complex_arrays_are_refused_not_truncated(be):
+    W = np.eye(3) + 0j
+    for call in (teacher.loss, teacher.grad, teacher.hessian):
+        with pytest.raises(TypeError, match="W must be an array of real numbers, got dtype complex128"):
+            call(W, backend=be)
+        with pytest.raises(ValueError, match="real numbers"):  # a TypeError and a ValueError
+            call(np.eye(3), V=np.eye(3) * (1 + 1j), backend=be)
+    with pytest.raises(TypeError, match="real numbers"):
+        teacher.loss(np.array([["1", "2"], ["3", "4"]]), backend=be)  # strings are not numbers either

@@ -285,3 +285,34 @@ def test_train_bad_input():
         T.train(p0, X5, Y5, S5, backend="tpu", **kw)
     with pytest.raises(ValueError, match="seed"):
         T.train(p0, X5, Y5, S5, seed=1.5, **kw)
+
+
+def test_init_params_for_one_big_net_draws_one_restart():
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        p = T.init_params([784, 256, 256, 10], 1)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert p.shape == (1, 269_322)
+    assert peak < 5 * p.nbytes, peak  # was 1024 restarts drawn: 2.1 GB for a 2 MB result
+    np.testing.assert_array_equal(p, T.init_params([784, 256, 256, 10], 2)[:1])
+
+
+def test_block_draws_in_small_pieces_equal_whole_blocks(monkeypatch):
+    from relufast import _seeding
+
+    whole = _seeding.block_normals(7, 2500, (3,), scale=0.5)
+    monkeypatch.setattr(_seeding, "_PIECE_BYTES", 8 * 3 * 5)  # 5 rows a draw
+    np.testing.assert_array_equal(_seeding.block_normals(7, 2500, (3,), scale=0.5), whole)
+    np.testing.assert_array_equal(_seeding.block_normals(7, 9, (3,), scale=0.5, start=1020), whole[1020:1029])
+
+
+def test_float_seeds_are_a_type_error():
+    with pytest.raises(TypeError, match="seed"):
+        T.init_params([1, 1, 1], 3, seed=1.5)
+    np.testing.assert_array_equal(
+        T.init_params([1, 1, 1], 3, seed=np.uint32(5)), T.init_params([1, 1, 1], 3, seed=5)
+    )

@@ -20,6 +20,7 @@ import csv
 import functools
 import hashlib
 import math
+import numbers
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -34,7 +35,8 @@ from .. import backend as _backend
 from .. import minima, optim
 from .. import sweep as _sweep
 from .._seeding import block_normals
-from .._validate import float_array, positive_float, positive_int
+from .._validate import BadTypeError, check_memory, flag, float_array, positive_float, positive_int
+from .._validate import seed as check_seed
 from ..objectives import teacher as objective
 from ..objectives.teacher import symmetry
 from ..objectives.teacher.certificate import certify_minimum
@@ -72,6 +74,8 @@ __all__ = [
     "arrange_student",
     "table_summary",
     "estimate_seconds",
+    "estimate_bytes",
+    "check_run_memory",
 ]
 
 SPURIOUS_F = 1e-3  # endpoints with F >= this are spurious-minimum candidates (paper)
@@ -165,9 +169,10 @@ def initial_students(
     k = positive_int(k, "k")
     n = positive_int(n, "n")
     restarts = positive_int(restarts, "restarts")
-    seed = positive_int(seed, "seed", minimum=0)
+    seed = check_seed(seed)
     start = positive_int(start, "start", minimum=0)
     d = k if d is None else positive_int(d, "d")
+    check_memory(8.0 * restarts * n * d, f"initial_students with n={n}, d={d}, restarts={restarts}")
     key = [seed, k, n] if d == k else [seed, k, n, d]
     return block_normals(key, restarts, (n, d), scale=1.0 / math.sqrt(d), start=start)
 
@@ -295,7 +300,7 @@ def make_teacher(
     if isinstance(teacher, str):
         if teacher not in TEACHERS:
             raise ValueError(f"teacher must be one of {TEACHERS} or an array (k, d), got {teacher!r}")
-        rng = np.random.default_rng(np.random.SeedSequence([positive_int(seed, "teacher_seed", 0), k, d, 1]))
+        rng = np.random.default_rng(np.random.SeedSequence([check_seed(seed, "teacher_seed"), k, d, 1]))
         if teacher == "gaussian":
             return rng.normal(0.0, 1.0 / math.sqrt(d), (k, d))
         q, r = np.linalg.qr(rng.standard_normal((d, k)))
@@ -465,9 +470,30 @@ def z_vs_paper(spurious: int, runs: int, paper_pct: float, paper_runs: int = 100
     """Two-proportion z statistic of our rate against the paper's (both binomial samples).
 
     |z| < 1.96 means the two rates agree at the 5 % level; NaN where the paper has no value.
+
+    Parameters
+    ----------
+    spurious, runs : int
+        Our count of spurious endpoints out of ``runs`` >= 1.
+    paper_pct : float
+        The paper's percentage in [0, 100], or NaN.
+    paper_runs : int, default 1000
+        The paper's runs (>= 1).
+
+    Examples
+    --------
+    >>> round(z_vs_paper(126, 1000, 12.6), 6)
+    0.0
     """
-    if not np.isfinite(paper_pct):
+    runs = positive_int(runs, "runs")
+    spurious = positive_int(spurious, "spurious", minimum=0, maximum=runs)
+    paper_runs = positive_int(paper_runs, "paper_runs")
+    if isinstance(paper_pct, (bool, np.bool_)) or not isinstance(paper_pct, numbers.Real):
+        raise BadTypeError(f"paper_pct must be a number in [0, 100] or NaN, got {paper_pct!r}")
+    if np.isnan(paper_pct):
         return float("nan")
+    if not 0 <= paper_pct <= 100:
+        raise ValueError(f"paper_pct must be a number in [0, 100] or NaN, got {paper_pct!r}")
     p1, p2 = spurious / runs, paper_pct / 100.0
     pool = (spurious + p2 * paper_runs) / (runs + paper_runs)
     se = np.sqrt(pool * (1 - pool) * (1 / runs + 1 / paper_runs))
@@ -632,6 +658,38 @@ def estimate_seconds(
 _HESSIAN_BYTES = 64 << 20  # memory for Hessians held at once
 
 
+def estimate_bytes(n: int, d: int, restarts: int) -> int:
+    """Peak memory of :func:`run` for one cell of ``restarts`` students (n, d), in bytes (an upper bound).
+
+    GD holds about four copies of the students (initial, current, and both again for the running
+    restarts after a compaction), 8 bytes an entry, plus about 512 bytes of per-restart results and
+    labels; the Hessian stage works in chunks of at most 64 MB of Hessians (counted three times
+    for their eigenvalue and Newton work). At k = n = 6 that is 1.7 kB a restart (measured: 0.9 kB).
+
+    Examples
+    --------
+    >>> estimate_bytes(6, 6, 1000) // 1000
+    202990
+    """
+    per_restart = 8 * 4 * n * d + 512
+    return restarts * per_restart + 3 * _HESSIAN_BYTES
+
+
+def check_run_memory(spec: CellSpec, restarts: int) -> None:
+    """Refuse a cell whose :func:`estimate_bytes` exceeds the memory budget, before it starts.
+
+    Raises
+    ------
+    relufast._validate.MemoryBudgetError
+        A ``MemoryError`` and ``ValueError`` that says how much the cell would need; the budget is
+        the machine's memory or ``RELUFAST_MEMORY_BUDGET`` (:func:`relufast._validate.memory_budget`).
+    """
+    check_memory(
+        estimate_bytes(spec.n, spec.d, restarts),
+        f"the cell k={spec.k}, n={spec.n} with {restarts} restarts",
+    )
+
+
 def _chunks(indices, m: int, max_bytes: int):
     """Split ``indices`` into pieces whose m x m float64 matrices fit in ``max_bytes``."""
     indices = np.asarray(indices, dtype=np.intp)
@@ -760,17 +818,16 @@ def run_shard(
         gnorm[part] = _norm(G, spec.norm)
     for part in _chunks(np.union1d(which, rescue) if spec.hessian else [], m, _HESSIAN_BYTES):
         lam[part] = objective.min_eigenvalues(W[part], spec.V, backend=hbe)
-    if rescue.size:
-        cert = certify_minimum(
-            W[rescue], spec.V, lambda_min=lam[rescue], start=start_points, step=gd.step[rescue], backend=hbe
-        )
+    for part in _chunks(np.arange(rescue.size), m, _HESSIAN_BYTES):  # each certificate is per restart
+        idx, S = rescue[part], start_points[part]
+        cert = certify_minimum(W[idx], spec.V, lambda_min=lam[idx], start=S, step=gd.step[idx], backend=hbe)
         # a strict local minimum is proven next to the polished point; it is the capped run's own
         # when Newton's displacement stays within the Newton radius 2 |g(S)| / lambda of GD's point
         # (cert.basin, GD provably converging there, is stronger and rarely provable: see the module)
-        gS = objective.grad(start_points, spec.V, backend=hbe)
+        gS = objective.grad(S, spec.V, backend=hbe)
         newton_radius = 2 * np.sqrt(np.einsum("rnd,rnd->r", gS, gS)) / np.maximum(cert.lambda_min, 1e-300)
-        moved = np.sqrt(np.einsum("rnd,rnd->r", W[rescue] - start_points, W[rescue] - start_points))
-        certified[rescue] = cert.certified & (moved <= newton_radius)
+        moved = np.sqrt(np.einsum("rnd,rnd->r", W[idx] - S, W[idx] - S))
+        certified[idx] = cert.certified & (moved <= newton_radius)
     return {
         "W": W,
         "F": F,
@@ -826,7 +883,7 @@ def cell_spec(
         k=k,
         n=n,
         d=k if V is None else V.shape[1],
-        seed=positive_int(seed, "seed", minimum=0),
+        seed=check_seed(seed),
         V=V,
         step=positive_float(proto.step_for(k) if step is None else step, "step"),
         tol=positive_float(proto.tol if tol is None else tol, "tol"),
@@ -834,12 +891,12 @@ def cell_spec(
         f_stop=positive_float(proto.f_stop if f_stop is None else f_stop, "f_stop", allow_zero=True),
         max_iters=positive_int(proto.max_iters if max_iters is None else max_iters, "max_iters"),
         diverge=positive_float(proto.diverge if diverge is None else diverge, "diverge"),
-        hessian=bool(hessian),
-        polish=bool(polish),
+        hessian=flag(hessian, "hessian"),
+        polish=flag(polish, "polish"),
         hessian_for=hessian_for,
         chunk=positive_int(chunk, "chunk"),
         backend=_backend.resolve(backend, "teacher", "gd_chunk"),
-        certify=bool(certify),
+        certify=flag(certify, "certify"),
     )
 
 
@@ -965,9 +1022,19 @@ def run(
         minimum next to them, classified like converged runs (``Result.certified``); the others stay
         "not converged" and are counted as such.
     pd_tol : float
-        A candidate is a spurious minimum when lambda_min > pd_tol.
+        A candidate is a spurious minimum when lambda_min > pd_tol (finite, >= 0).
     progress : callable(done, total), optional
         Called between GD chunks with the number of finished runs.
+
+    Raises
+    ------
+    ValueError
+        For a bad argument (``hessian``, ``polish`` and ``certify`` must be bools; seeds
+        integers), naming it.
+    relufast._validate.MemoryBudgetError
+        At once, before anything is allocated, when the run would need more memory than the
+        budget (:func:`estimate_bytes`, :func:`relufast._validate.memory_budget`); a
+        ``MemoryError`` and a ``ValueError``.
     executor, store, shard_size : optional
         Run the restarts as shards on an executor and/or keep them in a store (:func:`sweep`); the
         result is the same bit for bit.
@@ -1004,7 +1071,8 @@ def run(
         )[k, n]
     spec = cell_spec(k, n, seed, backend=backend, **knobs)
     restarts = positive_int(restarts, "restarts")
-    pd_tol = float(pd_tol)
+    pd_tol = positive_float(pd_tol, "pd_tol", allow_zero=True)
+    check_run_memory(spec, restarts)
     t0 = time.perf_counter()
     arrays = run_shard(spec, 0, restarts, progress)
     name = protocol.name if isinstance(protocol, Protocol) else protocol
@@ -1081,13 +1149,16 @@ def sweep(
     if not cells:
         raise ValueError("cells must not be empty")
     restarts = positive_int(restarts, "restarts")
-    seed = positive_int(seed, "seed", minimum=0)
+    seed = check_seed(seed)
     size = positive_int(250 if shard_size is None else shard_size, "shard_size")
+    pd_tol = positive_float(pd_tol, "pd_tol", allow_zero=True)
     protocol = knobs.get("protocol", "icml2018")
     name = protocol.name if isinstance(protocol, Protocol) else protocol
     specs: dict[tuple[int, ...], CellSpec] = {
         cell: cell_spec(*cell, seed, backend=backend, **knobs) for cell in cells
     }
+    for spec in specs.values():  # the driver holds every cell's endpoints
+        check_run_memory(spec, restarts)
     if store is not None and not hasattr(store, "finished"):
         from ..store import Store
 

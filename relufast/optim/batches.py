@@ -7,22 +7,17 @@ the chunking, on the thread count or on the backend.
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
+
+from .._validate import positive_int
+from .._validate import seed as _check_seed
 
 __all__ = ["epoch_permutations", "check_seed"]
 
 
 def check_seed(seed: object, name: str = "seed") -> int:
-    """Validate a seed: an integer in [0, 2**64)."""
-    if (
-        isinstance(seed, (bool, np.bool_))
-        or not isinstance(seed, numbers.Integral)
-        or not 0 <= int(seed) < 2**64
-    ):
-        raise ValueError(f"{name} must be an integer in [0, 2**64), got {seed!r}")
-    return int(seed)
+    """Validate a seed: an integer in [0, 2**64) (see :func:`relufast._validate.seed`)."""
+    return _check_seed(seed, name)
 
 
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -46,7 +41,12 @@ def epoch_permutations(seed: int, rows: object, epoch: int, N: int) -> np.ndarra
     splitmix64 finaliser and G = 0x9E3779B97F4A7C15 (all arithmetic mod 2^64).
     """
     seed = check_seed(seed)
-    rows = np.asarray(rows, dtype=np.uint64).reshape(-1)
+    epoch = check_seed(epoch, "epoch")
+    N = positive_int(N, "N")
+    r = np.asarray(rows)
+    if r.size and (r.dtype.kind not in "iu" or (r.dtype.kind == "i" and np.any(r < 0))):
+        raise ValueError(f"rows must be non-negative integers, got {r.dtype} {rows!r:.60}")
+    rows = r.astype(np.uint64).reshape(-1)
     n = rows.shape[0]
     key = _mix64(np.full(n, (seed + _GOLDEN) & _MASK, dtype=np.uint64))
     key = _mix64(key + rows)

@@ -142,7 +142,7 @@ def _full_page_screenshot(page, path: Path) -> None:
 def test_page_in_browser(server, browser, name):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
-        page.goto(server + ("/" if name == "five_points" else f"/{name}"))
+        page.goto(f"{server}/{name}")  # every page at its own URL, the first one included
         _wait_idle(page)
         assert page.get_by_text("Page not found").count() == 0
         assert page.locator(CHARTS).count() >= 1, f"no chart drawn on {name}"
@@ -151,6 +151,18 @@ def test_page_in_browser(server, browser, name):
         assert page.locator("h1").first.inner_text().strip()
         _full_page_screenshot(page, SHOTS / f"{name}.png")
         assert errors.count() == 0
+    finally:
+        page.close()
+
+
+def test_root_url_opens_the_first_page(server, browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    try:
+        page.goto(server + "/")
+        _wait_idle(page)
+        assert page.get_by_text("Page not found").count() == 0
+        assert page.url.rstrip("/").endswith("/five_points"), page.url
+        assert "Five points" in page.locator("h1").first.inner_text()
     finally:
         page.close()
 

@@ -282,3 +282,15 @@ def test_teacher_student_2021_section_from_reference(app_test):
     fit = colt2021.fit_a_over_k(colt2021.family_rows(ref["cells"]))
     if fit is not None:
         assert any(f"a = {fit['a']:.3f}" in c.value for c in at.caption)
+
+
+def test_every_page_answers_at_its_own_url(app_test):
+    """Streamlit serves its default page at "/" only: a default page with a url_path of its own
+    answers "Page not found" there (issue 11). The default is a hidden page that forwards to the
+    first one, and every page of the menu keeps its URL (the browser test opens each one)."""
+    at = app_test
+    at.run()
+    assert_clean(at)
+    assert "Five points" in at.title[0].value  # "/" forwards to the first page
+    urls = {info.get("url_pathname") for info in at._registered_pages.values()}  # what st.navigation sent
+    assert set(PAGES) <= urls, urls

@@ -9,6 +9,7 @@ import numpy as np
 
 from ... import mlp
 from ..._validate import float_array, positive_float
+from ..._validate import seed as check_seed
 from .problem import SIZES, _inputs, _scalar_sizes, _targets
 
 
@@ -91,7 +92,7 @@ def dead_params(
     mag = positive_float(magnitude, "magnitude")
     if way not in ("weights", "biases"):
         raise ValueError(f"way must be 'weights' or 'biases', got {way!r}")
-    rng = np.random.default_rng(np.random.SeedSequence(int(seed)))
+    rng = np.random.default_rng(np.random.SeedSequence(check_seed(seed)))
     layers = []
     for l in range(len(s) - 1):
         n_in, n_out = s[l], s[l + 1]

@@ -15,6 +15,7 @@ from numpy.typing import ArrayLike
 
 from ... import mlp
 from ..._validate import float_array, positive_float, positive_int
+from ..._validate import seed as check_seed
 from .dead import dead_params, hidden_preactivations, in_blind_spot, one_live_unit
 from .problem import SIZES, X, Y, _inputs, _scalar_sizes, _targets
 
@@ -123,7 +124,7 @@ def demo(
     res = train.train(p0[None], x, y, list(s), optimizer="gd", lr=lr, steps=steps, seed=seed, **kw)
     p1 = np.asarray(res.params)[0]
     L0 = float(mlp.loss(p0, x, y, s, **kw))
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 1]))
+    rng = np.random.default_rng(np.random.SeedSequence([check_seed(seed), 1]))
     E = rng.standard_normal((64, p0.size))
     E *= eps / np.linalg.norm(E, axis=1, keepdims=True)
     Lp = np.asarray(mlp.loss(p0[None] + E, x, y, s, **kw))

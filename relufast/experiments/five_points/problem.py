@@ -143,10 +143,10 @@ def reference_values(*, backend: str = "numpy") -> dict:
     }
 
 
-def _one_unit(params) -> np.ndarray:
-    p = float_array(params, "params", (1,))
+def _one_unit(params, name: str = "params") -> np.ndarray:
+    p = float_array(params, name, (1,))
     if p.shape != (4,):
-        raise ValueError(f"params must be (w, b, v, c), shape (4,), got {p.shape}")
+        raise ValueError(f"{name} must be (w, b, v, c), shape (4,), got {p.shape}")
     return p
 
 
