@@ -234,6 +234,13 @@ def teacher_student_2021(quick: bool = False, *, cached: Cached = None, log: Log
 
     t0 = time.perf_counter()
     out = colt2021.sweep(runs, 0, runner=runner, on_cell=on_cell)
+    fit = colt2021.fit_a_over_k(colt2021.family_rows(out["cells"]))
+    if fit is not None:
+        _say(
+            log,
+            f"F along {fit['family']} = a/k + b/k^2: a = {fit['a']:.3f}, b = {fit['b']:.3f} "
+            f"(k = {fit['ks'][0]}..{fit['ks'][-1]}, largest misfit {100 * fit['max_rel_err']:.1f} %)",
+        )
     size = ", ".join(f"k={k}: {r}" for k, r in sorted(runs.items()))
     return {"meta": meta(time.perf_counter() - t0, _backend.resolve("auto"), f"runs per k: {size}"), **out}
 
