@@ -43,6 +43,12 @@ PAGES = [
         icon=":material/school:",
         url_path="teacher_student",
     ),
+    st.Page(
+        "app_pages/more_minima.py",
+        title="More local minima",
+        icon=":material/stacked_line_chart:",
+        url_path="more_minima",
+    ),
     st.Page("app_pages/engine.py", title="Engine", icon=":material/memory:", url_path="engine"),
 ]
 

@@ -12,7 +12,8 @@ of the page shows. This script imports relufast only, so anyone can regenerate t
     python scripts/make_reference.py --out /tmp/ref  # somewhere else (e.g. to compare)
 
 Environment: RELUFAST_REF_RESTARTS (teacher restarts per cell), RELUFAST_REF_WIDTHS (e.g.
-"16,32,64,128,256", the shipped initialisation file) and RELUFAST_REF_STEPS (its Adam updates).
+"16,32,64,128,256", the shipped initialisation file), RELUFAST_REF_STEPS (its Adam updates) and
+RELUFAST_REF_MM_RESTARTS / RELUFAST_REF_MM_STEPS (the more-minima basins).
 
 Keep the output small (a few hundred KB in all): store aggregates, never per-restart arrays.
 """
@@ -74,6 +75,15 @@ def build(name: str, quick: bool, cached) -> dict:
         )
     if name in ("five_points", "teacher_2021"):
         return reference.BUILDERS[name](quick, cached=cached, log=log)
+    if name == "more_minima":
+        restarts, steps = env("RELUFAST_REF_MM_RESTARTS"), env("RELUFAST_REF_MM_STEPS")
+        return reference.more_minima(
+            quick,
+            restarts=None if restarts is None else int(restarts),
+            steps=None if steps is None else int(steps),
+            cached=cached,
+            log=log,
+        )
     return reference.BUILDERS[name](quick, log=log)
 
 

@@ -5,6 +5,8 @@ five_points     one ReLU unit, five points: a local minimum at L = 18 beside the
 blind_spot      every unit dead on every data point: a flat local minimum
 initialisation  training accuracy vs width when initial means are very negative
 safran_shamir   teacher-student spurious minima (Safran & Shamir 2018, Table 1)
+more_minima     two and three ReLU units on six points (same paper, Props. 2 and 3): printed points
+                checked exactly, kink-aware certificates, GD basins (a package)
 engine          kernel timings on every backend here, and the backends' agreement
 
 summary         JSON-ready compaction helpers (jsonable, histogram, rounded)
@@ -18,4 +20,13 @@ Import the one you need (``from relufast.experiments import safran_shamir``); no
 loaded until then.
 """
 
-__all__ = ["five_points", "blind_spot", "initialisation", "safran_shamir", "engine", "summary", "reference"]
+__all__ = [
+    "five_points",
+    "blind_spot",
+    "initialisation",
+    "safran_shamir",
+    "more_minima",
+    "engine",
+    "summary",
+    "reference",
+]

@@ -9,6 +9,7 @@ Keep the output small (a few hundred KB in all): aggregates, never per-restart a
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable, Sequence
@@ -32,6 +33,7 @@ __all__ = [
     "blind_spot",
     "initialisation",
     "engine",
+    "more_minima",
 ]
 
 #: The file of each section, in ``relufast/data/reference``.
@@ -42,6 +44,7 @@ FILES = {
     "five_points": "five_points.json",
     "blind_spot": "blind_spot.json",
     "engine": "engine.json",
+    "more_minima": "more_minima.json",
 }
 
 Log = Callable[[str], None] | None
@@ -339,6 +342,60 @@ def initialisation(
     return out
 
 
+def more_minima(
+    quick: bool = False,
+    *,
+    restarts: int | None = None,
+    steps: int | None = None,
+    cached: Cached = None,
+    log: Log = None,
+) -> dict:
+    """Props. 2 and 3: every printed point checked, and GD basins on D2 and D3.
+
+    Parameters
+    ----------
+    quick : bool, default False
+        200 restarts x 20,000 steps per proposition (default: 10,000 x 300,000, lr 1e-3, seed 0).
+    restarts, steps : int, optional
+        Override the sizes.
+    cached, log
+        As in :func:`teacher_student`.
+
+    Returns
+    -------
+    dict
+        ``meta``, ``params``, ``published`` (key -> :meth:`PointCheck.to_summary`) and ``basins``
+        (prop -> :meth:`BasinStatistics.to_summary`).
+    """
+    from .. import backend as _backend
+    from . import more_minima as mm
+
+    d = mm.DEFAULTS
+    restarts = int(restarts if restarts is not None else (200 if quick else d["restarts"]))
+    steps = int(steps if steps is not None else (20_000 if quick else d["steps"]))
+    lr, seed = float(d["lr"]), int(d["seed"])
+    basins, wall = {}, 0.0
+
+    def run(key: str) -> mm.BasinStatistics:
+        return mm.basin_statistics(key, restarts, seed, steps, lr, "auto", progress=log_progress(key, log))
+
+    for key in mm.PROPS:
+        b = _call(cached, f"more_minima_{key}_{restarts}_{steps}_{lr}_{seed}", functools.partial(run, key))
+        basins[key] = b.to_summary()
+        wall += b.wall_time
+        _say(log, f"{key}: {len(b.minima)} distinct minima in {b.wall_time:.1f} s")
+    return {
+        "meta": meta(
+            wall,
+            _backend.resolve("auto"),
+            f"{restarts:,} restarts x {steps:,} GD steps, lr {lr:g}, per proposition",
+        ),
+        "params": {"restarts": restarts, "steps": steps, "lr": lr, "seed": seed},
+        "published": {k: c.to_summary() for k, c in mm.check_all().items()},
+        "basins": basins,
+    }
+
+
 #: Section name -> builder, in the order ``make_reference.py`` runs them.
 BUILDERS = {
     "teacher": teacher_student,
@@ -347,4 +404,5 @@ BUILDERS = {
     "five_points": five_points,
     "blind_spot": blind_spot,
     "engine": engine,
+    "more_minima": more_minima,
 }

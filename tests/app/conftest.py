@@ -20,6 +20,7 @@ PAGES = {
     "blind_spot": ("app_pages/blind_spot.py", "Pre-activation z"),
     "initialisation": ("app_pages/initialisation.py", "Final training accuracy vs width"),
     "teacher_student": ("app_pages/teacher_student.py", "Table 1: ours"),
+    "more_minima": ("app_pages/more_minima.py", "Where GD ends on D2"),
     "engine": ("app_pages/engine.py", "per restart (log scale"),
 }
 
