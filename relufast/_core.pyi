@@ -22,7 +22,12 @@ def max_threads() -> int:
     """Threads the kernels use: one process-wide setting (every Python thread sees it)."""
 
 def set_num_threads(n: _Int) -> None:
-    """Set the threads every kernel uses, process-wide (n >= 1; ValueError otherwise)."""
+    """Set the threads every kernel uses, process-wide: 1 <= n <= thread_limit() (ValueError
+    otherwise); RuntimeError where the threads cannot be started.
+    """
+
+def thread_limit() -> int:
+    """The most threads set_num_threads accepts: 4 x the hardware threads of this process."""
 
 def cuda_device_count() -> int:
     """CUDA devices visible (0 without CUDA)."""

@@ -1,6 +1,11 @@
 """The raw bindings of relufast._core: option classes, enums, argument errors, the process-wide
 thread count, and one chunk of each native trainer against relufast's NumPy reference."""
 
+import os
+import re
+import subprocess
+import sys
+import textwrap
 import threading
 
 import numpy as np
@@ -192,11 +197,107 @@ def test_thread_count_is_process_wide(restore_threads):
     assert core.max_threads() == 3
 
 
-def test_set_num_threads_rejects_nonpositive(restore_threads):
-    for n in (0, -2):
-        with pytest.raises(ValueError, match=">= 1"):
+def test_set_num_threads_is_bounded(restore_threads):
+    limit = core.thread_limit()
+    assert limit >= 4 and limit % 4 == 0  # 4 x the hardware threads
+    for n in (0, -2, limit + 1, 100_000):
+        with pytest.raises(ValueError, match=f"between 1 and {limit}"):
             core.set_num_threads(n)
     assert core.max_threads() == restore_threads
+    core.set_num_threads(limit)
+    assert core.max_threads() == limit
+    assert teacher.loss(np.ones((3, 2, 2)), backend="cpu").shape == (3,)
+
+
+def _python(code, env=None):
+    """Run code (after _PRELUDE) in a fresh interpreter: a crash there must not take the tests down."""
+    env = {**os.environ, **(env or {})}
+    source = _PRELUDE + textwrap.dedent(code)
+    return subprocess.run(
+        [sys.executable, "-c", source], capture_output=True, text=True, env=env, timeout=120
+    )
+
+
+# Address-space limits (RLIMIT_AS) do not mix with AddressSanitizer's shadow memory.
+no_sanitizer = pytest.mark.skipif(bool(os.environ.get("RELUFAST_SANITIZE")), reason="RLIMIT_AS under ASan")
+
+_PRELUDE = """
+import resource
+import numpy as np
+import relufast
+from relufast import _core, minima, mlp, teacher
+
+def limit_memory(extra):  # the address space in use plus extra bytes
+    used = int(open("/proc/self/statm").read().split()[0]) * resource.getpagesize()
+    resource.setrlimit(resource.RLIMIT_AS, (used + extra, resource.RLIM_INFINITY))
+
+def attempt(f, extra=None):  # f() with at most extra more bytes of address space
+    if extra is not None:
+        limit_memory(extra)
+    try:
+        f()
+        print("ok")
+    except (MemoryError, RuntimeError) as e:
+        print(type(e).__name__, e)
+    resource.setrlimit(resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+"""
+
+
+def test_thread_count_from_the_environment_is_bounded():
+    r = _python(
+        "from relufast import _core, teacher; import numpy as np; "
+        "teacher.loss(np.ones((64, 3, 3))); print(_core.max_threads() == _core.thread_limit())",
+        env={"OMP_NUM_THREADS": "100000"},
+    )
+    assert (r.returncode, r.stdout.strip()) == (0, "True"), r.stderr
+
+
+@no_sanitizer
+def test_threads_that_cannot_start_are_an_error_not_an_exit():
+    r = _python("""
+        teacher.loss(np.ones((3, 3, 3)))
+        n0 = _core.max_threads()
+        limit_memory(4 << 20)  # no room for the stacks of thread_limit() - 1 threads
+        attempt(lambda: relufast.set_num_threads(_core.thread_limit()))
+        print(_core.max_threads() == n0, teacher.loss(np.ones((16, 3, 3))).shape)
+    """)
+    assert r.returncode == 0, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0].startswith("RuntimeError cannot start") and lines[1] == "True (16,)", r.stdout
+    # a default count (OMP_NUM_THREADS) that cannot start is lowered to one that can
+    r = _python(
+        """
+        limit_memory(4 << 20)
+        print(teacher.loss(np.ones((64, 3, 3))).shape, 1 <= _core.max_threads() < _core.thread_limit())
+    """,
+        env={"OMP_NUM_THREADS": "100000"},
+    )
+    assert (r.returncode, r.stdout.strip()) == (0, "(64,) True"), r.stderr
+
+
+@no_sanitizer
+def test_out_of_memory_in_a_kernel_is_a_memory_error():
+    r = _python("""
+        relufast.set_num_threads(2)
+        MB = 1 << 20
+        # refused up front: more scratch than the process may have
+        attempt(lambda: teacher.loss(np.ones((1, 5000, 1)), backend="cpu"), 450 * MB)
+        attempt(lambda: _core.teacher_evaluate_per_restart(np.ones((1, 20000, 1))), 450 * MB)
+        p = np.zeros((1, 3 * 10**7 + 1))
+        attempt(lambda: mlp.loss(p, np.ones((5, 1)), np.ones((5, 1)), [1, 10**7, 1], backend="cpu"), 450 * MB)
+        # fits for one thread, not for two: the second allocation fails inside the parallel region
+        attempt(lambda: teacher.loss(np.ones((9, 1250, 1)), backend="cpu"), 450 * MB)  # 2 x 300 MB
+        H = np.stack([np.eye(4500)] * 2)
+        attempt(lambda: minima.min_eigenvalues(H, backend="cpu"), 250 * MB)  # 2 x 162 MB
+        print(teacher.loss(np.ones((9, 20, 1)), backend="cpu").shape)  # and the process goes on
+    """)
+    assert r.returncode == 0, r.stderr
+    *errors, last = r.stdout.splitlines()
+    assert last == "(9,)" and len(errors) == 5, r.stdout
+    for line in errors:
+        assert re.match(
+            r"MemoryError .*kernel needs [\d.]+ GB of scratch \(\d threads? x [\d.]+ GB\)", line
+        ), line
 
 
 def test_results_do_not_depend_on_threads(restore_threads):

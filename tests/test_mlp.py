@@ -230,6 +230,26 @@ def test_cpu_kink_convention_matches_numpy():
     np.testing.assert_array_equal(G[3, :3], 0.0)  # unit on a kink at every point: no gradient
 
 
+@needs_cpu
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy's overflow and inf - inf
+def test_cpu_ce_matches_numpy_up_to_overflowing_logits():
+    # The softmax's exp (exp_lane, csrc/core/math.hpp) once cast a NaN (inf - inf) to int64 and
+    # shifted a negative value left: undefined behaviour (UBSan). A linear net (no ReLU to absorb a
+    # NaN) from ordinary to huge logits, then sums that overflow to +-inf: the same numbers and the
+    # same NaN on both backends.
+    rng = np.random.default_rng(1)
+    p, X, lab = rng.normal(size=(11, 16)), 3 * rng.normal(size=(6, 3)), rng.integers(0, 4, size=6)
+    for scale in [1.0, 1e2, 1e3, 1e150, 1e300, 5e307]:
+        Ln, Gn = mlp.loss_and_grad(scale * p, X, lab, [3, 4], loss="ce", backend="numpy")
+        Lc, Gc = mlp.loss_and_grad(scale * p, X, lab, [3, 4], loss="ce", backend="cpu")
+        np.testing.assert_allclose(Lc, Ln, rtol=1e-13)
+        np.testing.assert_allclose(Gc, Gn, rtol=1e-13, atol=1e-300)
+    assert np.isnan(Ln).all() and np.isnan(Gn).any()  # the last scale overflows
+    p2 = 1e200 * rng.normal(size=(3, mlp.num_params([2, 3, 3])))  # the case: logits 1e400
+    L = mlp.loss(p2, X[:, :2], lab % 3, [2, 3, 3], loss="ce", backend="cpu")
+    np.testing.assert_array_equal(L, mlp.loss(p2, X[:, :2], lab % 3, [2, 3, 3], loss="ce", backend="numpy"))
+
+
 # --------------------------------------------------------------------------- bad input
 
 

@@ -35,7 +35,10 @@ PYBIND11_MODULE(_core, m) {
   m.def("max_threads", &relufast::num_threads,
         "Threads the kernels use: one process-wide setting (every Python thread sees it).");
   m.def("set_num_threads", &relufast::set_num_threads, py::arg("n"),
-        "Set the threads every kernel uses, process-wide (n >= 1; ValueError otherwise).");
+        "Set the threads every kernel uses, process-wide: 1 <= n <= thread_limit() (ValueError\n"
+        "otherwise); RuntimeError where the threads cannot be started.");
+  m.def("thread_limit", &relufast::thread_limit,
+        "The most threads set_num_threads accepts: 4 x the hardware threads of this process.");
   m.def("cuda_device_count", &relufast::cuda_device_count,
         "CUDA devices visible (0 without CUDA).");
   relufast::bind::bind_teacher(m);

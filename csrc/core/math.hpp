@@ -108,12 +108,14 @@ RELUFAST_INLINE lanes angle(lanes y, lanes x) {
 #endif  // !__CUDACC__
 
 // exp(x) for lanes (no libm call, so loops vectorise), within a couple of ulp on [-708, 709];
-// 0 below -708 (where exp is subnormal anyway), used only for softmax (x <= 0).
+// 0 below -708 (where exp is subnormal anyway), NaN for NaN; used only for softmax (x <= 0).
 RELUFAST_HD RELUFAST_INLINE double exp_lane(double x) {
   constexpr double LOG2E = 1.4426950408889634074;
   constexpr double LN2_HI = 6.93145751953125e-1;
   constexpr double LN2_LO = 1.42860682030941723212e-6;
-  const double xc = dmin(dmax(x, -708.0), 709.0);
+  // Clamped so that a NaN becomes -708 too: k below is then always in [-1021, 1023], the cast and
+  // the shift defined (a NaN cast to int64 is undefined behaviour).
+  const double xc = x > -708.0 ? (x < 709.0 ? x : 709.0) : -708.0;
   const double k = std::nearbyint(xc * LOG2E);
   const double r = (xc - k * LN2_HI) - k * LN2_LO;  // |r| <= ln2/2
   // Taylor to degree 13 (truncation < 1e-17 relative on |r| <= 0.347)
@@ -131,10 +133,10 @@ RELUFAST_HD RELUFAST_INLINE double exp_lane(double x) {
   pp = pp * r + 0.5;
   pp = pp * r + 1.0;
   pp = pp * r + 1.0;
-  const int64_t bits = (static_cast<int64_t>(k) + 1023) << 52;
+  const uint64_t bits = uint64_t(static_cast<int64_t>(k) + 1023) << 52;  // 2^k
   double scale;
   std::memcpy(&scale, &bits, sizeof scale);
-  return x < -708.0 ? 0.0 : pp * scale;
+  return x < -708.0 ? 0.0 : (x == x ? pp * scale : x);
 }
 
 // Square root and division as the update rules take them: exact on doubles (and on registers

@@ -8,6 +8,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/guard.hpp"
 #include "core/simd.hpp"
 #include "core/threads.hpp"
 
@@ -46,9 +47,12 @@ struct Work {
   double* a = nullptr;  // m rows of ld doubles (only the lower triangle is meaningful)
   double *v, *vp, *wp, *pc, *q, *col, *diag, *off;
   std::vector<double> buf;
+  static size_t doubles(int m) {
+    const size_t ld = (size_t(m) + L - 1) / L * L;
+    return size_t(m) * ld + 6 * ld + 2 * size_t(m) + 16;
+  }
   explicit Work(int m_) : m(m_), ld((m_ + L - 1) / L * L) {
-    const size_t n = size_t(m) * ld + 6 * size_t(ld) + 2 * size_t(m) + 8;
-    buf.assign(n + 8, 0.0);
+    buf.assign(doubles(m), 0.0);
     double* base = buf.data();
     while (reinterpret_cast<uintptr_t>(base) % 64) ++base;  // 64-byte aligned rows
     a = base;
@@ -244,29 +248,35 @@ __attribute__((noinline)) double smallest_eigenvalue(const double* diag, double*
 
 void min_eigenvalues(const double* A, int64_t R, int m, double* out) {
   if (m <= 0) return;
-#pragma omp parallel num_threads(num_threads())
+  const int threads = team_size(R);
+  Guard guard("eigenvalue", sizeof(double) * Work::doubles(m), threads);
+#pragma omp parallel num_threads(threads)
   {
-    Work w(m);
+    std::unique_ptr<Work> wp;
+    guard.run([&] { wp = std::make_unique<Work>(m); });
 #pragma omp for schedule(dynamic, 1)
-    for (int64_t r = 0; r < R; ++r) {
-      const double* src = A + r * int64_t(m) * m;
-      // Scale the lower triangle by a power of two (exact) so its largest entry is ~1: the sums of
-      // squares in the reflectors can neither underflow nor overflow.
-      double amax = 0.0;
-      for (int i = 0; i < m; ++i)
-        for (int j = 0; j <= i; ++j) amax = std::max(amax, std::fabs(src[size_t(i) * m + j]));
-      int e = 0;
-      if (amax > 0.0 && std::isfinite(amax)) std::frexp(amax, &e);
-      const double f1 = std::ldexp(1.0, -e / 2), f2 = std::ldexp(1.0, -e - (-e / 2));
-      for (int i = 0; i < m; ++i) {
-        const double* s = src + size_t(i) * m;
-        double* d = w.a + size_t(i) * w.ld;
-        for (int j = 0; j <= i; ++j) d[j] = (s[j] * f1) * f2;
-      }
-      tridiagonalize(w);
-      out[r] = std::ldexp(smallest_eigenvalue(w.diag, w.off, m), e);
-    }
+    for (int64_t r = 0; r < R; ++r)
+      guard.run([&] {
+        Work& w = *wp;
+        const double* src = A + r * int64_t(m) * m;
+        // Scale the lower triangle by a power of two (exact) so its largest entry is ~1: the sums
+        // of squares in the reflectors can neither underflow nor overflow.
+        double amax = 0.0;
+        for (int i = 0; i < m; ++i)
+          for (int j = 0; j <= i; ++j) amax = std::max(amax, std::fabs(src[size_t(i) * m + j]));
+        int e = 0;
+        if (amax > 0.0 && std::isfinite(amax)) std::frexp(amax, &e);
+        const double f1 = std::ldexp(1.0, -e / 2), f2 = std::ldexp(1.0, -e - (-e / 2));
+        for (int i = 0; i < m; ++i) {
+          const double* s = src + size_t(i) * m;
+          double* d = w.a + size_t(i) * w.ld;
+          for (int j = 0; j <= i; ++j) d[j] = (s[j] * f1) * f2;
+        }
+        tridiagonalize(w);
+        out[r] = std::ldexp(smallest_eigenvalue(w.diag, w.off, m), e);
+      });
   }
+  guard.rethrow();
 }
 
 }  // namespace relufast::linalg

@@ -4,9 +4,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 #include "core/blocks.hpp"
+#include "core/guard.hpp"
 #include "core/rules.hpp"
 #include "core/threads.hpp"
 #include "mlp/generic.hpp"
@@ -18,19 +20,25 @@ namespace relufast::mlp {
 void evaluate(const double* params, int64_t R, const Net& net, const Data& data, double* F,
               double* G) {
   const int64_t P = net.P;
-#pragma omp parallel num_threads(num_threads())
+  const int threads = team_size(num_blocks(R));
+  Guard guard("MLP", Work::bytes(net), threads);
+#pragma omp parallel num_threads(threads)
   {
-    Work w(net);
+    std::unique_ptr<Work> wp;
+    guard.run([&] { wp = std::make_unique<Work>(net); });
     double f[L];
 #pragma omp for schedule(static)
-    for (int64_t b = 0; b < num_blocks(R); ++b) {
-      const int64_t r0 = b * L;
-      pack_block(params, R, r0, P, w.p.data());
-      block_eval(w.p.data(), G ? w.g.data() : nullptr, f, net, data, nullptr, data.N, w);
-      for (int l = 0; l < L && r0 + l < R; ++l) F[r0 + l] = f[l];
-      if (G) unpack_block(w.g.data(), R, r0, P, G);
-    }
+    for (int64_t b = 0; b < num_blocks(R); ++b)
+      guard.run([&] {
+        Work& w = *wp;
+        const int64_t r0 = b * L;
+        pack_block(params, R, r0, P, w.p.data());
+        block_eval(w.p.data(), G ? w.g.data() : nullptr, f, net, data, nullptr, data.N, w);
+        for (int l = 0; l < L && r0 + l < R; ++l) F[r0 + l] = f[l];
+        if (G) unpack_block(w.g.data(), R, r0, P, G);
+      });
   }
+  guard.rethrow();
 }
 
 void train(double* params, double* m, double* v, int64_t R, const Net& net, const Data& data,
@@ -46,44 +54,52 @@ void train(double* params, double* m, double* v, int64_t R, const Net& net, cons
     rules::adam_coefficients(opt.lr, opt.beta1, opt.beta2, opt.t0 + t + 1, coef[2 * t],
                              coef[2 * t + 1]);
   if (tiny(params, m, v, R, net, data, opt, B, coef.data())) return;
-#pragma omp parallel num_threads(num_threads())
+  const int threads = team_size(num_blocks(R));
+  const size_t extra = sizeof(double) * L * size_t((adam ? 2 * P : 0) + (B ? N + B : 0));
+  Guard guard("MLP training", Work::bytes(net) + extra, threads);
+#pragma omp parallel num_threads(threads)
   {
-    Work w(net);
-    if (adam) {
-      w.m.resize(P * L);
-      w.v.resize(P * L);
-    }
-    if (B) {
-      w.perm.resize(size_t(N) * L);
-      w.idx.resize(size_t(B) * L);
-    }
-#pragma omp for schedule(static)
-    for (int64_t b = 0; b < num_blocks(R); ++b) {
-      const int64_t r0 = b * L;
-      double* p = w.p.data();
-      double* g = w.g.data();
-      pack_block(params, R, r0, P, p);
+    std::unique_ptr<Work> wp;
+    guard.run([&] {
+      wp = std::make_unique<Work>(net);
       if (adam) {
-        pack_block(m, R, r0, P, w.m.data());
-        pack_block(v, R, r0, P, w.v.data());
+        wp->m.resize(P * L);
+        wp->v.resize(P * L);
       }
-      for (int64_t t = 0; t < opt.steps; ++t) {
-        const int64_t s = opt.t0 + t;
-        if (B) {
-          const int64_t e = s / spe, k = s % spe;
-          if (k == 0 || t == 0)
-            for (int l = 0; l < L; ++l)
-              epoch_permutation(opt.seed, std::min(r0 + l, R - 1), e, N, w.perm.data() + l * N);
-          const int64_t pos = k * B, nb = std::min(B, N - pos);
-          for (int64_t q = 0; q < nb; ++q)
-            for (int l = 0; l < L; ++l) w.idx[q * L + l] = w.perm[l * N + pos + q];
-          block_eval(p, g, nullptr, net, data, w.idx.data(), nb, w);
-        } else {
-          block_eval(p, g, nullptr, net, data, nullptr, N, w);
+      if (B) {
+        wp->perm.resize(size_t(N) * L);
+        wp->idx.resize(size_t(B) * L);
+      }
+    });
+#pragma omp for schedule(static)
+    for (int64_t b = 0; b < num_blocks(R); ++b) guard.run([&] {
+        Work& w = *wp;
+        const int64_t r0 = b * L;
+        double* p = w.p.data();
+        double* g = w.g.data();
+        pack_block(params, R, r0, P, p);
+        if (adam) {
+          pack_block(m, R, r0, P, w.m.data());
+          pack_block(v, R, r0, P, w.v.data());
         }
-        if (!adam) {
-          const double lr = opt.lr;
-          for (int64_t i = 0; i < P; ++i) LANE_LOOP rules::gd_update(p[i * L + l], g[i * L + l], lr);
+        for (int64_t t = 0; t < opt.steps; ++t) {
+          const int64_t s = opt.t0 + t;
+          if (B) {
+            const int64_t e = s / spe, k = s % spe;
+            if (k == 0 || t == 0)
+              for (int l = 0; l < L; ++l)
+                epoch_permutation(opt.seed, std::min(r0 + l, R - 1), e, N, w.perm.data() + l * N);
+            const int64_t pos = k * B, nb = std::min(B, N - pos);
+            for (int64_t q = 0; q < nb; ++q)
+              for (int l = 0; l < L; ++l) w.idx[q * L + l] = w.perm[l * N + pos + q];
+            block_eval(p, g, nullptr, net, data, w.idx.data(), nb, w);
+          } else {
+            block_eval(p, g, nullptr, net, data, nullptr, N, w);
+          }
+          if (!adam) {
+            const double lr = opt.lr;
+            for (int64_t i = 0; i < P; ++i)
+    LANE_LOOP rules::gd_update(p[i * L + l], g[i * L + l], lr);
         } else {
           const double a1 = coef[2 * t], c2 = coef[2 * t + 1];
           const double b1 = opt.beta1, b2 = opt.beta2, eps = opt.eps;
@@ -100,8 +116,9 @@ void train(double* params, double* m, double* v, int64_t R, const Net& net, cons
         unpack_block(w.m.data(), R, r0, P, m);
         unpack_block(w.v.data(), R, r0, P, v);
       }
-    }
+    });
   }
+  guard.rethrow();
 }
 
 }  // namespace relufast::mlp

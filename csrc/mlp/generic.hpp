@@ -46,6 +46,13 @@ struct Work {
     p.resize(net.P * L);
     g.resize(net.P * L);
   }
+  // Bytes of one Work (its Bufs as the constructor sizes them).
+  static size_t bytes(const Net& net) {
+    size_t n = 0;
+    for (int k = 0; k < net.layers; ++k) n += size_t(G) * net.sizes[k] * L;
+    n += size_t(G) * (net.sizes.back() + 2 * size_t(net.max_width)) * L + 2 * size_t(net.P) * L;
+    return sizeof(double) * n;
+  }
 };
 
 // Inputs of a group of NB points: shared points n0.. (idx null: read in place from X, broadcast to

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "core/guard.hpp"
 #include "core/threads.hpp"
 #include "mlp/mlp.hpp"
 
@@ -22,6 +23,13 @@ struct HessWork {
   std::vector<double> dZ, dd, dd2;  // tangents, (N, max_width)
   std::vector<double> tang;         // forward tangents dA_k of the layers above the direction
   std::vector<int64_t> toff;
+  // Bytes of one HessWork, about (A, delta and tang; F, D, Pr; dZ, dd, dd2).
+  static size_t bytes(const Net& net, int64_t N) {
+    size_t widths = 0;
+    for (int x : net.sizes) widths += size_t(x);
+    return sizeof(double) * size_t(N) *
+           (3 * widths + 3 * size_t(net.sizes.back()) + 3 * size_t(net.max_width));
+  }
 };
 
 void hess_forward(const double* p, const Net& net, const Data& d, HessWork& w) {
@@ -200,30 +208,36 @@ void hess_column(const double* p, const Net& net, const Data& d, HessWork& w, in
 void hessian(const double* params, int64_t R, const Net& net, const Data& data, double* H) {
   const int64_t P = net.P;
   const bool by_restart = R >= 4 * num_threads();
+  const int threads = team_size(by_restart ? R : P);
+  Guard guard("MLP Hessian", HessWork::bytes(net, data.N), threads);
   if (by_restart) {
-#pragma omp parallel num_threads(num_threads())
+#pragma omp parallel num_threads(threads)
     {
       HessWork w;
 #pragma omp for schedule(dynamic, 1)
-      for (int64_t r = 0; r < R; ++r) {
-        hess_forward(params + r * P, net, data, w);
-        for (int64_t c = 0; c < P; ++c)
-          hess_column(params + r * P, net, data, w, c, H + (r * P + c) * P);
-      }
+      for (int64_t r = 0; r < R; ++r)
+        guard.run([&] {
+          hess_forward(params + r * P, net, data, w);
+          for (int64_t c = 0; c < P; ++c)
+            hess_column(params + r * P, net, data, w, c, H + (r * P + c) * P);
+        });
     }
   } else {
     for (int64_t r = 0; r < R; ++r) {
       HessWork w0;
       hess_forward(params + r * P, net, data, w0);
-#pragma omp parallel num_threads(num_threads())
+#pragma omp parallel num_threads(threads)
       {
-        HessWork w = w0;
+        HessWork w;
+        guard.run([&] { w = w0; });
 #pragma omp for schedule(dynamic, 1)
         for (int64_t c = 0; c < P; ++c)
-          hess_column(params + r * P, net, data, w, c, H + (r * P + c) * P);
+          guard.run([&] { hess_column(params + r * P, net, data, w, c, H + (r * P + c) * P); });
       }
+      guard.rethrow();
     }
   }
+  guard.rethrow();
   // symmetrise: H <- (H + H^T) / 2
 #pragma omp parallel for num_threads(num_threads()) schedule(static)
   for (int64_t r = 0; r < R; ++r) {

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <vector>
 
+#include "core/guard.hpp"
 #include "core/math.hpp"
 #include "core/threads.hpp"
 #include "teacher/teacher.hpp"
@@ -152,12 +153,16 @@ void hvp_one(const double* W, const double* X, int n, int d, const Teacher& T, d
 
 void hessian(const double* W, int64_t R, int n, int d, const Teacher& T, double* H) {
   const int64_t nd = int64_t(n) * d;
-#pragma omp parallel num_threads(num_threads())
+  const int threads = team_size(R);
+  Guard guard("teacher Hessian", sizeof(double) * size_t(nd + n + 2 * d), threads);
+#pragma omp parallel num_threads(threads)
   {
     std::vector<double> tmp;
 #pragma omp for schedule(static)
-    for (int64_t r = 0; r < R; ++r) hessian_one(W + r * nd, n, d, T, H + r * nd * nd, tmp);
+    for (int64_t r = 0; r < R; ++r)
+      guard.run([&] { hessian_one(W + r * nd, n, d, T, H + r * nd * nd, tmp); });
   }
+  guard.rethrow();
 }
 
 void hessian_vector(const double* W, const double* X, int64_t R, int n, int d, const Teacher& T,

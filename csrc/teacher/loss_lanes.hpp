@@ -28,6 +28,13 @@ struct Scratch {
     for (int i = 0; i < n; ++i)
       for (int j = i + 1; j < n; ++j) pi.push_back(i), pj.push_back(j);
   }
+  // Bytes of one Scratch plus `blocks` more blocks [n][d][L] (a thread's packed w, g, ...).
+  static size_t bytes(int n, int d, int blocks) {
+    const size_t pairs = size_t(n) * n / 2 * L + L, nd = size_t(n) * d * L;
+    return sizeof(double) *
+               (4 * pairs + size_t(n) * n * L + (2 + blocks) * nd + 3 * size_t(n) * L) +
+           sizeof(int) * size_t(n) * n;
+  }
 };
 
 // The evaluation runs in phases, each a loop whose iterations are independent, so that the

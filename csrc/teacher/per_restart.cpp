@@ -2,8 +2,10 @@
 // doubles, OpenMP across restarts. It is the arithmetic every CUDA thread runs, here so that the
 // tests hold it to the lane kernel on machines without a GPU.
 #include <algorithm>
+#include <initializer_list>
 #include <vector>
 
+#include "core/guard.hpp"
 #include "core/threads.hpp"
 #include "teacher/restart.hpp"
 #include "teacher/teacher.hpp"
@@ -14,26 +16,41 @@ namespace {
 TeacherView host_view(const Teacher& T) {
   return {T.k, T.d, T.identity, T.v.data(), T.vb.data(), T.vn.data(), T.half_vv};
 }
+
+// A thread's buffers: two of one restart's n*d doubles and its scratch.
+size_t scratch_bytes(int n, int d) {
+  return sizeof(double) * size_t(2 * int64_t(n) * d + restart_scratch_size(n, d));
+}
+void allocate(int n, int d, std::initializer_list<std::vector<double>*> bufs,
+              std::vector<double>& scratch) {
+  for (auto* b : bufs) b->resize(size_t(n) * d);
+  scratch.resize(size_t(restart_scratch_size(n, d)));
+}
 }  // namespace
 
 void evaluate_per_restart(const double* W, int64_t R, int n, int d, const Teacher& T, double* F,
                           double* G, double* gmax) {
   const int nd = n * d;
   const TeacherView tv = host_view(T);
-#pragma omp parallel num_threads(num_threads())
+  const int threads = team_size(R);
+  Guard guard("teacher", scratch_bytes(n, d), threads);
+#pragma omp parallel num_threads(threads)
   {
-    std::vector<double> w(nd), g(nd), scratch(restart_scratch_size(n, d));
-    const RestartScratch s = restart_scratch(scratch.data(), 1, n, d);
+    std::vector<double> w, g, scratch;
+    guard.run([&] { allocate(n, d, {&w, &g}, scratch); });
 #pragma omp for schedule(static)
-    for (int64_t r = 0; r < R; ++r) {
-      std::copy(W + r * nd, W + (r + 1) * nd, w.begin());
-      double f, gm;
-      eval_restart({w.data(), 1}, {g.data(), 1}, n, d, tv, s, f, gm);
-      if (F) F[r] = f;
-      if (gmax) gmax[r] = gm;
-      if (G) std::copy(g.begin(), g.end(), G + r * nd);
-    }
+    for (int64_t r = 0; r < R; ++r)
+      guard.run([&] {
+        const RestartScratch s = restart_scratch(scratch.data(), 1, n, d);
+        std::copy(W + r * nd, W + (r + 1) * nd, w.begin());
+        double f, gm;
+        eval_restart({w.data(), 1}, {g.data(), 1}, n, d, tv, s, f, gm);
+        if (F) F[r] = f;
+        if (gmax) gmax[r] = gm;
+        if (G) std::copy(g.begin(), g.end(), G + r * nd);
+      });
   }
+  guard.rethrow();
 }
 
 void gradient_descent_per_restart(double* W, const double* W0, double* step, int64_t* iters,
@@ -41,17 +58,22 @@ void gradient_descent_per_restart(double* W, const double* W0, double* step, int
                                   const Teacher& T, const GDOptions& opt) {
   const int nd = n * d;
   const TeacherView tv = host_view(T);
-#pragma omp parallel num_threads(num_threads())
+  const int threads = team_size(R);
+  Guard guard("teacher GD", scratch_bytes(n, d), threads);
+#pragma omp parallel num_threads(threads)
   {
-    std::vector<double> g(nd), w0(nd), scratch(restart_scratch_size(n, d));
-    const RestartScratch s = restart_scratch(scratch.data(), 1, n, d);
+    std::vector<double> g, w0, scratch;
+    guard.run([&] { allocate(n, d, {&g, &w0}, scratch); });
 #pragma omp for schedule(dynamic, 16)
-    for (int64_t r = 0; r < R; ++r) {
-      std::copy(W0 + r * nd, W0 + (r + 1) * nd, w0.begin());
-      gd_restart({W + r * nd, 1}, {w0.data(), 1}, {g.data(), 1}, n, d, tv, s, opt, step[r],
-                 iters[r], status[r], F[r], gmax[r]);
-    }
+    for (int64_t r = 0; r < R; ++r)
+      guard.run([&] {
+        const RestartScratch s = restart_scratch(scratch.data(), 1, n, d);
+        std::copy(W0 + r * nd, W0 + (r + 1) * nd, w0.begin());
+        gd_restart({W + r * nd, 1}, {w0.data(), 1}, {g.data(), 1}, n, d, tv, s, opt, step[r],
+                   iters[r], status[r], F[r], gmax[r]);
+      });
   }
+  guard.rethrow();
 }
 
 }  // namespace relufast::teacher

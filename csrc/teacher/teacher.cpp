@@ -2,10 +2,12 @@
 // chunked gradient descent driver (lanes of restarts through loss_lanes.hpp and gd_rule.hpp).
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
 #include "core/blocks.hpp"
+#include "core/guard.hpp"
 #include "core/threads.hpp"
 #include "teacher/gd_rule.hpp"
 #include "teacher/kappa.hpp"
@@ -49,56 +51,72 @@ Teacher::Teacher(const double* V, int k_, int d_) : k(k_), d(d_), identity(V == 
 void evaluate(const double* W, int64_t R, int n, int d, const Teacher& T, double* F, double* G,
               double* gmax) {
   const int nd = n * d;
-#pragma omp parallel num_threads(num_threads())
+  const int threads = team_size(num_blocks(R));
+  Guard guard("teacher", Scratch::bytes(n, d, 2), threads);
+#pragma omp parallel num_threads(threads)
   {
-    Scratch s(n, d);
-    std::vector<double> w(size_t(nd) * L), g(size_t(nd) * L);
+    std::unique_ptr<Scratch> s;
+    std::vector<double> w, g;
+    guard.run([&] {
+      s = std::make_unique<Scratch>(n, d);
+      w.resize(size_t(nd) * L);
+      g.resize(size_t(nd) * L);
+    });
     double f[L], gm[L];
 #pragma omp for schedule(static)
-    for (int64_t b = 0; b < num_blocks(R); ++b) {
-      const int64_t r0 = b * L;
-      pack_block(W, R, r0, nd, w.data());
-      eval_block(w.data(), n, d, T, g.data(), f, gm, s);
-      for (int l = 0; l < L && r0 + l < R; ++l) {
-        if (F) F[r0 + l] = f[l];
-        if (gmax) gmax[r0 + l] = gm[l];
-      }
-      if (G) unpack_block(g.data(), R, r0, nd, G);
-    }
+    for (int64_t b = 0; b < num_blocks(R); ++b)
+      guard.run([&] {
+        const int64_t r0 = b * L;
+        pack_block(W, R, r0, nd, w.data());
+        eval_block(w.data(), n, d, T, g.data(), f, gm, *s);
+        for (int l = 0; l < L && r0 + l < R; ++l) {
+          if (F) F[r0 + l] = f[l];
+          if (gmax) gmax[r0 + l] = gm[l];
+        }
+        if (G) unpack_block(g.data(), R, r0, nd, G);
+      });
   }
+  guard.rethrow();
 }
 
 void gradient_descent(double* W, const double* W0, double* step, int64_t* iters, int8_t* status,
                       double* F, double* gmax, int64_t R, int n, int d, const Teacher& T,
                       const GDOptions& opt) {
   const int nd = n * d;
-#pragma omp parallel num_threads(num_threads())
+  const int threads = team_size(num_blocks(R));
+  Guard guard("teacher GD", Scratch::bytes(n, d, 3), threads);
+#pragma omp parallel num_threads(threads)
   {
-    Scratch s(n, d);
-    std::vector<double> w(size_t(nd) * L), w0(size_t(nd) * L), g(size_t(nd) * L);
+    std::unique_ptr<Scratch> sp;
+    std::vector<double> w, w0, g;
+    guard.run([&] {
+      sp = std::make_unique<Scratch>(n, d);
+      for (auto* v : {&w, &w0, &g}) v->resize(size_t(nd) * L);
+    });
     double f[L], gm[L], eta[L], move[L], reset[L];
     int64_t it[L];
     int8_t st[L];
 #pragma omp for schedule(dynamic, 1)
-    for (int64_t b = 0; b < num_blocks(R); ++b) {
-      const int64_t r0 = b * L;
-      pack_block(W, R, r0, nd, w.data());
-      pack_block(W0, R, r0, nd, w0.data());
-      for (int l = 0; l < L; ++l) {
-        const int64_t r = std::min(r0 + l, R - 1);
-        eta[l] = step[r];
-        it[l] = iters[r];
-        st[l] = (r0 + l < R) ? status[r] : int8_t(CONVERGED);  // padding lanes never run
-        f[l] = F[r];
-        gm[l] = gmax[r];
-      }
-      for (int64_t k = 0; k < opt.steps; ++k) {
-        bool any = false;
-        for (int l = 0; l < L; ++l) any |= st[l] == RUNNING;
-        if (!any) break;
-        double fl[L], gl[L];
-        eval_block(w.data(), n, d, T, g.data(), fl, gl, s);
-        if (opt.frobenius) {  // |G|_F instead of max_i |g_i|, summed in coordinate order
+    for (int64_t b = 0; b < num_blocks(R); ++b) guard.run([&] {
+        Scratch& s = *sp;
+        const int64_t r0 = b * L;
+        pack_block(W, R, r0, nd, w.data());
+        pack_block(W0, R, r0, nd, w0.data());
+        for (int l = 0; l < L; ++l) {
+          const int64_t r = std::min(r0 + l, R - 1);
+          eta[l] = step[r];
+          it[l] = iters[r];
+          st[l] = (r0 + l < R) ? status[r] : int8_t(CONVERGED);  // padding lanes never run
+          f[l] = F[r];
+          gm[l] = gmax[r];
+        }
+        for (int64_t k = 0; k < opt.steps; ++k) {
+          bool any = false;
+          for (int l = 0; l < L; ++l) any |= st[l] == RUNNING;
+          if (!any) break;
+          double fl[L], gl[L];
+          eval_block(w.data(), n, d, T, g.data(), fl, gl, s);
+          if (opt.frobenius) {  // |G|_F instead of max_i |g_i|, summed in coordinate order
     LANE_LOOP gl[l] = 0.0;
           for (int p = 0; p < nd; ++p) LANE_LOOP gl[l] += g[p * L + l] * g[p * L + l];
           LANE_LOOP gl[l] = std::sqrt(gl[l]);
@@ -124,9 +142,9 @@ void gradient_descent(double* W, const double* W0, double* step, int64_t* iters,
         F[r0 + l] = f[l];
         gmax[r0 + l] = gm[l];
       }
-    }
+    });
   }
+  guard.rethrow();
 }
-
 
 }  // namespace relufast::teacher
