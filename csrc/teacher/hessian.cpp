@@ -168,12 +168,17 @@ void hessian(const double* W, int64_t R, int n, int d, const Teacher& T, double*
 void hessian_vector(const double* W, const double* X, int64_t R, int n, int d, const Teacher& T,
                     double* HX) {
   const int64_t nd = int64_t(n) * d;
-#pragma omp parallel num_threads(num_threads())
+  const int threads = team_size(R);
+  Guard guard("teacher Hessian-vector product", sizeof(double) * size_t(nd + 2 * n + 2 * d),
+              threads);
+#pragma omp parallel num_threads(threads)
   {
     std::vector<double> tmp;
 #pragma omp for schedule(static)
-    for (int64_t r = 0; r < R; ++r) hvp_one(W + r * nd, X + r * nd, n, d, T, HX + r * nd, tmp);
+    for (int64_t r = 0; r < R; ++r)
+      guard.run([&] { hvp_one(W + r * nd, X + r * nd, n, d, T, HX + r * nd, tmp); });
   }
+  guard.rethrow();
 }
 
 }  // namespace relufast::teacher
