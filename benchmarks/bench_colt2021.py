@@ -29,7 +29,7 @@ from relufast.objectives import teacher
 def _gd(W0, k, steps, threads):
     backend.set_num_threads(threads)
     gd = optim.teacher_gd(
-        W0, None, step=5.0 / k, tol=0.0, f_stop=0.0, max_iters=steps, norm="frobenius", chunk=steps
+        W0, None, step=5.0 / k, tol=1e-300, f_stop=0.0, max_iters=steps, norm="frobenius", chunk=steps
     )
     return gd.W, int(gd.iterations.sum())
 
