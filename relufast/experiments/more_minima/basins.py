@@ -61,6 +61,12 @@ def unit_pattern_keys(prop: str | Proposition, params: np.ndarray, tol: float = 
 
     A unit's part is (points where v_i relu(z_ij) > tol, sign of v_i); units that contribute at most
     ``tol`` on every point are left out; the parts are sorted.
+
+    Examples
+    --------
+    >>> from relufast.experiments.more_minima import PROP3
+    >>> unit_pattern_keys("prop3", PROP3.points[0].as_array()[None])  # units 1 and 2 alike
+    [(((0,), 1), ((0, 1), 1), ((3, 4, 5), -1))]
     """
     pr = get_prop(prop)
     h, X = pr.h, pr.X
@@ -242,6 +248,14 @@ def classify_endpoints(
     minima : list of Minimum (by loss)
     label : ndarray (R,) of int
     loss : ndarray (R,)
+
+    Examples
+    --------
+    >>> from relufast.experiments.more_minima import PROP3
+    >>> P = np.array([PROP3.points[0].as_array(), [np.nan] * 10])
+    >>> minima, label, L = classify_endpoints("prop3", P)
+    >>> minima[0].loss, label.tolist()
+    (Fraction(1, 6), [0, -2])
     """
     from ... import mlp
 

@@ -221,12 +221,30 @@ def _candidates(g, gens):
 
 
 def _drop(p: Vec, d: Vec, x: Vec, y: Vec, L0: Fraction) -> tuple[Fraction, Fraction] | None:
-    """(s, L0 - L(p + s d)) for the largest s = 2^-m (m = 0..60) with a drop, or None."""
-    for m in range(61):
+    """(s, L0 - L(p + s d)) for the largest s = 2^-m (m = 0..80) that stays on the piece (no pair
+    with z != 0 changes side on [0, s]) and gives a drop at s and at s/2, ..., s/2^8; else None.
+
+    On the piece, L(p + s d) is a polynomial in s that starts with a negative term (first order,
+    or second order for a v = 0 unit), so drops at these steps confirm it near the point.
+    """
+    h = (len(p) - 1) // 3
+    z = pre_activations(p, x)
+    smax: Fraction | None = None
+    for i in range(h):
+        for j, xj in enumerate(x):
+            dz = d[i] * xj + d[h + i]
+            if z[i][j] != 0 and dz != 0 and (z[i][j] > 0) != (dz > 0):
+                lim = abs(z[i][j] / dz)
+                smax = lim if smax is None else min(smax, lim)
+    for m in range(81):
         s = Fraction(1, 2**m)
-        L = exact_loss([a + s * b for a, b in zip(p, d)], x, y)
-        if L < L0:
-            return s, L0 - L
+        if smax is not None and s >= smax:
+            continue
+        drops = [
+            L0 - exact_loss([a + t * b for a, b in zip(p, d)], x, y) for t in (s / 2**k for k in range(9))
+        ]
+        if all(t > 0 for t in drops):
+            return s, drops[0]
     return None
 
 
@@ -267,7 +285,8 @@ def certify(params: object, x: object, y: object) -> Certificate:
     splits by unit into 2-D cone tests (:func:`cone_contains`) and dQ/dc = 0. If this holds on
     every piece, L >= L(params) near the point: a local minimum (never strict here, since
     (a w_i, a b_i, v_i / a) leaves f unchanged). A failed test gives a feasible descent direction,
-    which is confirmed on the true L in exact arithmetic before "not_min" is returned.
+    which is confirmed on the true L in exact arithmetic (at steps small enough to stay on the
+    piece) before "not_min" is returned.
 
     A unit with v_i = 0 that is not dead is handled to second order: along v_i = sigma s,
     (w_i, b_i) += s k d, L changes by s^2 (2 sigma k G.d + |relu(z_i)|^2) + O(s^3) with
@@ -400,7 +419,13 @@ def _piece_status(g, act, kinks, on, p, xs, r, h, live) -> tuple[str, Vec | None
 
 
 def is_global(cert: Certificate, best_known: Fraction = _ZERO) -> bool:
-    """Whether the certified loss equals ``best_known`` (0, a perfect fit, is global for any data)."""
+    """Whether the certified loss equals ``best_known`` (0, a perfect fit, is global for any data).
+
+    Examples
+    --------
+    >>> is_global(certify([-7, -4, 1, 0], [-1, 1, 3, 4, 5], [3, -3, 0, 1, 2]), Fraction(14))
+    True
+    """
     return cert.loss == best_known
 
 

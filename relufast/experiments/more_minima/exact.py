@@ -46,7 +46,13 @@ def to_fraction(t: object, name: str = "value") -> Fraction:
 
 
 def to_fractions(v: object, name: str = "values") -> Vec:
-    """A 1-D sequence as a tuple of exact Fractions (see :func:`to_fraction`)."""
+    """A 1-D sequence as a tuple of exact Fractions (see :func:`to_fraction`).
+
+    Examples
+    --------
+    >>> to_fractions(np.array([0.25, 3.0]))
+    (Fraction(1, 4), Fraction(3, 1))
+    """
     if isinstance(v, np.ndarray):
         if v.ndim != 1:
             raise ValueError(f"{name} must be one-dimensional, got shape {v.shape}")
@@ -57,7 +63,13 @@ def to_fractions(v: object, name: str = "values") -> Vec:
 
 
 def check_net(params: object, x: object, y: object) -> tuple[int, Vec, Vec, Vec]:
-    """Validate and convert: (h, params, x, y) with len(params) = 3h + 1 and len(x) = len(y) >= 1."""
+    """Validate and convert: (h, params, x, y) with len(params) = 3h + 1 and len(x) = len(y) >= 1.
+
+    Examples
+    --------
+    >>> check_net([1, -3, 1, 0], [3], [0])[0]
+    1
+    """
     p = to_fractions(params, "params")
     xs, ys = to_fractions(x, "x"), to_fractions(y, "y")
     if len(p) < 4 or (len(p) - 1) % 3:
@@ -68,19 +80,37 @@ def check_net(params: object, x: object, y: object) -> tuple[int, Vec, Vec, Vec]
 
 
 def split(p: Vec, h: int) -> tuple[Vec, Vec, Vec, Fraction]:
-    """``(w, b, v, c)`` of a flat parameter vector in the :mod:`relufast.mlp` layout."""
+    """``(w, b, v, c)`` of a flat parameter vector in the :mod:`relufast.mlp` layout.
+
+    Examples
+    --------
+    >>> split(to_fractions([1, 2, 3, 4]), 1)
+    ((Fraction(1, 1),), (Fraction(2, 1),), (Fraction(3, 1),), Fraction(4, 1))
+    """
     return p[:h], p[h : 2 * h], p[2 * h : 3 * h], p[3 * h]
 
 
 def pre_activations(p: Vec, x: Vec) -> list[list[Fraction]]:
-    """z[i][j] = w_i x_j + b_i, exactly."""
+    """z[i][j] = w_i x_j + b_i, exactly.
+
+    Examples
+    --------
+    >>> pre_activations(to_fractions([1, -3, 1, 0]), to_fractions([3, 4]))
+    [[Fraction(0, 1), Fraction(1, 1)]]
+    """
     h = (len(p) - 1) // 3
     w, b, _, _ = split(p, h)
     return [[w[i] * xj + b[i] for xj in x] for i in range(h)]
 
 
 def outputs(p: Vec, x: Vec) -> Vec:
-    """f(x_j) = sum_i v_i relu(z_ij) + c, exactly."""
+    """f(x_j) = sum_i v_i relu(z_ij) + c, exactly.
+
+    Examples
+    --------
+    >>> outputs(to_fractions([1, -3, 1, 0]), to_fractions([1, 5]))
+    (Fraction(0, 1), Fraction(2, 1))
+    """
     h = (len(p) - 1) // 3
     _, _, v, c = split(p, h)
     z = pre_activations(p, x)
@@ -88,7 +118,13 @@ def outputs(p: Vec, x: Vec) -> Vec:
 
 
 def residuals(p: Vec, x: Vec, y: Vec) -> Vec:
-    """r_j = f(x_j) - y_j, exactly."""
+    """r_j = f(x_j) - y_j, exactly.
+
+    Examples
+    --------
+    >>> residuals(to_fractions([1, -3, 1, 0]), to_fractions([-1, 5]), to_fractions([3, 2]))
+    (Fraction(-3, 1), Fraction(0, 1))
+    """
     return tuple(fj - yj for fj, yj in zip(outputs(p, x), y))
 
 
@@ -153,6 +189,12 @@ def piece_hessian(params: object, x: object, y: object, active: Sequence[Sequenc
     H = 2 sum_j (J_j J_j^T + r_j d^2 f_j), with d^2 f_j / dw_i dv_i = s_ij x_j and
     d^2 f_j / db_i dv_i = s_ij. At a kink-free point and relu'(0) = 0 it is
     :func:`relufast.mlp.hessian`.
+
+    Examples
+    --------
+    >>> H = piece_hessian([1, -3, 1, 0], [-1, 1, 3, 4, 5], [3, -3, 0, 1, 2], [[0, 0, 0, 1, 1]])
+    >>> H[3][3], is_psd(H)  # d^2 L / dc^2 = 2 n
+    (Fraction(10, 1), True)
     """
     h, p, xs, ys = check_net(params, x, y)
     w, b, v, c = split(p, h)
@@ -216,7 +258,14 @@ def is_psd(H: Mat) -> bool:
 
 
 def rref(M: Mat) -> tuple[Mat, list[int]]:
-    """Reduced row echelon form of a rational matrix and its pivot columns."""
+    """Reduced row echelon form of a rational matrix and its pivot columns.
+
+    Examples
+    --------
+    >>> F = Fraction
+    >>> rref([[F(1), F(2)], [F(2), F(4)]])
+    ([[Fraction(1, 1), Fraction(2, 1)], [Fraction(0, 1), Fraction(0, 1)]], [0])
+    """
     A = [list(row) for row in M]
     rows = len(A)
     cols = len(A[0]) if rows else 0
@@ -241,7 +290,13 @@ def rref(M: Mat) -> tuple[Mat, list[int]]:
 
 
 def nullspace(M: Mat, ncols: int) -> list[list[Fraction]]:
-    """A basis (list of vectors) of {u : M u = 0} for a rational m x ncols matrix (m may be 0)."""
+    """A basis (list of vectors) of {u : M u = 0} for a rational m x ncols matrix (m may be 0).
+
+    Examples
+    --------
+    >>> nullspace([[Fraction(1), Fraction(2)]], 2)
+    [[Fraction(-2, 1), Fraction(1, 1)]]
+    """
     if not M:
         return [[Fraction(int(i == k)) for i in range(ncols)] for k in range(ncols)]
     R, piv = rref(M)
@@ -257,7 +312,14 @@ def nullspace(M: Mat, ncols: int) -> list[list[Fraction]]:
 
 
 def solve(M: Mat, rhs: list[Fraction]) -> list[Fraction] | None:
-    """One exact solution of M u = rhs (free variables 0), or None when there is none."""
+    """One exact solution of M u = rhs (free variables 0), or None when there is none.
+
+    Examples
+    --------
+    >>> F = Fraction
+    >>> solve([[F(2), F(0)], [F(0), F(0)]], [F(1), F(0)]), solve([[F(0)]], [F(1)])
+    ([Fraction(1, 2), Fraction(0, 1)], None)
+    """
     n = len(M[0]) if M else 0
     R, piv = rref([list(row) + [rb] for row, rb in zip(M, rhs)])
     if n in piv:
@@ -269,12 +331,25 @@ def solve(M: Mat, rhs: list[Fraction]) -> list[Fraction] | None:
 
 
 def matmul(A: Mat, B: Mat) -> Mat:
-    """Exact product of rational matrices."""
+    """Exact product of rational matrices.
+
+    Examples
+    --------
+    >>> matmul([[Fraction(1), Fraction(2)]], [[Fraction(3)], [Fraction(4)]])
+    [[Fraction(11, 1)]]
+    """
     Bt = list(zip(*B))
     return [[sum((a * b for a, b in zip(row, col)), Fraction(0)) for col in Bt] for row in A]
 
 
 def transpose(A: Mat) -> Mat:
+    """The transpose of a (list of lists) matrix.
+
+    Examples
+    --------
+    >>> transpose([[1, 2]])
+    [[1], [2]]
+    """
     return [list(col) for col in zip(*A)]
 
 

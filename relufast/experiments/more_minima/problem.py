@@ -81,7 +81,13 @@ class Proposition:
         return np.array([float(t) for t in self.y])
 
     def point(self, key: str) -> PublishedPoint:
-        """The printed point named ``key``."""
+        """The printed point named ``key``.
+
+        Examples
+        --------
+        >>> PROP3.point("prop3_b").stated_loss
+        Fraction(2, 3)
+        """
         for p in self.points:
             if p.key == key:
                 return p
@@ -170,7 +176,13 @@ PROJECT_CHOICES = {
 
 
 def get_prop(prop: str | Proposition) -> Proposition:
-    """The :class:`Proposition` named ``prop`` ("prop2" or "prop3"), or ``prop`` itself."""
+    """The :class:`Proposition` named ``prop`` ("prop2" or "prop3"), or ``prop`` itself.
+
+    Examples
+    --------
+    >>> get_prop("prop3").h, get_prop(PROP2).sizes
+    (3, (1, 2, 1))
+    """
     if isinstance(prop, Proposition):
         return prop
     if not isinstance(prop, str) or prop not in PROPS:
@@ -179,7 +191,13 @@ def get_prop(prop: str | Proposition) -> Proposition:
 
 
 def check_params(params: ArrayLike, h: int) -> np.ndarray:
-    """``params`` as floats of shape (3h + 1,) or (R, 3h + 1), or a ValueError naming the shape."""
+    """``params`` as floats of shape (3h + 1,) or (R, 3h + 1), or a ValueError naming the shape.
+
+    Examples
+    --------
+    >>> check_params([[0.0] * 7] * 2, 2).shape
+    (2, 7)
+    """
     p = np.asarray(params, dtype=np.float64)
     if p.ndim not in (1, 2) or p.shape[-1] != 3 * h + 1:
         raise ValueError(
@@ -202,7 +220,13 @@ def loss(prop: str | Proposition, params: ArrayLike, *, backend: str = "auto") -
 
 
 def grad(prop: str | Proposition, params: ArrayLike, *, backend: str = "auto") -> np.ndarray:
-    """Gradient of :func:`loss` (relu'(0) = 0), (3h + 1,) or (R, 3h + 1)."""
+    """Gradient of :func:`loss` (relu'(0) = 0), (3h + 1,) or (R, 3h + 1).
+
+    Examples
+    --------
+    >>> grad("prop2", PROP2.points[0].as_array()).tolist()  # only dL/dc = 18: not a minimum
+    [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 18.0]
+    """
     pr = get_prop(prop)
     p = check_params(params, pr.h)
     return mlp.grad(p, pr.X, pr.Y, list(pr.sizes), loss="sse", backend=backend)

@@ -46,7 +46,13 @@ def frac_str(t: Fraction) -> str:
 
 
 def params_str(p: Vec, h: int) -> str:
-    """``w = (-5, 1), b = (1, -8), v = (1, -1), c = -1``."""
+    """The flat parameters in words.
+
+    Examples
+    --------
+    >>> params_str(tuple(Fraction(t) for t in (-5, 1, 1, -8, 1, -1, -1)), 2)
+    'w = (-5, 1), b = (1, -8), v = (1, -1), c = -1'
+    """
     parts = [
         f"{n} = ({', '.join(frac_str(t) for t in p[k * h : (k + 1) * h])})" for k, n in enumerate(_NAMES)
     ]
