@@ -257,7 +257,8 @@ def train(
         Seed of the mini-batch data order (unused for full batch).
     backend : {"auto", "cpu", "numpy"}
     chunk : int
-        Steps per native call; the loss history is recorded and ``progress`` called after each.
+        Steps per chunk; the loss history is recorded and ``progress`` called after each (native
+        calls of about 0.2 s each run it, so that Ctrl-C lands within about that).
     progress : callable(done_steps, total_steps), optional
         Called after every chunk. If it returns False (exactly), training stops there.
     betas, eps

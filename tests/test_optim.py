@@ -1,12 +1,16 @@
 """The optimiser package: the chunk loop, the rules, Newton polishing, teacher GD's shapes."""
 
+import signal
+import subprocess
+import sys
+import time
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
-from relufast import backend, mlp, optim, teacher
-from relufast.optim import Batch, Status, rules, run_chunks
+from relufast import backend, mlp, optim, teacher, train
+from relufast.optim import Batch, Status, loop, rules, run_chunks
 
 
 @dataclass
@@ -48,6 +52,71 @@ def test_chunk_loop_steps_history_and_cancel():
     assert res.steps == 20 and res.cancelled
     with pytest.raises(ValueError, match="needs steps or a status"):
         run_chunks(counting_state(), lambda p, n, t0: None, chunk=1)
+
+
+def test_native_calls_are_paced_to_the_call_time(monkeypatch):
+    # Ctrl-C is seen only between native calls: each lasts about CALL_SECONDS, rows split when one
+    # step of all of them would take longer (a fake kernel of 0.5 ms per row and step here).
+    monkeypatch.setattr(loop, "CALL_SECONDS", 0.02)
+    s, calls = counting_state(200), []
+
+    def advance(part, n, t0):
+        t = time.perf_counter()
+        time.sleep(5e-4 * part.x.size * n)
+        part.x += n
+        calls.append((part.x.size, n, time.perf_counter() - t))
+
+    run_chunks(s, advance, chunk=50, status=s.status, progress=lambda d, t: len(calls) < 100)
+    assert np.all(s.x == s.x[0]) and s.x[0] % 50 == 0  # every row ran whole chunks
+    assert calls[0][:2] == (64, 1) and max(r for r, _, _ in calls) < 200  # one step of all: 0.1 s
+    assert np.median([dt for _, _, dt in calls[4:]]) < 0.05
+    calls.clear()
+    res = run_chunks(counting_state(2), advance, chunk=1000, steps=1000)  # then many steps a call
+    assert res.steps == 1000 and all(r == 2 for r, _, _ in calls) and sum(n for _, n, _ in calls) == 1000
+    assert 3 < max(n for _, n, _ in calls) <= 32 and max(dt for _, _, dt in calls) < 0.1
+
+
+@pytest.mark.parametrize("be", ["numpy", "cpu"])
+def test_results_do_not_depend_on_the_pacing(monkeypatch, be):
+    if be not in backend.available("teacher"):
+        pytest.skip(f"backend {be} not loaded")
+    W0 = np.random.default_rng(2).normal(size=(21, 5, 5)) / np.sqrt(5)
+    kw = dict(step=0.2, tol=1e-7, max_iters=400, backend=be)
+    X, Y = np.random.default_rng(3).normal(size=(7, 2)), np.random.default_rng(4).normal(size=(7, 1))
+    runs = []
+    for seconds in (10.0, 1e-9):  # one call a chunk, or one step of 8 restarts a call
+        monkeypatch.setattr(loop, "CALL_SECONDS", seconds)
+        r = optim.teacher_gd(W0, chunk=300, **kw)
+        out = [r.W, r.F, r.grad_norm, r.iterations, r.step, r.status]
+        if be in backend.available("mlp"):
+            p = train.init_params([2, 4, 1], 19, seed=0)
+            for opt, bs in (("adam", None), ("sgd", 3)):
+                t = train.train(
+                    p, X, Y, [2, 4, 1], optimizer=opt, lr=0.01, steps=60, batch_size=bs, chunk=25, backend=be
+                )
+                out += [t.params, t.history]
+        runs.append(out)
+    for a, b in zip(*runs):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_ctrl_c_lands_within_a_second():
+    code = """
+import numpy as np
+from relufast import optim
+W0 = np.random.default_rng(0).normal(size=(3000, 20, 20)) / np.sqrt(20)
+print("start", flush=True)
+optim.teacher_gd(W0, tol=1e-300, f_stop=0.0)
+"""
+    cmd = [sys.executable, "-c", code]
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as p:
+        assert p.stdout.readline().strip() == "start"
+        time.sleep(1.5)  # well into the first 2000-step chunk (tens of seconds at least)
+        t = time.perf_counter()
+        p.send_signal(signal.SIGINT)
+        _, err = p.communicate(timeout=60)
+        latency = time.perf_counter() - t
+    assert "KeyboardInterrupt" in err and latency < 1.0, latency
 
 
 def test_teacher_stop_rule_precedence():

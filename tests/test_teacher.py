@@ -132,6 +132,59 @@ def test_dead_neuron_has_zero_gradient_and_half_identity_hessian(rng):
         assert np.all(H[8:12, :8] == 0) and np.all(H[8:12, 12:] == 0)
 
 
+def test_tiny_neuron_opposite_another_in_one_dimension():
+    """d = 1: directions are +-1, and a pair is at angle 0 or pi exactly. The C++ unit vectors are
+    w * (1/|w|), off by an ulp, and |u + v|^2 of two opposite ones used to leave sin t ~ 1e-16: the
+    term |w_1| sin t / 2 pi (1e-17) then swamped the tiny neuron's gradient w_2 / 2 (its sign
+    flipped in GD). The pair sums now take the unit vectors' lengths out."""
+    W = np.array([[[0.6125947561513535], [-6.286961361327872e-45]]])
+    V = np.array([[1.3]])
+    got = {be: teacher.grad(W, backend=be) for be in HERE}
+    got.update({f"{be}, V": teacher.grad(W, V, backend=be) for be in HERE})
+    if "cpu" in HERE:
+        core = backend.core()
+        got["host"] = core.teacher_evaluate_per_restart(W)[1]
+        got["host, V"] = core.teacher_evaluate_per_restart(W, V)[1]
+    for name, G in got.items():
+        assert G[0, 1, 0] == 0.5 * W[0, 1, 0], name  # exactly: every pair term vanishes
+    # many neurons of both signs and every magnitude: C++ == NumPy entry by entry
+    w = np.array([0.61, -6.3e-45, 2.0, -3e-200, -0.7, 1e-300, -1e-30, 4e-12])
+    Gn = teacher.grad(w[:, None], V, backend="numpy")
+    for be in HERE:
+        np.testing.assert_allclose(teacher.grad(w[:, None], V, backend=be), Gn, rtol=1e-14, err_msg=be)
+
+
+@pytest.mark.parametrize("be", BACKENDS)
+def test_tiny_and_huge_students_are_measured_by_scaling(rng, be):
+    """Below |w| ~ 1e-154 the squared norms underflowed (neurons treated as dead), above ~1e154 the
+    loss was NaN. Norms are now taken after scaling by a power of two, so the gradient tends to its
+    limits as W -> 0 and W -> infinity, and F overflows to inf, on both backends alike."""
+    if be not in HERE:
+        pytest.skip(f"backend {be} not loaded")
+    W = awkward_students(rng)
+    F0, G0 = teacher.loss_and_grad(1e-100 * W, backend=be)  # the W -> 0 limit, to rounding
+    H0 = 1e-100 * teacher.hessian(1e-100 * W[:3], backend=be)
+    for s in (1e-162, 1e-250, 1e-300):
+        F, G = teacher.loss_and_grad(s * W, backend=be)
+        np.testing.assert_allclose(F, F0, rtol=1e-14)
+        np.testing.assert_allclose(G, G0, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(s * teacher.hessian(s * W[:3], backend=be), H0, rtol=1e-12, atol=1e-13)
+    G1 = teacher.grad(1e100 * W, backend=be) / 1e100  # the W -> infinity limit (homogeneous part)
+    for s in (1e155, 1e200, 1e300):
+        F, G = teacher.loss_and_grad(s * W, backend=be)
+        assert np.all(F == np.inf)
+        np.testing.assert_allclose(G / s, G1, rtol=1e-12, atol=1e-14)
+    if be == "cpu":  # and C++ == NumPy at every scale
+        for s in (1e-300, 1e-162, 1e155, 1e300):
+            for V in (None, rng.normal(size=(5, 6))):
+                Fc, Gc = teacher.loss_and_grad(s * W, V, backend="cpu")
+                Fn, Gn = teacher.loss_and_grad(s * W, V, backend="numpy")
+                np.testing.assert_allclose(Fc, Fn, rtol=1e-13)
+                np.testing.assert_allclose(Gc, Gn, rtol=1e-12, atol=1e-13 * np.abs(Gn).max())
+                Hc, Hn = (teacher.hessian(s * W[:3], V, backend=b) for b in ("cpu", "numpy"))
+                np.testing.assert_allclose(Hc, Hn, rtol=1e-12, atol=1e-13 * np.abs(Hn).max())
+
+
 def test_single_and_batch_shapes(rng):
     W = rng.normal(size=(5, 6, 6))
     assert isinstance(teacher.loss(W[0]), float)

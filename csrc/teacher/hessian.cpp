@@ -7,25 +7,24 @@
 #include "core/guard.hpp"
 #include "core/math.hpp"
 #include "core/threads.hpp"
+#include "teacher/pair_terms.hpp"
 #include "teacher/teacher.hpp"
 
 namespace relufast::teacher {
 
 namespace {
 
-// Geometry of a pair of unit vectors: angle t, sin t, cos t, and the unit vectors
-// a = (wb - cos t vb) / sin t and b = (vb - cos t wb) / sin t (zero when sin t = 0).
+// Geometry of a pair of unit vectors (of lengths nu, nv, 1 up to rounding): angle t, sin t, cos t,
+// and the unit vectors a = (wb - cos t vb) / sin t and b = (vb - cos t wb) / sin t (zero when
+// sin t = 0).
 struct Pair {
   double t, sint, cost;
 };
 
-Pair pair_geometry(const double* wb, const double* vb, int d, double* a, double* b) {
+Pair pair_geometry(const double* wb, const double* vb, double nu, double nv, int d, double* a,
+                   double* b) {
   double D = 0.0, S = 0.0;
-  for (int m = 0; m < d; ++m) {
-    const double x = wb[m] - vb[m], y = wb[m] + vb[m];
-    D += x * x;
-    S += y * y;
-  }
+  for (int m = 0; m < d; ++m) add_pair_sums(wb[m], vb[m], nu, nv, D, S);
   const double rd = std::sqrt(D), rs = std::sqrt(S);
   Pair p{2.0 * angle(rd, rs), 0.5 * rd * rs, 0.25 * (S - D)};
   const double inv = p.sint > 0.0 ? 1.0 / p.sint : 0.0;
@@ -55,16 +54,21 @@ void hessian_one(const double* W, int n, int d, const Teacher& T, double* H,
                  std::vector<double>& tmp) {
   const int nd = n * d;
   std::fill(H, H + size_t(nd) * nd, 0.0);
-  tmp.resize(size_t(nd) + n + 2 * d);
+  tmp.resize(size_t(nd) + 2 * n + 2 * d);
   double* wb = tmp.data();
   double* wn = wb + nd;
-  double* a = wn + n;
+  double* un = wn + n;  // |wb_i|
+  double* a = un + n;
   double* b = a + d;
   for (int i = 0; i < n; ++i) {
-    double s = 0.0;
+    double s = 0.0, alive;
     for (int m = 0; m < d; ++m) s += W[i * d + m] * W[i * d + m];
     wn[i] = std::sqrt(s);
     for (int m = 0; m < d; ++m) wb[i * d + m] = wn[i] > 0 ? W[i * d + m] / wn[i] : 0.0;
+    if (!plain_norm(s)) neuron_rescaled(W + i * d, 1, d, wb + i * d, 1, wn[i], alive);
+    s = 0.0;
+    for (int m = 0; m < d; ++m) s += wb[i * d + m] * wb[i * d + m];
+    un[i] = std::sqrt(s);
   }
   for (int i = 0; i < n; ++i) {
     double* Hii = H + size_t(i) * d * nd + size_t(i) * d;
@@ -73,7 +77,7 @@ void hessian_one(const double* W, int n, int d, const Teacher& T, double* H,
     const double* wbi = wb + i * d;
     for (int j = 0; j < n; ++j) {
       if (j == i || wn[j] == 0.0) continue;
-      const Pair p = pair_geometry(wbi, wb + j * d, d, a, b);
+      const Pair p = pair_geometry(wbi, wb + j * d, un[i], un[j], d, a, b);
       add_h1(Hii, nd, d, 1.0, wn[i], wn[j], p, wbi, b);
       if (j > i) {  // off-diagonal block h2 and its transpose
         double* Hij = H + size_t(i) * d * nd + size_t(j) * d;
@@ -90,7 +94,7 @@ void hessian_one(const double* W, int n, int d, const Teacher& T, double* H,
     }
     for (int j = 0; j < T.k; ++j) {
       if (T.vn[j] == 0.0) continue;
-      const Pair p = pair_geometry(wbi, T.vb.data() + size_t(j) * d, d, a, b);
+      const Pair p = pair_geometry(wbi, T.vb.data() + size_t(j) * d, un[i], T.vbn[j], d, a, b);
       add_h1(Hii, nd, d, -1.0, wn[i], T.vn[j], p, wbi, b);
     }
   }
@@ -154,7 +158,7 @@ void hvp_one(const double* W, const double* X, int n, int d, const Teacher& T, d
 void hessian(const double* W, int64_t R, int n, int d, const Teacher& T, double* H) {
   const int64_t nd = int64_t(n) * d;
   const int threads = team_size(R);
-  Guard guard("teacher Hessian", sizeof(double) * size_t(nd + n + 2 * d), threads);
+  Guard guard("teacher Hessian", sizeof(double) * size_t(nd + 2 * n + 2 * d), threads);
 #pragma omp parallel num_threads(threads)
   {
     std::vector<double> tmp;

@@ -20,11 +20,12 @@ constexpr int L = LANES;
 
 // Per-thread scratch for one block of L restarts, laid out [row][lane].
 struct Scratch {
-  std::vector<double> wb, wn, alive, a, c, sn, sa, sb, P, sint;
+  std::vector<double> wb, wn, un, alive, a, c, sn, sa, sb, P, sint;  // un: |wb| (1 up to rounding)
   std::vector<int> pi, pj;  // the student pairs i < j, in a fixed order
   Scratch(int n, int d)
-      : wb(size_t(n) * d * L), wn(n * L), alive(n * L), a(n * L), c(size_t(n) * n / 2 * L + L),
-        sn(c.size()), sa(c.size()), sb(c.size()), P(size_t(n) * n * L), sint(size_t(n) * d * L) {
+      : wb(size_t(n) * d * L), wn(n * L), un(n * L), alive(n * L), a(n * L),
+        c(size_t(n) * n / 2 * L + L), sn(c.size()), sa(c.size()), sb(c.size()),
+        P(size_t(n) * n * L), sint(size_t(n) * d * L) {
     for (int i = 0; i < n; ++i)
       for (int j = i + 1; j < n; ++j) pi.push_back(i), pj.push_back(j);
   }
@@ -32,7 +33,7 @@ struct Scratch {
   static size_t bytes(int n, int d, int blocks) {
     const size_t pairs = size_t(n) * n / 2 * L + L, nd = size_t(n) * d * L;
     return sizeof(double) *
-               (4 * pairs + size_t(n) * n * L + (2 + blocks) * nd + 3 * size_t(n) * L) +
+               (4 * pairs + size_t(n) * n * L + (2 + blocks) * nd + 4 * size_t(n) * L) +
            sizeof(int) * size_t(n) * n;
   }
 };
@@ -40,15 +41,15 @@ struct Scratch {
 // The evaluation runs in phases, each a loop whose iterations are independent, so that the
 // out-of-order core overlaps the divisions and square roots (the limiting units) of many pairs.
 
-// D = |ub - vb|^2 and S = |ub + vb|^2 per lane, exactly; vb per lane (VS = 1) or shared (VS = 0).
+// The sums D, S of add_pair_sums per lane for unit vectors ub (lengths nu) and vb (lengths nv): vb
+// per lane (VS = 1) or shared (VS = 0, nv[0]).
 template <int VS>
-void pair_sums(const double* ub, const double* vb, int d, double* D, double* S) {
+void pair_sums(const double* ub, const double* vb, const double* nu, const double* nv, int d,
+               double* D, double* S) {
   double x[L] = {}, y[L] = {};
   for (int m = 0; m < d; ++m) LANE_LOOP {
     const double v = vb[m * (VS ? L : 1) + (VS ? l : 0)];
-    const double u = ub[m * L + l];
-    x[l] += (u - v) * (u - v);
-    y[l] += (u + v) * (u + v);
+    add_pair_sums(ub[m * L + l], v, nu[l], nv[VS ? l : 0], x[l], y[l]);
   }
   LANE_LOOP D[l] = x[l], S[l] = y[l];
 }
@@ -67,7 +68,7 @@ void dots(const double* u, const double* v0, size_t stride, int d, double* out) 
 
 // Student pairs, phase 1: cos t and sin t of every pair. Cheap path from one dot product of unit
 // vectors, sin t = sqrt((1 - c)(1 + c)); a lane with |c| > 0.9 (where that loses digits) takes
-// exact sums D = |u - v|^2, S = |u + v|^2 instead: sin t = sqrt(D S)/2, cos t = (S - D)/4. The
+// the sums D ~ |u - v|^2, S ~ |u + v|^2 instead: sin t = sqrt(D S)/2, cos t = (S - D)/4. The
 // choice is per lane, so a restart's result never depends on the restarts beside it.
 void student_geometry(const double* wb, int n, int d, Scratch& s) {
   const size_t dl = size_t(d) * L;
@@ -90,7 +91,8 @@ void student_geometry(const double* wb, int n, int d, Scratch& s) {
     for (int l = 0; l < L; ++l) exact |= std::fabs(c[q * L + l]) > 0.9;
     if (!exact) continue;
     double D[L], S[L];
-    pair_sums<1>(wb + s.pi[q] * dl, wb + s.pj[q] * dl, d, D, S);
+    const int i = s.pi[q], j = s.pj[q];
+    pair_sums<1>(wb + i * dl, wb + j * dl, s.un.data() + i * L, s.un.data() + j * L, d, D, S);
     LANE_LOOP {
       const bool e = std::fabs(c[q * L + l]) > 0.9;
       double se, ce;
@@ -207,8 +209,10 @@ void teacher_pair(const double* D, const double* S, const double* al, const doub
   LANE_LOOP teacher_pair_one(D[l], S[l], al[l], wn[l], vn, a[l], pt[l], f[l]);
 }
 
-// Norm |w|, alive flag (|w| > 0) and unit vector wb of one neuron; adds |w|^2/4 to F.
-void neuron_norm(const double* w, int d, double* wn, double* alive, double* wb, double* f) {
+// Norm |w|, alive flag (|w| > 0), unit vector wb and its length un of one neuron; adds |w|^2/4 to
+// F.
+void neuron_norm(const double* w, int d, double* wn, double* alive, double* wb, double* un,
+                 double* f) {
   double sq[L] = {}, inv[L];
   for (int m = 0; m < d; ++m) LANE_LOOP sq[l] += w[m * L + l] * w[m * L + l];
   LANE_LOOP {
@@ -216,6 +220,11 @@ void neuron_norm(const double* w, int d, double* wn, double* alive, double* wb, 
     f[l] += 0.25 * sq[l];
   }
   for (int m = 0; m < d; ++m) LANE_LOOP wb[m * L + l] = w[m * L + l] * inv[l];
+  for (int l = 0; l < L; ++l)  // rare: |w|^2 under- or overflows
+    if (!plain_norm(sq[l])) neuron_rescaled(w + l, L, d, wb + l, L, wn[l], alive[l]);
+  double uu[L] = {};
+  for (int m = 0; m < d; ++m) LANE_LOOP uu[l] += wb[m * L + l] * wb[m * L + l];
+  LANE_LOOP un[l] = std::sqrt(uu[l]);
 }
 
 // Loss, gradient and per-restart max neuron-gradient norm for one block (w, g: [n][d][L]).
@@ -230,7 +239,7 @@ void eval_block(const double* w, int n, int d, const Teacher& T, double* g, doub
   LANE_LOOP f[l] = T.half_vv;
 
   for (int i = 0; i < n; ++i) {
-    neuron_norm(w + i * dl, d, wn + i * L, alive + i * L, wb + i * dl, f);
+    neuron_norm(w + i * dl, d, wn + i * L, alive + i * L, wb + i * dl, s.un.data() + i * L, f);
     LANE_LOOP a[i * L + l] = 0.0;
   }
   student_geometry(wb, n, d, s);
@@ -245,7 +254,8 @@ void eval_block(const double* w, int n, int d, const Teacher& T, double* g, doub
       double* gi = g + i * dl;
       for (int j = 0; j < T.k; ++j) {
         if (T.vn[j] == 0.0) continue;  // a zero teacher row contributes nothing
-        pair_sums<0>(wb + i * dl, T.vb.data() + size_t(j) * d, d, D, S);
+        pair_sums<0>(wb + i * dl, T.vb.data() + size_t(j) * d, s.un.data() + i * L, &T.vbn[j], d,
+                     D, S);
         teacher_pair(D, S, alive + i * L, wn + i * L, T.vn[j], a + i * L, pt, f);
         const double* vj = T.v.data() + size_t(j) * d;
         for (int m = 0; m < d; ++m) LANE_LOOP gi[m * L + l] -= pt[l] * vj[m];

@@ -14,7 +14,7 @@ namespace relufast::teacher {
 
 namespace {
 TeacherView host_view(const Teacher& T) {
-  return {T.k, T.d, T.identity, T.v.data(), T.vb.data(), T.vn.data(), T.half_vv};
+  return {T.k, T.d, T.identity, T.v.data(), T.vb.data(), T.vn.data(), T.vbn.data(), T.half_vv};
 }
 
 // A thread's buffers: two of one restart's n*d doubles and its scratch.

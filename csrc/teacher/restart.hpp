@@ -22,23 +22,24 @@ struct Strided {
   RELUFAST_HD RELUFAST_INLINE double& operator[](int64_t i) const { return p[i * stride]; }
 };
 
-// The teacher as plain pointers (host or device memory): rows v (k, d), unit rows vb, norms vn.
+// The teacher as plain pointers (host or device memory): rows v (k, d), unit rows vb, norms vn,
+// lengths vbn of the unit rows.
 struct TeacherView {
   int k, d;
   bool identity;
-  const double *v, *vb, *vn;
+  const double *v, *vb, *vn, *vbn;
   double half_vv;
 };
 
-// Scratch of one restart: unit vectors wb (n*d), norms wn, alive flags, own-direction terms a (n
-// each) and the coupling P (n*n).
+// Scratch of one restart: unit vectors wb (n*d), norms wn, alive flags, own-direction terms a,
+// lengths un of the unit vectors (n each) and the coupling P (n*n).
 struct RestartScratch {
-  Strided wb, wn, alive, a, P;
+  Strided wb, wn, alive, a, un, P;
 };
 
 // Doubles of scratch per restart.
 RELUFAST_HD inline int64_t restart_scratch_size(int n, int d) {
-  return int64_t(n) * d + 3 * int64_t(n) + int64_t(n) * n;
+  return int64_t(n) * d + 4 * int64_t(n) + int64_t(n) * n;
 }
 RELUFAST_HD inline RestartScratch restart_scratch(double* base, int64_t stride, int n, int d) {
   const int64_t nd = int64_t(n) * d;
@@ -46,7 +47,8 @@ RELUFAST_HD inline RestartScratch restart_scratch(double* base, int64_t stride, 
           {base + nd * stride, stride},
           {base + (nd + n) * stride, stride},
           {base + (nd + 2 * n) * stride, stride},
-          {base + (nd + 3 * n) * stride, stride}};
+          {base + (nd + 3 * n) * stride, stride},
+          {base + (nd + 4 * n) * stride, stride}};
 }
 
 // Loss F and max_i |grad_i| of one restart w (n*d, neuron-major); the gradient into g. The order
@@ -64,6 +66,14 @@ RELUFAST_HD inline void eval_restart(Strided w, Strided g, int n, int d, const T
     s.alive[i] = al;
     s.a[i] = 0.0;
     for (int m = 0; m < d; ++m) s.wb[i * d + m] = w[i * d + m] * inv;
+    if (!plain_norm(sq)) {  // rare: |w|^2 under- or overflows
+      neuron_rescaled(&w[i * d], w.stride, d, &s.wb[i * d], s.wb.stride, wn, al);
+      s.wn[i] = wn;
+      s.alive[i] = al;
+    }
+    double uu = 0.0;
+    for (int m = 0; m < d; ++m) uu += s.wb[i * d + m] * s.wb[i * d + m];
+    s.un[i] = std::sqrt(uu);
   }
   for (int i = 0; i < n; ++i) s.P[i * n + i] = 0.0;
   for (int i = 0; i < n; ++i)  // student pairs i < j, in the lane kernel's order
@@ -73,11 +83,8 @@ RELUFAST_HD inline void eval_restart(Strided w, Strided g, int n, int d, const T
       double sn = std::sqrt((1.0 - c) * (1.0 + c));
       if (std::fabs(c) > 0.9) {
         double D = 0.0, S = 0.0;
-        for (int m = 0; m < d; ++m) {
-          const double u = s.wb[i * d + m], v = s.wb[j * d + m];
-          D += (u - v) * (u - v);
-          S += (u + v) * (u + v);
-        }
+        for (int m = 0; m < d; ++m)
+          add_pair_sums(s.wb[i * d + m], s.wb[j * d + m], s.un[i], s.un[j], D, S);
         pair_from_sums(D, S, sn, c);
       }
       double pt, sa, sb;
@@ -115,11 +122,8 @@ RELUFAST_HD inline void eval_restart(Strided w, Strided g, int n, int d, const T
       for (int j = 0; j < T.k; ++j) {
         if (T.vn[j] == 0.0) continue;  // a zero teacher row contributes nothing
         double D = 0.0, S = 0.0;
-        for (int m = 0; m < d; ++m) {
-          const double u = s.wb[i * d + m], v = T.vb[j * d + m];
-          D += (u - v) * (u - v);
-          S += (u + v) * (u + v);
-        }
+        for (int m = 0; m < d; ++m)
+          add_pair_sums(s.wb[i * d + m], T.vb[j * d + m], s.un[i], T.vbn[j], D, S);
         double a = s.a[i], pt;
         teacher_pair_one(D, S, s.alive[i], s.wn[i], T.vn[j], a, pt, f);
         s.a[i] = a;

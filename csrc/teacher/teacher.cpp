@@ -12,6 +12,7 @@
 #include "teacher/gd_rule.hpp"
 #include "teacher/kappa.hpp"
 #include "teacher/loss_lanes.hpp"
+#include "teacher/pair_terms.hpp"
 #include "teacher/teacher.hpp"
 
 namespace relufast::teacher {
@@ -24,11 +25,16 @@ Teacher::Teacher(const double* V, int k_, int d_) : k(k_), d(d_), identity(V == 
   else std::memcpy(v.data(), V, sizeof(double) * k * d);
   vb.assign(v.size(), 0.0);
   vn.assign(k, 0.0);
+  vbn.assign(k, 0.0);
   for (int j = 0; j < k; ++j) {
-    double s = 0.0;
+    double s = 0.0, alive;
     for (int m = 0; m < d; ++m) s += v[j * d + m] * v[j * d + m];
     vn[j] = std::sqrt(s);
     for (int m = 0; m < d; ++m) vb[j * d + m] = vn[j] > 0 ? v[j * d + m] / vn[j] : 0.0;
+    if (!plain_norm(s)) neuron_rescaled(&v[j * d], 1, d, &vb[j * d], 1, vn[j], alive);
+    s = 0.0;
+    for (int m = 0; m < d; ++m) s += vb[j * d + m] * vb[j * d + m];
+    vbn[j] = std::sqrt(s);
   }
   // 1/2 sum_{j,j'} |v_j||v_j'| kappa(angle): the constant term of F.
   double c = 0.0;
@@ -36,11 +42,8 @@ Teacher::Teacher(const double* V, int k_, int d_) : k(k_), d(d_), identity(V == 
     c += 0.5 * vn[j] * vn[j];
     for (int jj = j + 1; jj < k; ++jj) {
       double D = 0.0, S = 0.0;
-      for (int m = 0; m < d; ++m) {
-        const double x = vb[j * d + m] - vb[jj * d + m], y = vb[j * d + m] + vb[jj * d + m];
-        D += x * x;
-        S += y * y;
-      }
+      for (int m = 0; m < d; ++m)
+        add_pair_sums(vb[j * d + m], vb[jj * d + m], vbn[j], vbn[jj], D, S);
       const double t = 2.0 * std::atan2(std::sqrt(D), std::sqrt(S));
       c += 2.0 * vn[j] * vn[jj] * kappa(t, 0.5 * std::sqrt(D * S), 0.25 * (S - D));
     }

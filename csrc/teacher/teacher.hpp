@@ -13,7 +13,7 @@ namespace relufast::teacher {
 struct Teacher {
   int k = 0, d = 0;
   bool identity = true;
-  std::vector<double> v, vb, vn;           // (k, d), (k, d), (k)
+  std::vector<double> v, vb, vn, vbn;      // (k, d), (k, d), (k), (k): |vb_j| (1 up to rounding)
   double half_vv = 0.0;                    // 1/2 sum_{j,j'} E[relu(v_j.x) relu(v_j'.x)]
   Teacher(const double* V, int k, int d);  // V == nullptr: identity
 };

@@ -34,11 +34,12 @@ void from_device_order(const std::vector<T>& y, int64_t R, int64_t P, T* x) {
 
 // The teacher's arrays on the device.
 struct DeviceTeacher {
-  DeviceBuffer<double> v, vb, vn;
+  DeviceBuffer<double> v, vb, vn, vbn;
   TeacherView view;
   explicit DeviceTeacher(const Teacher& T)
       : v(T.v.data(), T.v.size()), vb(T.vb.data(), T.vb.size()), vn(T.vn.data(), T.vn.size()),
-        view{T.k, T.d, T.identity, v.p, vb.p, vn.p, T.half_vv} {}
+        vbn(T.vbn.data(), T.vbn.size()),
+        view{T.k, T.d, T.identity, v.p, vb.p, vn.p, vbn.p, T.half_vv} {}
 };
 
 __global__ void evaluate_kernel(double* w, double* g, double* scratch, double* F, double* gmax,

@@ -75,7 +75,9 @@ def teacher_gd(
     step, tol, diverge, f_stop, max_iters, norm
         The protocol's knobs, as above.
     chunk : int
-        Steps per native call; finished restarts are compacted away between chunks.
+        Steps per chunk; finished restarts are compacted away between chunks, and each chunk runs
+        as native calls of about 0.2 s (:data:`relufast.optim.loop.CALL_SECONDS`), so that Ctrl-C
+        lands within about that; results do not depend on either.
     backend : {"auto", "cpu", "numpy", "cuda"}
     progress : callable(done, total), optional
         Called after every chunk with the number of finished restarts; returning False stops the

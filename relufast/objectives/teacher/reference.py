@@ -19,19 +19,38 @@ def _teacher_rows(V, d):
 
 
 def _unit(X):
-    """Norms and unit rows of X (..., d); zero rows stay zero (dead neurons)."""
-    norm = np.sqrt(np.einsum("...d,...d->...", X, X))
-    safe = np.where(norm > 0, norm, 1.0)
-    return norm, X / safe[..., None]
+    """Norms and unit rows of X (..., d); zero rows stay zero (dead neurons).
+
+    Rows whose squared norm under- or overflows (outside [2^-900, 2^900]) are scaled by a power of
+    two first (exact), as the C++ kernels do: a neuron at 1e-162 stays alive, one at 1e200 has a
+    finite norm.
+    """
+    sq = np.einsum("...d,...d->...", X, X)
+    norm = np.sqrt(sq)
+    unit = X / np.where(norm > 0, norm, 1.0)[..., None]
+    wide = ~((sq >= 2.0**-900) & (sq <= 2.0**900)) & np.any(X != 0, axis=-1)
+    if wide.any():
+        mx = np.max(np.abs(X[wide]), axis=-1)
+        e = np.where(np.isfinite(mx), np.frexp(mx)[1], 0)
+        Xs = np.ldexp(X[wide], -e[:, None])
+        ns = np.sqrt(np.einsum("...d,...d->...", Xs, Xs))
+        norm[wide] = np.ldexp(ns, e)
+        unit[wide] = Xs / ns[:, None]
+    return norm, unit
 
 
 def _pair_geometry(ub, vb):
     """Angle t, sin t, cos t and unit vectors a, b between unit vectors ub, vb (broadcast, ..., d).
 
-    a = (ub - cos t vb)/sin t and b = (vb - cos t ub)/sin t, written through whichever of
-    1 - cos t = D/2, 1 + cos t = S/2 is accurate; both are zero when sin t = 0.
+    The sums D ~ |ub - vb|^2 and S ~ |ub + vb|^2 are taken of |vb| ub -+ |ub| vb, so that the
+    rounding of the unit vectors' lengths cannot make exactly opposite (equal) directions look
+    apart (as the C++ kernels do). a = (ub - cos t vb)/sin t and b = (vb - cos t ub)/sin t,
+    written through whichever of 1 - cos t = D/2, 1 + cos t = S/2 is accurate; both are zero when
+    sin t = 0.
     """
-    dif, som = ub - vb, ub + vb
+    nu = np.sqrt(np.einsum("...d,...d->...", ub, ub))[..., None]
+    nv = np.sqrt(np.einsum("...d,...d->...", vb, vb))[..., None]
+    dif, som = nv * ub - nu * vb, nv * ub + nu * vb
     D = np.einsum("...d,...d->...", dif, dif)
     S = np.einsum("...d,...d->...", som, som)
     rd, rs = np.sqrt(D), np.sqrt(S)
@@ -48,6 +67,7 @@ def _kappa(t, sint, cost):
     return (sint + (np.pi - t) * cost) * _INV2PI
 
 
+@np.errstate(over="ignore")  # F overflows to inf for |W| >~ 1e154, as in the C++ kernels
 def loss_grad(
     W: np.ndarray, V: np.ndarray | None, want_grad: bool = True
 ) -> tuple[np.ndarray, np.ndarray | None]:
@@ -68,7 +88,7 @@ def loss_grad(
     F = (
         0.5 * kvv.sum()
         + 0.25 * np.sum(wn**2, axis=1)
-        + 0.5 * np.einsum("ri,rj,rij->r", wn, wn, both * _kappa(t, sint, cost))
+        + 0.5 * np.einsum("rij,ri,rj->r", both * _kappa(t, sint, cost), wn, wn)  # 0 first: no 0 * inf
         - np.einsum("ri,j,rij->r", wn, vn, _kappa(tt, st, ct))
     )
     if not want_grad:
@@ -83,6 +103,7 @@ def loss_grad(
     return F, G
 
 
+@np.errstate(over="ignore")
 def hessian(W: np.ndarray, V: np.ndarray | None) -> np.ndarray:
     """Exact Hessians (R, n*d, n*d), neuron-major, of students W (R, n, d)."""
     R, n, d = W.shape
