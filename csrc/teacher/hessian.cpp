@@ -112,21 +112,25 @@ void add_h1_x(double* out, int d, double c, const double* wbi, double qi, const 
 void hvp_one(const double* W, const double* X, int n, int d, const Teacher& T, double* HX,
              std::vector<double>& tmp) {
   const int nd = n * d;
-  tmp.resize(size_t(nd) + 2 * size_t(n) + 2 * d);
+  tmp.resize(size_t(nd) + 3 * size_t(n) + 2 * d);
   double* wb = tmp.data();
   double* wn = wb + nd;
-  double* q = wn + n;  // wb_j . x_j
+  double* un = wn + n;  // |wb_i|
+  double* q = un + n;   // wb_j . x_j
   double* a = q + n;
   double* b = a + d;
-  for (int i = 0; i < n; ++i) {
-    double s = 0.0;
+  for (int i = 0; i < n; ++i) {  // as hessian_one: norms that neither under- nor overflow
+    double s = 0.0, alive;
     for (int m = 0; m < d; ++m) s += W[i * d + m] * W[i * d + m];
     wn[i] = std::sqrt(s);
-    double qi = 0.0;
+    for (int m = 0; m < d; ++m) wb[i * d + m] = wn[i] > 0 ? W[i * d + m] / wn[i] : 0.0;
+    if (!plain_norm(s)) neuron_rescaled(W + i * d, 1, d, wb + i * d, 1, wn[i], alive);
+    double u = 0.0, qi = 0.0;
     for (int m = 0; m < d; ++m) {
-      wb[i * d + m] = wn[i] > 0 ? W[i * d + m] / wn[i] : 0.0;
+      u += wb[i * d + m] * wb[i * d + m];
       qi += wb[i * d + m] * X[i * d + m];
     }
+    un[i] = std::sqrt(u);
     q[i] = qi;
   }
   for (int i = 0; i < n; ++i) {
@@ -137,7 +141,7 @@ void hvp_one(const double* W, const double* X, int n, int d, const Teacher& T, d
     const double* wbi = wb + i * d;
     for (int j = 0; j < n; ++j) {
       if (j == i || wn[j] == 0.0) continue;
-      const Pair p = pair_geometry(wbi, wb + j * d, d, a, b);
+      const Pair p = pair_geometry(wbi, wb + j * d, un[i], un[j], d, a, b);
       add_h1_x(out, d, wn[j] * p.sint * INV2PI / wn[i], wbi, q[i], b, xi);
       const double* xj = X + size_t(j) * d;
       double ax = 0.0;
@@ -147,7 +151,7 @@ void hvp_one(const double* W, const double* X, int n, int d, const Teacher& T, d
     }
     for (int j = 0; j < T.k; ++j) {
       if (T.vn[j] == 0.0) continue;
-      const Pair p = pair_geometry(wbi, T.vb.data() + size_t(j) * d, d, a, b);
+      const Pair p = pair_geometry(wbi, T.vb.data() + size_t(j) * d, un[i], T.vbn[j], d, a, b);
       add_h1_x(out, d, -T.vn[j] * p.sint * INV2PI / wn[i], wbi, q[i], b, xi);
     }
   }
