@@ -116,7 +116,9 @@ optim.teacher_gd(W0, tol=1e-300, f_stop=0.0)
         p.send_signal(signal.SIGINT)
         _, err = p.communicate(timeout=60)
         latency = time.perf_counter() - t
-    assert "KeyboardInterrupt" in err and latency < 1.0, latency
+    # the signal lands at the end of the running native call (~0.2 s, CALL_SECONDS); the bound leaves
+    # room for the interpreter's exit on a loaded CI machine (the wait was 19 s before the pacing)
+    assert "KeyboardInterrupt" in err and latency < 2.0, latency
 
 
 def test_teacher_stop_rule_precedence():
