@@ -21,6 +21,7 @@ def test_shipped_reference_covers_k_6_to_50_with_the_2021_protocol(shipped):
     assert [c["summary"]["runs"] for c in shipped["cells"]] == [colt2021.RUNS[k] for k in ks]
 
 
+@pytest.mark.core  # 500 runs to |grad|_F <= 1e-12: seconds on the C++ core, minutes on NumPy
 @pytest.mark.parametrize("k", [6, 8])
 def test_shipped_cell_is_what_the_sweep_computes(shipped, k):
     """Recompute the k = 6 and 8 cells at the shipped size: the same labels, counts and families."""
