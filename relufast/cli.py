@@ -195,6 +195,20 @@ def _check_out(out: str, force: bool) -> Path:
     return path
 
 
+def _knobs(args: argparse.Namespace) -> dict[str, Any]:
+    """The cell settings of ``table``'s arguments, as both the checks and the run pass them."""
+    return {
+        "step": args.step,
+        "tol": args.tol,
+        "max_iters": args.max_iters,
+        "polish": args.polish,
+        "hessian": not args.no_hessian,
+        "teacher": args.teacher,
+        "teacher_seed": args.teacher_seed,
+        "backend": args.backend,
+    }
+
+
 def _check_table(args: argparse.Namespace) -> tuple[int, Path | None]:
     """Every argument of ``table`` checked before anything runs; the restarts and the --out path."""
     from .experiments import safran_shamir as ss
@@ -214,20 +228,7 @@ def _check_table(args: argparse.Namespace) -> tuple[int, Path | None]:
         raise ValueError("--scheduler and --workers exclude each other")
     for k in ks:
         for e in extra:
-            spec = ss.cell_spec(
-                k,
-                k + e,
-                args.seed,
-                protocol=proto,
-                step=args.step,
-                tol=args.tol,
-                max_iters=args.max_iters,
-                polish=args.polish,
-                hessian=not args.no_hessian,
-                teacher=args.teacher,
-                teacher_seed=args.teacher_seed,
-                backend=args.backend,
-            )
+            spec = ss.cell_spec(k, k + e, args.seed, protocol=proto, **_knobs(args))
             ss.check_run_memory(spec, restarts)
     return restarts, None if args.out is None else _check_out(args.out, args.force)
 
@@ -273,15 +274,8 @@ def _cmd_table(args: argparse.Namespace) -> int:
             args.extra,
             restarts,
             args.seed,
-            backend=args.backend,
             protocol=args.protocol,
-            step=args.step,
-            tol=args.tol,
-            max_iters=args.max_iters,
-            polish=args.polish,
-            hessian=not args.no_hessian,
-            teacher=args.teacher,
-            teacher_seed=args.teacher_seed,
+            **_knobs(args),
             progress=bar,
             on_row=on_row,
             executor=executor,

@@ -41,6 +41,21 @@ Pair pair_geometry(const double* wb, const double* vb, double nu, double nv, int
   return p;
 }
 
+// Norms wn, unit rows wb and their rounded lengths un (1 up to rounding; 0 for a dead neuron) of
+// the n rows of W, with norms that neither under- nor overflow.
+void unit_rows(const double* W, int n, int d, double* wb, double* wn, double* un) {
+  for (int i = 0; i < n; ++i) {
+    double s = 0.0, alive;
+    for (int m = 0; m < d; ++m) s += W[i * d + m] * W[i * d + m];
+    wn[i] = std::sqrt(s);
+    for (int m = 0; m < d; ++m) wb[i * d + m] = wn[i] > 0 ? W[i * d + m] / wn[i] : 0.0;
+    if (!plain_norm(s)) neuron_rescaled(W + i * d, 1, d, wb + i * d, 1, wn[i], alive);
+    s = 0.0;
+    for (int m = 0; m < d; ++m) s += wb[i * d + m] * wb[i * d + m];
+    un[i] = std::sqrt(s);
+  }
+}
+
 // H_ii += sign * h1(w, v): |v| sin t / (2 pi |w|) (I - wb wb^T + b b^T).
 void add_h1(double* Hii, int ld, int d, double sign, double wn, double vn, const Pair& p,
             const double* wb, const double* b) {
@@ -60,16 +75,7 @@ void hessian_one(const double* W, int n, int d, const Teacher& T, double* H,
   double* un = wn + n;  // |wb_i|
   double* a = un + n;
   double* b = a + d;
-  for (int i = 0; i < n; ++i) {
-    double s = 0.0, alive;
-    for (int m = 0; m < d; ++m) s += W[i * d + m] * W[i * d + m];
-    wn[i] = std::sqrt(s);
-    for (int m = 0; m < d; ++m) wb[i * d + m] = wn[i] > 0 ? W[i * d + m] / wn[i] : 0.0;
-    if (!plain_norm(s)) neuron_rescaled(W + i * d, 1, d, wb + i * d, 1, wn[i], alive);
-    s = 0.0;
-    for (int m = 0; m < d; ++m) s += wb[i * d + m] * wb[i * d + m];
-    un[i] = std::sqrt(s);
-  }
+  unit_rows(W, n, d, wb, wn, un);
   for (int i = 0; i < n; ++i) {
     double* Hii = H + size_t(i) * d * nd + size_t(i) * d;
     for (int m = 0; m < d; ++m) Hii[m * nd + m] += 0.5;
@@ -119,18 +125,10 @@ void hvp_one(const double* W, const double* X, int n, int d, const Teacher& T, d
   double* q = un + n;   // wb_j . x_j
   double* a = q + n;
   double* b = a + d;
-  for (int i = 0; i < n; ++i) {  // as hessian_one: norms that neither under- nor overflow
-    double s = 0.0, alive;
-    for (int m = 0; m < d; ++m) s += W[i * d + m] * W[i * d + m];
-    wn[i] = std::sqrt(s);
-    for (int m = 0; m < d; ++m) wb[i * d + m] = wn[i] > 0 ? W[i * d + m] / wn[i] : 0.0;
-    if (!plain_norm(s)) neuron_rescaled(W + i * d, 1, d, wb + i * d, 1, wn[i], alive);
-    double u = 0.0, qi = 0.0;
-    for (int m = 0; m < d; ++m) {
-      u += wb[i * d + m] * wb[i * d + m];
-      qi += wb[i * d + m] * X[i * d + m];
-    }
-    un[i] = std::sqrt(u);
+  unit_rows(W, n, d, wb, wn, un);
+  for (int i = 0; i < n; ++i) {
+    double qi = 0.0;
+    for (int m = 0; m < d; ++m) qi += wb[i * d + m] * X[i * d + m];
     q[i] = qi;
   }
   for (int i = 0; i < n; ++i) {

@@ -62,10 +62,11 @@ def sweep(
     (5, 4, 'colt2021')
     """
     runner = ss.run if runner is None else runner
-    cells = []
-    for k, restarts in sorted(runs.items()):
+    for k, restarts in runs.items():  # all checked before any cell runs
         if int(k) != k or k < 2 or int(restarts) != restarts or restarts < 1:
             raise ValueError(f"runs must map k >= 2 to restarts >= 1, got {k!r}: {restarts!r}")
+    cells = []
+    for k, restarts in sorted(runs.items()):
         res = runner(int(k), int(k), int(restarts), seed, backend=backend, protocol="colt2021")
         cell = res.to_summary()
         cells.append(cell)

@@ -24,6 +24,22 @@ from .reference import _INV2PI, _pair_geometry, _teacher_rows, _unit
 
 __all__ = ["HessianOperator"]
 
+#: Bytes of (restarts, n, m, d) intermediates the constructor holds at once (it works in slices of
+#: restarts): the angles it keeps are only (R, n, m).
+_SLICE_BYTES = 64 * 2**20
+
+
+def _pair_angles(A: np.ndarray, B: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """t, sin t, cos t between rows i of A (R, n, d) and j of B (R, m, d), as (R, n, m) arrays."""
+    R, n, d = A.shape
+    m = B.shape[1]
+    out = np.empty((3, R, n, m))
+    step = max(1, _SLICE_BYTES // (8 * 4 * n * m * d))  # dif, som and their products
+    for lo in range(0, R, step):
+        sl = slice(lo, lo + step)
+        out[:, sl] = _pair_geometry(A[sl, :, None, :], B[sl, None, :, :], vectors=False)[:3]
+    return out[0], out[1], out[2]
+
 
 class HessianOperator:
     """``X -> H(W_r) X_r`` for a batch of students W (R, n, d) and teacher V (k, d) or None.
@@ -53,7 +69,7 @@ class HessianOperator:
         alive = wn > 0
         inv_wn = np.where(alive, 1.0 / np.where(alive, wn, 1.0), 0.0)
         both = alive[:, :, None] & alive[:, None, :] & ~np.eye(n, dtype=bool)
-        t, sint, cost, _, _ = _pair_geometry(self.wb[:, :, None, :], self.wb[:, None, :, :])
+        t, sint, cost = _pair_angles(self.wb, self.wb)
         sint = np.where(both, sint, 0.0)
         inv_s = np.where(sint > 0, 1.0 / np.where(sint > 0, sint, 1.0), 0.0)
         self.A = np.where(both, np.pi - t, 0.0) * _INV2PI  # coefficient of x_j in (H X)_i
@@ -64,7 +80,7 @@ class HessianOperator:
         ratio = wn[:, None, :] * inv_wn[:, :, None] * _INV2PI
         self.E = ratio * inv_s
         self.c1 = (ratio * sint).sum(axis=2)
-        _, st, ct, _, _ = _pair_geometry(self.wb[:, :, None, :], self.vb[None, None, :, :])
+        _, st, ct = _pair_angles(self.wb, np.broadcast_to(self.vb, (R, *self.vb.shape)))
         st = np.where(alive[..., None], st, 0.0)
         inv_st = np.where(st > 0, 1.0 / np.where(st > 0, st, 1.0), 0.0)
         ratio_t = vn[None, None, :] * inv_wn[:, :, None] * _INV2PI

@@ -39,8 +39,9 @@ def _unit(X):
     return norm, unit
 
 
-def _pair_geometry(ub, vb):
-    """Angle t, sin t, cos t and unit vectors a, b between unit vectors ub, vb (broadcast, ..., d).
+def _pair_geometry(ub, vb, vectors=True):
+    """Angle t, sin t, cos t and unit vectors a, b between unit vectors ub, vb (broadcast, ..., d);
+    a and b are None when ``vectors`` is False (callers that need only the angles).
 
     The sums D ~ |ub - vb|^2 and S ~ |ub + vb|^2 are taken of |vb| ub -+ |ub| vb, so that the
     rounding of the unit vectors' lengths cannot make exactly opposite (equal) directions look
@@ -56,6 +57,8 @@ def _pair_geometry(ub, vb):
     rd, rs = np.sqrt(D), np.sqrt(S)
     t = 2.0 * np.arctan2(rd, rs)
     sint, cost = 0.5 * rd * rs, 0.25 * (S - D)
+    if not vectors:
+        return t, sint, cost, None, None
     inv = np.where(sint > 0, 1.0 / np.where(sint > 0, sint, 1.0), 0.0)[..., None]
     pos = (cost >= 0)[..., None]
     a = np.where(pos, dif + 0.5 * D[..., None] * vb, som - 0.5 * S[..., None] * vb) * inv
@@ -78,13 +81,13 @@ def loss_grad(
     vn, vbu = _unit(Vr)
     alive = (wn > 0).astype(float)
     # student-student
-    t, sint, cost, _, _ = _pair_geometry(wb[:, :, None, :], wb[:, None, :, :])
+    t, sint, cost, _, _ = _pair_geometry(wb[:, :, None, :], wb[:, None, :, :], vectors=False)
     both = alive[:, :, None] * alive[:, None, :] * (1.0 - np.eye(n))
     # teacher-teacher constant and student-teacher
-    tv, sv, cv, _, _ = _pair_geometry(vbu[:, None, :], vbu[None, :, :])
+    tv, sv, cv, _, _ = _pair_geometry(vbu[:, None, :], vbu[None, :, :], vectors=False)
     kvv = np.outer(vn, vn) * _kappa(tv, sv, cv)
     np.fill_diagonal(kvv, 0.5 * vn**2)
-    tt, st, ct, _, _ = _pair_geometry(wb[:, :, None, :], vbu[None, None, :, :])
+    tt, st, ct, _, _ = _pair_geometry(wb[:, :, None, :], vbu[None, None, :, :], vectors=False)
     F = (
         0.5 * kvv.sum()
         + 0.25 * np.sum(wn**2, axis=1)
