@@ -23,6 +23,7 @@ __all__ = [
     "memory_budget",
     "positive_float",
     "positive_int",
+    "real_array",
     "seed",
 ]
 
@@ -36,6 +37,30 @@ class BadTypeError(TypeError, ValueError):
 
 class MemoryBudgetError(MemoryError, ValueError):
     """A request too large for :func:`memory_budget`: a ``MemoryError`` that is also a ``ValueError``."""
+
+
+def real_array(x: object, name: str) -> np.ndarray:
+    """``x`` as a float64 array of any shape, refusing complex numbers, strings and other objects.
+
+    The type check of :func:`float_array` alone (no shape or finiteness check): for values that
+    may hold NaN (an eigenvalue not computed) or be empty.
+
+    Examples
+    --------
+    >>> real_array([1, np.nan], "lambda_min")
+    array([ 1., nan])
+    """
+    try:
+        raw = x if isinstance(x, np.ndarray) else np.asarray(x)
+    except (TypeError, ValueError) as exc:  # ragged nested sequences
+        raise BadTypeError(f"{name} must be an array of real numbers ({exc})") from None
+    if raw.dtype.kind not in "biufO":
+        raise BadTypeError(f"{name} must be an array of real numbers, got dtype {raw.dtype}")
+    try:
+        a = np.asarray(raw, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise BadTypeError(f"{name} must be an array of real numbers ({exc})") from None
+    return a if a.flags.c_contiguous else np.ascontiguousarray(a)
 
 
 def float_array(x: object, name: str, ndims: tuple[int, ...]) -> np.ndarray:
@@ -78,16 +103,9 @@ def float_array(x: object, name: str, ndims: tuple[int, ...]) -> np.ndarray:
     ...
     relufast._validate.BadTypeError: x must be an array of real numbers, got dtype complex128
     """
-    try:
-        raw = x if isinstance(x, np.ndarray) else np.asarray(x)
-    except (TypeError, ValueError) as exc:  # ragged nested sequences
-        raise BadTypeError(f"{name} must be an array of real numbers ({exc})") from None
-    if raw.dtype.kind not in "biufO":
-        raise BadTypeError(f"{name} must be an array of real numbers, got dtype {raw.dtype}")
-    try:
-        a = np.ascontiguousarray(raw, dtype=np.float64)
-    except (TypeError, ValueError, OverflowError) as exc:
-        raise BadTypeError(f"{name} must be an array of real numbers ({exc})") from None
+    a = real_array(x, name)
+    if a.ndim == 0:  # a number is a 1-D array of one
+        a = a.reshape(1)
     if a.ndim not in ndims:
         want = " or ".join(f"{d}-D" for d in ndims)
         raise ValueError(f"{name} must be {want}, got shape {a.shape}")
@@ -254,8 +272,9 @@ def positive_float(x: object, name: str, allow_zero: bool = False) -> float:
 def memory_budget() -> int:
     """Bytes one call may plan to allocate: :func:`check_memory` refuses larger requests up front.
 
-    The machine's physical memory, or the environment variable ``RELUFAST_MEMORY_BUDGET`` (bytes,
-    or a number with a suffix K, M, G or T, powers of 1024: ``RELUFAST_MEMORY_BUDGET=2G``).
+    The memory available now (``MemAvailable`` of ``/proc/meminfo``; the physical memory where
+    that is not known), or the environment variable ``RELUFAST_MEMORY_BUDGET`` (bytes, or a number
+    with a suffix K, M, G or T, powers of 1024: ``RELUFAST_MEMORY_BUDGET=2G``).
 
     Examples
     --------
@@ -271,6 +290,13 @@ def memory_budget() -> int:
             raise ValueError(
                 f"RELUFAST_MEMORY_BUDGET must be a number of bytes such as 2G, got {text!r}"
             ) from None
+    try:
+        with open("/proc/meminfo") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
     except (AttributeError, ValueError, OSError):  # pragma: no cover - not POSIX
@@ -311,5 +337,5 @@ def check_memory(nbytes: float, what: str) -> None:
     if nbytes > budget:
         raise MemoryBudgetError(
             f"{what} would need about {_size(nbytes)} of memory, more than the budget of "
-            f"{_size(budget)} (the machine's memory; set RELUFAST_MEMORY_BUDGET to change it)"
+            f"{_size(budget)} (the memory available; set RELUFAST_MEMORY_BUDGET to change it)"
         )

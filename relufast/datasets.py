@@ -19,7 +19,7 @@ import struct
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validate import positive_int
+from ._validate import check_memory, positive_int
 from ._validate import seed as check_seed
 
 __all__ = ["digits", "check_labels", "permute_labels", "one_hot", "majority_rate", "load_mnist", "read_idx"]
@@ -161,6 +161,7 @@ def one_hot(y: ArrayLike, num_classes: int | None = None) -> np.ndarray:
     k = int(y.max()) + 1 if num_classes is None else positive_int(num_classes, "num_classes")
     if y.max() >= k:
         raise ValueError(f"labels go up to {y.max()} but num_classes={k}")
+    check_memory(8.0 * y.size * k, f"one_hot of {y.size} labels with num_classes={k}")
     out = np.zeros((y.size, k))
     out[np.arange(y.size), y] = 1.0
     return out

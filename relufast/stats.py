@@ -103,7 +103,8 @@ def wilson(
         raise BadTypeError(f"z must be a standard-normal quantile in (0, {_MAX_Z:g}], got {z!r}")
     if not 0 < z <= _MAX_Z:  # NaN fails too; z**2 must not overflow
         raise ValueError(f"z must be a standard-normal quantile in (0, {_MAX_Z:g}], got {z!r}")
-    s, m = _check_counts(successes, n)
+    s, m_int = _check_counts(successes, n)
+    m = m_int.astype(np.float64)  # 4 m^2 overflows int64 from m = 2**31
     p = s / m
     z2 = float(z) ** 2
     denom = 1.0 + z2 / m
@@ -113,7 +114,7 @@ def wilson(
     hi = np.clip(center + half, 0.0, 1.0)
     # exact bounds at the ends (avoid -1e-17 style round-off)
     lo = np.where(s == 0, 0.0, lo)
-    hi = np.where(s == m, 1.0, hi)
+    hi = np.where(s == m_int, 1.0, hi)
     if np.ndim(lo) == 0:
         return float(lo), float(hi)
     return lo, hi

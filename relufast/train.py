@@ -147,6 +147,7 @@ def init_params(
     seed = check_seed(seed)
     if not isinstance(scheme, str) or scheme not in INIT_SCHEMES:
         raise ValueError(f"scheme must be one of {INIT_SCHEMES}, got {scheme!r}")
+    check_memory(8.0 * (R + 2) * net.P, f"init_params with R={R} restarts of P={net.P} parameters")
     nl = len(net.sizes) - 1
     wm = _per_layer(weight_mean, nl, "weight_mean")
     ws = _per_layer(weight_std, nl, "weight_std", allow_none=True, nonneg=True)
@@ -164,7 +165,6 @@ def init_params(
         if b is not None:
             mean[b : b + dout] = bm[l]
             std[b : b + dout] = bs[l]
-    check_memory(8.0 * R * net.P, f"init_params with R={R} restarts of P={net.P} parameters")
     Z = block_normals(seed, R, (net.P,))
     Z *= std  # in place: the memory is that of the result
     Z += mean

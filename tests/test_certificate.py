@@ -89,3 +89,16 @@ def test_basin_needs_the_start_inside_the_enclosed_ball():
     far = W + 0.2
     assert not certificate.certify_minimum(W, start=far[None], step=0.1).basin[0]
     assert not certificate.certify_minimum(W, start=near[None], step=100.0).basin[0]  # GD would blow up
+
+
+def test_bad_input_is_a_clear_error():
+    with pytest.raises(TypeError, match="W must be an array of real numbers"):
+        certificate.certify_minimum(np.eye(3) + 0j)
+    with pytest.raises(ValueError, match="V must have shape"):
+        certificate.certify_minimum(np.eye(3), np.eye(2))
+    with pytest.raises(ValueError, match="lambda_min must be a number or have shape"):
+        certificate.certify_minimum(np.stack([np.eye(3)] * 2), lambda_min=[0.1, 0.2, 0.3])
+    with pytest.raises(ValueError, match="start must have the shape of W"):
+        certificate.certify_minimum(np.eye(3), start=np.eye(2), step=0.1)
+    with pytest.raises(ValueError, match="radius must be >= 0"):
+        certificate.hessian_lipschitz(np.eye(2), radius=-1.0)

@@ -278,3 +278,9 @@ def test_load_mnist_float_labels_whole_numbers_only(tmp_path):
 def test_permute_labels_refuses_float_seeds():
     with pytest.raises(TypeError, match="seed"):
         datasets.permute_labels([0, 1, 2], seed=1.5)
+
+
+def test_one_hot_refuses_a_huge_num_classes_up_front(monkeypatch):
+    monkeypatch.setenv("RELUFAST_MEMORY_BUDGET", "64M")
+    with pytest.raises(MemoryError, match="one_hot of 2 labels with num_classes=2147483648 would need"):
+        datasets.one_hot([0, 1], 2**31)

@@ -149,3 +149,18 @@ def test_thread_count_determinism(rng):
     np.testing.assert_array_equal(one, three)
     # each matrix alone gives the same bits as in the batch
     np.testing.assert_array_equal(np.array([minima.min_eigenvalues(a, backend="cpu") for a in A]), one)
+
+
+def test_families_and_blocks_refuse_complex_or_mismatched_input():
+    W = np.stack([np.eye(3), np.eye(3)])
+    with pytest.raises(TypeError, match="W must be an array of real numbers"):
+        minima.families(W + 0j, [0.1, 0.1], [0.01, 0.01])
+    with pytest.raises(ValueError, match="F and lambda_min must have shape"):
+        minima.families(W, [0.1], [0.01, 0.01])
+    with pytest.raises(TypeError, match="lambda_min"):
+        minima.families(W, [0.1, 0.1], ["a", "b"])
+    with pytest.raises(ValueError, match="tol"):
+        minima.block_structure(np.eye(3), tol=float("nan"))
+    with pytest.raises(ValueError, match="W must be 2-D"):
+        minima.canonical_form(W)
+    assert len(minima.families(W, [0.1, 0.1], [0.01, float("nan")])) == 1  # lambda_min may be NaN

@@ -292,3 +292,16 @@ def test_bad_input(be):
         mlp.hessian(RED[:3], X5, Y5, s, backend=be)
     with pytest.raises(ValueError, match="X"):
         mlp.kinks(RED, np.ones((5, 3)), s)
+
+
+def test_sizes_and_switches_are_checked():
+    with pytest.raises(ValueError, match="sizes must contain integers in"):
+        mlp.num_params([1, 2**64, 1])
+    with pytest.raises(TypeError, match="sizes must contain integers"):
+        mlp.num_params([1, 2.0, 1])
+    with pytest.raises(TypeError, match="output_bias must be True or False"):
+        mlp.loss(RED, X5, Y5, [1, 1, 1], output_bias="no")
+    with pytest.raises(TypeError, match=r"layers\[0\] weight must be an array of real numbers"):
+        mlp.pack([(np.ones((1, 1)) * 1j, np.zeros(1)), (np.ones((1, 1)), np.zeros(1))])
+    with pytest.raises(TypeError, match="params must be an array of real numbers"):
+        mlp.loss(RED + 0j, X5, Y5, [1, 1, 1])

@@ -69,3 +69,8 @@ def test_wilson_counts_beyond_exact_floats_are_refused():
     with pytest.raises(TypeError, match="integer counts"):  # also a ValueError
         wilson(1.5, 10)
     assert wilson(np.int8(3), np.int16(5)) == wilson(3, 5)
+
+
+def test_wilson_large_n_does_not_overflow():
+    lo, hi = wilson(0, 2**31)  # 4 n^2 overflowed int64 here (divide by zero)
+    assert lo == 0.0 and 0 < hi < 1e-8

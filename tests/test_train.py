@@ -316,3 +316,9 @@ def test_float_seeds_are_a_type_error():
     np.testing.assert_array_equal(
         T.init_params([1, 1, 1], 3, seed=np.uint32(5)), T.init_params([1, 1, 1], 3, seed=5)
     )
+
+
+def test_init_params_refuses_a_huge_net_before_allocating(monkeypatch):
+    monkeypatch.setenv("RELUFAST_MEMORY_BUDGET", "64M")
+    with pytest.raises(MemoryError, match="init_params with R=1 restarts of P=4294967296 parameters"):
+        T.init_params([1, 2**31], 1)

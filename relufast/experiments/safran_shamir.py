@@ -588,7 +588,7 @@ def arrange_student(W: ArrayLike) -> np.ndarray:
     >>> arrange_student([[0.1, 0.9], [-0.8, 0.2], [0.3, 0.3]]).tolist()
     [[-0.8, 0.2], [0.1, 0.9], [0.3, 0.3]]
     """
-    W = np.asarray(W, dtype=float)
+    W = float_array(W, "W", (2,))
     n, k = W.shape
     order = np.dstack(np.unravel_index(np.argsort(-np.abs(W), axis=None), W.shape))[0]
     row_of_col, used_rows = {}, set()
@@ -682,7 +682,7 @@ def check_run_memory(spec: CellSpec, restarts: int) -> None:
     ------
     relufast._validate.MemoryBudgetError
         A ``MemoryError`` and ``ValueError`` that says how much the cell would need; the budget is
-        the machine's memory or ``RELUFAST_MEMORY_BUDGET`` (:func:`relufast._validate.memory_budget`).
+        the memory available or ``RELUFAST_MEMORY_BUDGET`` (:func:`relufast._validate.memory_budget`).
     """
     check_memory(
         estimate_bytes(spec.n, spec.d, restarts),

@@ -177,8 +177,8 @@ def predict(
     [0.0, 0.0, 0.0, 0.0, 0.0]
     """
     s = _scalar_sizes(sizes)
-    xs = np.asarray(x, dtype=np.float64)
-    return np.asarray(mlp.predict(np.asarray(params), xs[:, None], list(s), output_bias=output_bias))[:, 0]
+    xs = float_array(x, "x", (1,))
+    return np.asarray(mlp.predict(params, xs[:, None], list(s), output_bias=output_bias))[:, 0]
 
 
 def explore_point(
@@ -223,7 +223,7 @@ def explore_point(
     from ... import train
 
     t0 = time.perf_counter()
-    P = np.asarray(params, dtype=np.float64)
+    P = float_array(params, "params", (1,))
     steps = positive_int(steps, "steps")
     kw = _LossOptions(loss="sse", output_bias=output_bias, backend=backend)
     h = SIZES[1]

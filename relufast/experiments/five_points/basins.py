@@ -13,7 +13,7 @@ from typing import TypedDict
 import numpy as np
 
 from ... import mlp
-from ..._validate import positive_float, positive_int
+from ..._validate import positive_float, positive_int, real_array
 from ...stats import wilson
 from ..summary import histogram, jsonable
 from .problem import CLASSES, PAPER, SIZES, X, Y, reference_values
@@ -60,7 +60,7 @@ def classify_endpoints(params, *, tol: float = 0.01, backend: str = "auto") -> d
     dict
         ``class`` (R,) of str (one of :data:`CLASSES`), ``loss`` (R,), ``n_active`` (R,) int.
     """
-    P = np.asarray(params, dtype=np.float64)
+    P = real_array(params, "params")  # non-finite endpoints are "diverged"
     if P.ndim != 2 or P.shape[1] != 4:
         raise ValueError(f"params must have shape (R, 4), got {P.shape}")
     tol = positive_float(tol, "tol")

@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ... import mlp
-from ..._validate import float_array
+from ..._validate import float_array, real_array
 
 #: Inputs and targets of data set D1.
 X = np.array([-1.0, 1.0, 3.0, 4.0, 5.0])
@@ -109,7 +109,7 @@ def predict(params: ArrayLike, x: ArrayLike, *, backend: str = "auto") -> np.nda
     >>> predict(RED, X).tolist()  # the red fit ignores the two left points
     [0.0, 0.0, 0.0, 1.0, 2.0]
     """
-    xs = np.asarray(x, dtype=np.float64)
+    xs = float_array(x, "x", (1,))
     return np.asarray(mlp.predict(params, xs[:, None], list(SIZES), backend=backend))[..., 0]
 
 
@@ -167,7 +167,7 @@ def flat_curve(a, params=RED) -> np.ndarray:
     ndarray, (4,) for scalar ``a`` or (n, 4)
     """
     p = _one_unit(params)
-    a_ = np.asarray(a, dtype=np.float64)
+    a_ = real_array(a, "a")
     if not np.all(np.isfinite(a_)) or np.any(a_ <= 0):
         raise ValueError("a must be finite and > 0")
     w, b, v, c = p

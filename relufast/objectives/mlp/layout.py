@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..._validate import INT64_MAX, BadTypeError, flag, real_array
+
 __all__ = ["Layer", "Net", "check_sizes", "num_params", "unpack", "pack"]
 
 
@@ -46,7 +48,7 @@ class Net:
     def of(cls, sizes: Sequence[int], output_bias: bool = True) -> Net:
         """Validate ``sizes`` and lay the parameters out."""
         sizes = check_sizes(sizes)
-        output_bias = bool(output_bias)
+        output_bias = flag(output_bias, "output_bias")
         off, layers = 0, []
         nl = len(sizes) - 1
         for l in range(nl):
@@ -58,6 +60,10 @@ class Net:
                 b = off
                 off += dout
             layers.append(Layer(w, b, dout, din))
+        if off > INT64_MAX:
+            raise ValueError(
+                f"sizes {list(sizes)} make {off} parameters, more than the 2**63 - 1 the core takes"
+            )
         return cls(sizes, output_bias, tuple(layers), off)
 
     @property
@@ -75,8 +81,10 @@ def check_sizes(sizes: object) -> tuple[int, ...]:
         raise ValueError(f"sizes must be a sequence of positive integers, got {sizes!r}")
     out = []
     for s in sizes:
-        if isinstance(s, (bool, np.bool_)) or not isinstance(s, numbers.Integral) or s < 1:
-            raise ValueError(f"sizes must contain integers >= 1, got {list(sizes)!r}")
+        if isinstance(s, (bool, np.bool_)) or not isinstance(s, numbers.Integral):
+            raise BadTypeError(f"sizes must contain integers >= 1, got {list(sizes)!r}")
+        if not 1 <= int(s) <= INT64_MAX:
+            raise ValueError(f"sizes must contain integers in [1, 2**63), got {list(sizes)!r}")
         out.append(int(s))
     if len(out) < 2:
         raise ValueError(f"sizes must have at least 2 entries [d_in, ..., d_out], got {out!r}")
@@ -145,7 +153,7 @@ def pack(layers, output_bias: bool = True) -> np.ndarray:
             W, b = pair
         except (TypeError, ValueError):
             raise ValueError(f"layers[{i}] must be a pair (W, b)") from None
-        W = np.asarray(W, dtype=np.float64)
+        W = real_array(W, f"layers[{i}] weight")
         if W.ndim < 2:
             raise ValueError(f"layers[{i}] weight must be (..., out, in), got shape {W.shape}")
         if lead is None:
@@ -164,7 +172,7 @@ def pack(layers, output_bias: bool = True) -> np.ndarray:
             continue
         if last and not output_bias:
             raise ValueError("the output layer's bias must be None when output_bias=False")
-        b = np.asarray(b, dtype=np.float64)
+        b = real_array(b, f"layers[{i}] bias")
         if b.shape != (*lead, dout):
             raise ValueError(f"layers[{i}] bias must have shape {(*lead, dout)}, got {b.shape}")
         parts.append(b)

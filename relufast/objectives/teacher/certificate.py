@@ -58,11 +58,27 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ..._kernels import get
+from ..._validate import float_array, real_array
 from . import reference
 
 __all__ = ["Certificate", "certify_minimum", "hessian_lipschitz"]
 
 _EPS = np.finfo(np.float64).eps
+
+
+def _teacher(V: object, d: int) -> np.ndarray:
+    Vf = float_array(V, "V", (2,))
+    if Vf.shape[1] != d:
+        raise ValueError(f"V must have shape (k, d={d}) to match W, got {Vf.shape}")
+    return Vf
+
+
+def _per_point(x: object, name: str, R: int) -> np.ndarray:
+    """A scalar or one value per point, as an (R,) array."""
+    a = real_array(x, name)
+    if a.size not in (1, R) or a.ndim > 1:
+        raise ValueError(f"{name} must be a number or have shape ({R},), got shape {a.shape}")
+    return np.broadcast_to(a.reshape(-1), (R,))
 
 
 def hessian_lipschitz(
@@ -89,12 +105,14 @@ def hessian_lipschitz(
     >>> round(float(hessian_lipschitz(np.eye(2))), 4)   # (1/pi)(4 + 6 + 3 + 4 * 2)
     6.6845
     """
-    W = np.asarray(W, dtype=float)
+    W = float_array(W, "W", (2, 3))
     single = W.ndim == 2
     W3 = W[None] if single else W
     R, n, d = W3.shape
-    vn = np.ones(d) if V is None else np.linalg.norm(np.asarray(V, dtype=float), axis=1)
-    r = np.broadcast_to(np.asarray(radius, dtype=float), (R,))[:, None]
+    vn = np.ones(d) if V is None else np.linalg.norm(_teacher(V, d), axis=1)
+    r = _per_point(radius, "radius", R)[:, None]
+    if np.any(r < 0):
+        raise ValueError("radius must be >= 0")
     wn = np.linalg.norm(W3, axis=2)
     lo, hi = wn - r, wn + r
     ok = np.all(lo > 0, axis=1)
@@ -158,10 +176,10 @@ def certify_minimum(
     >>> bool(c.certified[0]), bool(c.radius[0] < 1e-10)
     (True, True)
     """
-    W3 = np.asarray(W, dtype=float)
+    W3 = float_array(W, "W", (2, 3))
     W3 = W3[None] if W3.ndim == 2 else W3
     R, n, d = W3.shape
-    Vf = None if V is None else np.asarray(V, dtype=float)
+    Vf = None if V is None else _teacher(V, d)
     # the gradient in extended precision: its rounding is then far below eps_g
     G = reference.loss_grad(W3.astype(np.longdouble), None if Vf is None else Vf.astype(np.longdouble))[1]
     assert G is not None
@@ -173,7 +191,7 @@ def certify_minimum(
     if lambda_min is None:
         lam = get("linalg", "min_eigenvalues", backend)(H)
     else:
-        lam = np.asarray(lambda_min, dtype=float).reshape(R)
+        lam = _per_point(lambda_min, "lambda_min", R)
     m = n * d
     eps_lam = 64 * m * _EPS * np.maximum(1.0, np.sqrt(np.einsum("rij,rij->r", H, H)))
     mu0 = lam - eps_lam
@@ -195,8 +213,11 @@ def certify_minimum(
     F = reference.loss_grad(W3, Vf, False)[0]
     basin = np.zeros(R, dtype=bool)
     if start is not None and step is not None:
-        S = np.asarray(start, dtype=float).reshape(W3.shape)
-        eta = np.broadcast_to(np.asarray(step, dtype=float), (R,))
+        S = float_array(start, "start", (2, 3))
+        if S.size != W3.size:
+            raise ValueError(f"start must have the shape of W {W3.shape}, got {S.shape}")
+        S = S.reshape(W3.shape)
+        eta = _per_point(step, "step", R)
         Hf = np.sqrt(np.einsum("rij,rij->r", H, H))  # >= the largest eigenvalue
         delta = (S - W3).reshape(R, m)
         dist = np.sqrt(np.einsum("ri,ri->r", delta, delta))

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..._validate import float_array, positive_float, real_array
+
 __all__ = ["canonical_form", "block_structure", "neuron_blocks", "Family", "families", "valid_for"]
 
 
@@ -40,7 +42,7 @@ def canonical_form(W) -> np.ndarray:
     same way), then neurons are sorted lexicographically. Equal forms are necessary, not sufficient,
     for two points to be equivalent; it separates the families seen in practice.
     """
-    rows = np.sort(np.asarray(W, dtype=float), axis=1)
+    rows = np.sort(float_array(W, "W", (2,)), axis=1)
     return rows[np.lexsort(rows.T[::-1])]
 
 
@@ -63,7 +65,8 @@ def block_structure(W, tol: float = 1e-4) -> tuple[list[int], list[float]]:
     >>> block_structure([[0.9, 0.1], [0.1, 0.9], [0.5, 0.2]])
     ([1, 2], [0.5, 0.9])
     """
-    rows = np.sort(np.asarray(W, dtype=float), axis=1)
+    rows = np.sort(float_array(W, "W", (2,)), axis=1)
+    tol = positive_float(tol, "tol", allow_zero=True)
     groups, used = [], np.zeros(len(rows), bool)
     for i in range(len(rows)):
         if used[i]:
@@ -111,9 +114,13 @@ def families(W, F, lambda_min, *, tol: float = 1e-3, block_tol: float = 1e-4) ->
     Two endpoints join when their :func:`canonical_form` differ by at most ``tol`` entrywise and
     their losses by at most ``tol * 1e-2``. Families are returned largest first.
     """
-    W = np.asarray(W, dtype=float)
-    F = np.asarray(F, dtype=float)
-    lam = np.asarray(lambda_min, dtype=float)
+    W = float_array(W, "W", (3,))
+    F = real_array(F, "F")
+    lam = real_array(lambda_min, "lambda_min")
+    if F.shape != W.shape[:1] or lam.shape != W.shape[:1]:
+        raise ValueError(f"F and lambda_min must have shape ({W.shape[0]},), got {F.shape} and {lam.shape}")
+    tol = positive_float(tol, "tol", allow_zero=True)
+    block_tol = positive_float(block_tol, "block_tol", allow_zero=True)
     reps: list[np.ndarray] = []
     rep_F: list[float] = []
     groups: list[list[int]] = []
