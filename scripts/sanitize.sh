@@ -2,8 +2,9 @@
 # The C++ core under AddressSanitizer and UndefinedBehaviorSanitizer: a separate build (build/sanitize,
 # C++ only, -fsanitize=address,undefined,float-cast-overflow) loaded in place of the installed core,
 # and the kernel tests run against it (tests/test_core.py, test_teacher.py, test_mlp.py,
-# test_minima.py, test_optim.py; arguments replace that list). A sanitizer report is a finding: the
-# script prints their count and exits 1 when there is any or a test fails.
+# test_minima.py, test_optim.py, test_lanczos.py, test_kernels.py, test_train.py; arguments replace
+# that list). A sanitizer report is a finding: the script prints their count and exits 1 when there
+# is any or a test fails.
 # Tests that limit the address space (RLIMIT_AS, which ASan's shadow memory cannot live with) skip
 # themselves (RELUFAST_SANITIZE=1). Exits 0 with a note where the compiler has no sanitizers.
 set -euo pipefail
@@ -51,7 +52,8 @@ cd "$P"
 where=$(LD_PRELOAD=$PRELOAD python -c "import relufast._core as c; print(c.__file__)")
 [ "$where" = "$P/relufast/$(basename "$B"/_core*.so)" ] || { echo "sanitize: loaded $where"; exit 1; }
 
-ARGS=(tests/test_core.py tests/test_teacher.py tests/test_mlp.py tests/test_minima.py tests/test_optim.py)
+ARGS=(tests/test_core.py tests/test_teacher.py tests/test_mlp.py tests/test_minima.py tests/test_optim.py
+  tests/test_lanczos.py tests/test_kernels.py tests/test_train.py)
 [ $# -gt 0 ] && ARGS=("$@")
 for i in "${!ARGS[@]}"; do  # paths are the repository's
   [ -e "$ROOT/${ARGS[$i]%%::*}" ] && ARGS[$i]=$ROOT/${ARGS[$i]}
