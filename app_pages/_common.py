@@ -286,3 +286,31 @@ def backend_choice(key: str) -> str:
     return st.selectbox(
         "Backend", options, key=key, help="auto = the C++ core when built, else the NumPy reference"
     )
+
+
+#: The shipped engine timing of the tiny-net trainer, NumPy vs the C++ core, per restart.
+_TINY_NET_TASK = "one-unit net GD on five points"
+#: How much longer than the core a live run on the NumPy reference may take: 4x its wall-time budget
+#: (the pages' default runs would otherwise be refused where the core is not built).
+NUMPY_TIME_FACTOR = 4.0
+
+
+@st.cache_data(show_spinner=False)
+def numpy_slowdown() -> float:
+    """Per restart-step cost of the NumPy tiny-net trainer over the C++ core's (shipped engine.json).
+
+    250 where the reference lacks either row (its value on the development machine).
+    """
+    rows = (reference("engine.json") or {}).get("rows", [])
+    us = {r["backend"]: r["per_restart_us"] for r in rows if str(r["task"]).startswith(_TINY_NET_TASK)}
+    return us["numpy"] / us["cpu"] if {"numpy", "cpu"} <= us.keys() and us["cpu"] > 0 else 250.0
+
+
+def work_limit(core_limit: float, backend: str) -> float:
+    """The restart-step limit of a live tiny-net run on ``backend`` given the core's limit.
+
+    On the NumPy reference (chosen, or "auto" without the core) the same wall-time budget times
+    :data:`NUMPY_TIME_FACTOR` allows ``core_limit * NUMPY_TIME_FACTOR / numpy_slowdown()`` steps.
+    """
+    on_core = relufast.backend.has_core() and backend in ("auto", "cpu")
+    return core_limit if on_core else core_limit * NUMPY_TIME_FACTOR / numpy_slowdown()

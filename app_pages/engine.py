@@ -183,6 +183,9 @@ def main() -> None:
                 f"Reference timings were measured on a machine with {ri.get('cpu_count', '?')} "
                 f"CPUs and {ri.get('threads', '?')} OpenMP threads."
             )
+        st.caption(
+            f"µs per restart; the NumPy backend is timed on at most {eng.NUMPY_MAX_RESTARTS} restarts."
+        )
         wide = pd.DataFrame(eng.speedups(result["rows"]))
         st.dataframe(wide, hide_index=True, width="stretch", key="eng_wide", placeholder="-")
 

@@ -282,10 +282,11 @@ def main() -> None:
         "seed": seed,
         "backend": backend,
     }
-    if clicked and work > MAX_WORK:
+    limit = ui.work_limit(MAX_WORK, backend)
+    if clicked and work > limit:
         ui.warn(
-            f"{restarts:,} restarts x {steps:,} steps is too much work for this machine "
-            f"(limit {MAX_WORK:.0e} restart-steps, a minute or two on one CPU): lower one of them."
+            f"{restarts:,} restarts x {steps:,} steps is too much work for backend {backend} here "
+            f"(limit {limit:.1e} restart-steps, a minute or two): lower one of them."
         )
         clicked = False
     live = ui.live_request("fp_live", params, clicked)

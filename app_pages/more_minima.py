@@ -318,10 +318,11 @@ def main() -> None:
         "backend": backend,
     }
     work = 2 * mm.basin_work(restarts, steps)
-    if clicked and work > MAX_WORK:
+    limit = ui.work_limit(MAX_WORK, backend)
+    if clicked and work > limit:
         ui.warn(
-            f"{restarts:,} restarts x {steps:,} steps on both propositions is too much work for this "
-            f"machine (limit {MAX_WORK:.0e} restart-steps): lower one of them."
+            f"{restarts:,} restarts x {steps:,} steps on both propositions is too much work for "
+            f"backend {backend} here (limit {limit:.1e} restart-steps): lower one of them."
         )
         clicked = False
     live = ui.live_request("mm_live", params, clicked)

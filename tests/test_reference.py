@@ -141,6 +141,19 @@ def test_bench_quick_rows():
     assert rows[2]["task"] == "teacher GD, 20 steps (k = n = 4)"
 
 
+def test_bench_times_numpy_on_fewer_restarts(monkeypatch):
+    """The NumPy reference runs at most NUMPY_MAX_RESTARTS; the speed-up compares per-restart time."""
+    monkeypatch.setattr(eng, "NUMPY_MAX_RESTARTS", 8)
+    rows = eng.bench(quick=True, restarts=16, k=4)
+    assert {r["restarts"] for r in rows if r["backend"] == "numpy"} == {8}
+    assert {r["restarts"] for r in rows if r["backend"] == "cpu"} <= {16}
+    for r in eng.speedups(rows):
+        per = {x["backend"]: x["per_restart_us"] for x in rows if x["task"] == r["task"]}
+        assert r["numpy"] == per["numpy"]
+        if "cpu" in per:
+            assert r["speed-up (numpy / cpu)"] == pytest.approx(per["numpy"] / per["cpu"])
+
+
 @pytest.mark.skipif(not _backend.has_core(), reason="needs the C++ core")
 def test_backend_agreement_rows():
     rows = eng.backend_agreement(restarts=20, k=4)

@@ -70,6 +70,17 @@ def test_five_points_rejects_too_much_work(app_test):
     assert any("too much work" in w.value for w in at.warning)
 
 
+def test_five_points_work_limit_follows_the_backend(app_test):
+    """1e5 x 5e4 restart-steps: within the core's limit, ~20 minutes on the NumPy reference."""
+    at = open_page(app_test, "five_points")
+    at.select_slider(key="fp_restarts").set_value(100_000)
+    at.select_slider(key="fp_steps").set_value(50_000)
+    at.selectbox(key="fp_backend").set_value("numpy")
+    at.button(key="fp_run").click().run()
+    assert_clean(at)
+    assert any("too much work for backend numpy" in w.value for w in at.warning)
+
+
 def test_blind_spot_recomputes(app_test):
     at = open_page(app_test, "blind_spot")
     assert any("In the blind spot" in s.value for s in at.success)
