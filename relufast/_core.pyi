@@ -13,6 +13,7 @@ from numpy.typing import ArrayLike, NDArray
 _Int = SupportsInt | SupportsIndex
 
 __version__: str
+lanes: int
 has_openmp: bool
 built_with_cuda: bool
 

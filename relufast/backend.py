@@ -110,7 +110,7 @@ def set_num_threads(n: int) -> None:
 
 
 def info() -> dict[str, Any]:
-    """What runs here: version, default backend, backends available, threads, OpenMP and CUDA facts."""
+    """What runs here: version, default backend, backends available, threads, OpenMP, SIMD and CUDA facts."""
     from . import __version__
 
     out: dict[str, Any] = {
@@ -124,6 +124,7 @@ def info() -> dict[str, Any]:
         out.update(
             threads=c.max_threads(),
             openmp=bool(c.has_openmp),
+            simd_lanes=int(c.lanes),
             built_with_cuda=bool(c.built_with_cuda),
             cuda_devices=int(c.cuda_device_count()),
         )

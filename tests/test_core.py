@@ -286,7 +286,8 @@ def test_out_of_memory_in_a_kernel_is_a_memory_error():
         p = np.zeros((1, 3 * 10**7 + 1))
         attempt(lambda: mlp.loss(p, np.ones((5, 1)), np.ones((5, 1)), [1, 10**7, 1], backend="cpu"), 450 * MB)
         # fits for one thread, not for two: the second allocation fails inside the parallel region
-        attempt(lambda: teacher.loss(np.ones((9, 1250, 1)), backend="cpu"), 450 * MB)  # 2 x 300 MB
+        n = round(1250 * (8 / _core.lanes) ** 0.5)  # the scratch grows with n^2 x lanes
+        attempt(lambda: teacher.loss(np.ones((9, n, 1)), backend="cpu"), 450 * MB)  # 2 x 300 MB
         H = np.stack([np.eye(4500)] * 2)
         attempt(lambda: minima.min_eigenvalues(H, backend="cpu"), 250 * MB)  # 2 x 162 MB
         print(teacher.loss(np.ones((9, 20, 1)), backend="cpu").shape)  # and the process goes on

@@ -78,6 +78,8 @@ def test_info_lists_backends():
     assert info["backends"] == list(backend.available())
     assert info["default_backend"] == backend.available()[0]
     assert info["core"] == backend.has_core()
+    if backend.has_core():  # one SIMD register per block on AVX2 and AVX-512, 4 lanes elsewhere
+        assert info["simd_lanes"] in (4, 8)
 
 
 def test_set_num_threads_takes_numpy_integers_and_refuses_bools_and_huge_counts():

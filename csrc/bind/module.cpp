@@ -1,5 +1,6 @@
 // The extension module relufast._core: one bind_* per concept, nothing else here.
 #include "bind/common.hpp"
+#include "core/simd.hpp"
 #include "core/threads.hpp"
 
 #ifndef RELUFAST_VERSION
@@ -22,6 +23,7 @@ PYBIND11_MODULE(_core, m) {
   namespace py = pybind11;
   m.doc() = "relufast native kernels (private; use the relufast package)";
   m.attr("__version__") = RELUFAST_VERSION;
+  m.attr("lanes") = relufast::LANES;  // restarts per SIMD block (4 on AVX2, 8 on AVX-512)
 #ifdef _OPENMP
   m.attr("has_openmp") = true;
 #else

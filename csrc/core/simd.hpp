@@ -1,7 +1,8 @@
 // The one SIMD lane type of the kernels. Restarts are processed in blocks of LANES, one restart per
 // lane, so every restart runs through exactly the same instructions whatever the batch size or the
 // thread count. A block is `lanes` (LANES doubles, a GCC/Clang vector); kernels that block for
-// the register file use `reg`, the same type on AVX-512 and a narrower one (VW doubles) elsewhere.
+// the register file use `reg` (VW doubles), the same type on AVX2 and AVX-512 and a narrower one
+// on SSE2.
 // Arithmetic on these types is lane-wise IEEE (no reassociation): the width never changes a result.
 #pragma once
 #include <cstdint>
@@ -24,8 +25,6 @@
 
 namespace relufast {
 
-constexpr int LANES = 8;
-
 // W doubles as one GCC/Clang vector.
 template <int W>
 struct simd {
@@ -40,6 +39,11 @@ constexpr int VW = 4;
 #else
 constexpr int VW = 2;
 #endif
+
+// Restarts per block: one native register where it holds 4 or 8 doubles. A block wider than the
+// registers is lowered by GCC piece by piece, and its comparisons and selects (the angle's
+// branches) one lane at a time: 8 lanes on AVX2 ran the teacher kernel ~10x slower than 4.
+constexpr int LANES = VW < 4 ? 4 : VW;
 static_assert(LANES % VW == 0, "LANES must be a multiple of the SIMD width");
 constexpr int NV = LANES / VW;  // registers per block of LANES restarts
 

@@ -16,7 +16,7 @@ namespace relufast::linalg {
 
 namespace {
 
-constexpr int L = LANES;  // doubles per SIMD chunk (8: one zmm, or two ymm / four xmm)
+constexpr int L = LANES;  // doubles per SIMD chunk (one zmm or ymm, two xmm)
 
 // Chunks of L doubles are core/simd.hpp's lanes (lane-wise IEEE arithmetic, no reassociation).
 inline double hsum(lanes v) {  // fixed order: results never depend on the thread count
