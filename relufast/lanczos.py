@@ -23,6 +23,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ._validate import BadTypeError, check_memory, positive_float, positive_int
+from ._validate import seed as check_seed
+
 __all__ = ["Smallest", "smallest_eigenpairs", "MEMORY_BUDGET"]
 
 #: Bytes of Krylov basis held at once; larger batches are split.
@@ -75,11 +78,14 @@ def smallest_eigenpairs(
     >>> np.round(res.value, 12).tolist(), bool(res.residual.max() < 1e-12)
     ([1.0, -1.0], True)
     """
-    for name, size in (("R", R), ("N", N), ("basis", basis)):
-        if int(size) != size or size < 1:
-            raise ValueError(f"{name} must be a positive integer, got {size!r}")
-    if not (tol > 0 and np.isfinite(tol)):
-        raise ValueError(f"tol must be positive and finite, got {tol!r}")
+    if not callable(matvec):
+        raise BadTypeError(f"matvec must be callable as matvec(X, rows), got {matvec!r}")
+    R, N, basis = (positive_int(v, name) for v, name in ((R, "R"), (N, "N"), (basis, "basis")))
+    max_restarts = positive_int(max_restarts, "max_restarts", minimum=0)
+    tol = positive_float(tol, "tol")
+    seed = check_seed(seed)
+    check_memory(8.0 * 4 * R * N, f"smallest_eigenpairs with R={R} problems of dimension N={N}")
+    matvec = _checked(matvec, N)
     m = min(basis, N)
     batch = max(1, MEMORY_BUDGET // (8 * (m + 4) * N))
     rng = np.random.default_rng(seed)
@@ -103,6 +109,23 @@ def smallest_eigenpairs(
         converged[todo[done]] = True
         todo = todo[~done]  # the rest restart from their current Ritz vector
     return Smallest(value, vector, residual, iters, converged)
+
+
+def _checked(matvec: Callable[[np.ndarray, np.ndarray], np.ndarray], N: int):
+    """``matvec`` whose every answer is checked: real, finite and of the shape of its input."""
+
+    def checked(X: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        Y = matvec(X, rows)
+        if not isinstance(Y, np.ndarray) or Y.shape != X.shape:
+            got = Y.shape if isinstance(Y, np.ndarray) else type(Y).__name__
+            raise ValueError(f"matvec must return an array of the input's shape {X.shape}, got {got}")
+        if Y.dtype.kind not in "fiu":
+            raise BadTypeError(f"matvec must return real numbers, got dtype {Y.dtype}")
+        if not np.all(np.isfinite(Y)):
+            raise ValueError("matvec returned NaN or infinity (the operator must be finite)")
+        return Y
+
+    return checked
 
 
 def _lanczos(matvec, v0, rows, m, tol):

@@ -143,3 +143,39 @@ def test_lanczos_lambda_min_at_a_spurious_minimum():
 def test_min_eigenvalues_rejects_unknown_method():
     with pytest.raises(ValueError, match="method"):
         teacher.min_eigenvalues(np.eye(3), method="lobpcg")
+
+
+def _diag(X, rows):
+    return X * np.arange(1.0, 7.0)
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        ({"max_restarts": -1}, "max_restarts"),  # ran no pass and returned NaN values
+        ({"seed": 2**64}, "seed"),
+        ({"basis": 2**63}, "basis"),
+        ({"R": True}, "R must be"),
+        ({"tol": None}, "tol"),
+        ({"R": 10**12}, "memory"),  # numpy's 43.7 TiB MemoryError before
+    ],
+)
+def test_smallest_eigenpairs_checks_its_arguments(kwargs, match):
+    args = {"R": 1, "N": 6} | kwargs
+    with pytest.raises(ValueError, match=match):
+        lanczos.smallest_eigenpairs(_diag, args.pop("R"), args.pop("N"), **args)
+
+
+@pytest.mark.parametrize(
+    "matvec, match",
+    [
+        (lambda X, rows: X * np.nan, "NaN or infinity"),  # returned value NaN, silently
+        (lambda X, rows: X * 1j, "real numbers"),  # the imaginary part was cast away
+        (lambda X, rows: X[:, :2], "input's shape"),
+        (lambda X, rows: None, "input's shape"),
+        (3, "callable"),
+    ],
+)
+def test_smallest_eigenpairs_refuses_a_bad_operator(matvec, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        lanczos.smallest_eigenpairs(matvec, 1, 6)
