@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import gzip
 import io
+import math
 import os
 import struct
+import zipfile
+import zlib
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -24,6 +27,7 @@ from ._validate import seed as check_seed
 
 __all__ = ["digits", "check_labels", "permute_labels", "one_hot", "majority_rate", "load_mnist", "read_idx"]
 
+_IDX_MAX_NDIM = 32  # NumPy's arrays have at most 64 dimensions; MNIST's idx files 1 or 3
 _IDX_DTYPES: dict[int, np.dtype] = {
     0x08: np.dtype(">u1"),
     0x09: np.dtype(">i1"),
@@ -99,6 +103,8 @@ def check_labels(y: ArrayLike, name: str = "y") -> np.ndarray:
         raise ValueError(f"{name} must hold integer class labels, got dtype {a.dtype}")
     if np.any(a < 0):
         raise ValueError(f"{name} must hold non-negative class labels")
+    if a.dtype.kind == "u" and np.any(a > np.iinfo(np.int64).max):  # astype would wrap them negative
+        raise ValueError(f"{name} must hold class labels below 2**63, got {a.max()!r}")
     return a.astype(np.int64)
 
 
@@ -226,6 +232,13 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     >>> a
     array([7, 8, 9], dtype=uint8)
     """
+    try:
+        return _read_idx(path)
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:  # a damaged .gz: name the file
+        raise ValueError(f"{os.fspath(path)!r} is not a readable gzipped idx file: {exc}") from None
+
+
+def _read_idx(path: str | os.PathLike[str]) -> np.ndarray:
     with _open(path) as fh:
         header = fh.read(4)
         if len(header) != 4 or header[0] != 0 or header[1] != 0 or header[2] not in _IDX_DTYPES:
@@ -234,9 +247,17 @@ def read_idx(path: str | os.PathLike[str]) -> np.ndarray:
         dims_raw = fh.read(4 * ndim)
         if len(dims_raw) != 4 * ndim:
             raise ValueError(f"{os.fspath(path)!r}: truncated idx header")
+        if ndim > _IDX_MAX_NDIM:
+            raise ValueError(
+                f"{os.fspath(path)!r}: idx header declares {ndim} dimensions (at most {_IDX_MAX_NDIM})"
+            )
         dims = struct.unpack(">" + "I" * ndim, dims_raw)
-        count = int(np.prod(dims)) if ndim else 1
+        count = math.prod(dims)  # exact: np.prod wraps around in int64 for a hostile header
+        check_memory(float(count) * dtype.itemsize, f"the idx file {os.fspath(path)!r} of shape {dims}")
         raw = fh.read(count * dtype.itemsize)
+        extra = fh.read(1)
+    if extra:
+        raise ValueError(f"{os.fspath(path)!r}: more data than its idx header's shape {dims} declares")
     if len(raw) != count * dtype.itemsize:
         raise ValueError(f"{os.fspath(path)!r}: truncated idx data ({len(raw)} bytes for shape {dims})")
     return np.frombuffer(raw, dtype=dtype).astype(dtype.newbyteorder("="), copy=True).reshape(dims)
@@ -257,14 +278,18 @@ _NPZ_KEYS = {
 
 
 def _from_npz(path: str, split: str) -> tuple[np.ndarray, np.ndarray]:
-    with np.load(path, allow_pickle=False) as z:
-        for kx, ky in _NPZ_KEYS[split]:
-            if kx in z.files and ky in z.files:
-                return z[kx], z[ky]
-        raise ValueError(
-            f"{os.fspath(path)!r} has arrays {sorted(z.files)}; expected one of the pairs "
-            f"{[k for k in _NPZ_KEYS[split]]} for split={split!r}"
-        )
+    try:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:  # our handle: closed on a bad zip
+            for kx, ky in _NPZ_KEYS[split]:
+                if kx in z.files and ky in z.files:
+                    return z[kx], z[ky]
+            files = sorted(z.files)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+        raise ValueError(f"{os.fspath(path)!r} is not a readable .npz archive of arrays: {exc}") from None
+    raise ValueError(
+        f"{os.fspath(path)!r} has arrays {files}; expected one of the pairs "
+        f"{[k for k in _NPZ_KEYS[split]]} for split={split!r}"
+    )
 
 
 def _scale_images(images: ArrayLike) -> np.ndarray:

@@ -284,3 +284,30 @@ def test_one_hot_refuses_a_huge_num_classes_up_front(monkeypatch):
     monkeypatch.setenv("RELUFAST_MEMORY_BUDGET", "64M")
     with pytest.raises(MemoryError, match="one_hot of 2 labels with num_classes=2147483648 would need"):
         datasets.one_hot([0, 1], 2**31)
+
+
+def _idx(path, data):
+    with open(path, "wb") as fh:
+        fh.write(data)
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "data, match",
+    [
+        (bytes([0, 0, 8, 3]) + struct.pack(">III", 1, 2, 2) + b"\0" * 40, "more data than"),  # was read
+        (bytes([0, 0, 8, 3]) + struct.pack(">III", 2**31, 2**31, 2**31), "memory"),  # np.prod wrapped to 0
+        (bytes([0, 0, 8, 255]) + b"\0\0\0\1" * 255, "255 dimensions"),
+        (b"\x1f\x8b" + b"garbage" * 10, "not a readable gzipped idx file"),  # BadGzipFile
+    ],
+)
+def test_read_idx_refuses_hostile_files(tmp_path, data, match):
+    with pytest.raises(ValueError, match=match):
+        datasets.read_idx(_idx(tmp_path / "train-images-idx3-ubyte", data))
+
+
+def test_load_mnist_names_a_corrupt_npz_and_check_labels_does_not_wrap(tmp_path):
+    with pytest.raises(ValueError, match="not a readable .npz archive"):  # BadZipFile before
+        datasets.load_mnist(_idx(tmp_path / "mnist.npz", b"PK\x03\x04 garbage"))
+    with pytest.raises(ValueError, match="below 2\\*\\*63"):
+        datasets.check_labels([2**63])  # was array([-9223372036854775808])
