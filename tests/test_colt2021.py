@@ -65,3 +65,9 @@ def test_sweep_rejects_bad_runs():
         colt2021.sweep({1: 10})
     with pytest.raises(ValueError, match="runs"):
         colt2021.sweep({6: 0})
+
+
+@pytest.mark.parametrize("runs", [None, [2, 3], {2: float("inf")}, {2: float("nan")}, {True: 2}])
+def test_sweep_refuses_runs_that_are_not_a_mapping_of_counts(runs):
+    with pytest.raises((ValueError, TypeError), match="runs must"):  # AttributeError, OverflowError before
+        colt2021.sweep(runs)

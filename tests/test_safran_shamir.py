@@ -484,3 +484,30 @@ def test_float_seeds_are_refused_numpy_integers_accepted():
 def test_z_vs_paper_bad_input_names_the_argument(args, name):
     with pytest.raises(ValueError, match=name):
         ss.z_vs_paper(*args)
+
+
+def test_the_verdict_helpers_refuse_what_is_not_a_statistic():
+    with pytest.raises(ValueError, match="level"):
+        ss.agrees_with_paper(1.0, level=-1.0)  # was False
+    with pytest.raises(TypeError, match="z must be a real number"):
+        ss.agrees_with_paper(1j)  # was True
+    with pytest.raises(ValueError, match="ci_lo"):
+        ss.paper_within_ci(5.0, float("nan"), 0.1)  # was False
+    with pytest.raises(ValueError, match="ci_lo must be <= ci_hi"):
+        ss.paper_within_ci(5.0, 0.5, 0.1)
+    assert ss.paper_within_ci(None, 1.0, 2.0) is None
+
+
+def test_estimates_sweep_and_teacher_seed_check_their_arguments():
+    with pytest.raises(ValueError, match="restarts"):
+        ss.estimate_seconds([6], [0], True, "cpu")  # a bool was one restart
+    with pytest.raises(ValueError, match="n must be"):
+        ss.estimate_bytes(None, 6, 10)
+    with pytest.raises(ValueError, match=r"\(k, n\) pairs"):
+        ss.sweep([(2, 2, 2)], 2)
+    with pytest.raises(TypeError, match="ks must be an iterable"):
+        ss.table(None)
+    with pytest.raises(ValueError, match="teacher_seed"):  # unused by the identity teacher, still checked
+        ss.cell_spec(2, 2, teacher_seed=-1)
+    with pytest.raises(TypeError, match="progress must be a callable"):
+        ss.run(2, 2, 2, max_iters=50, progress=3)

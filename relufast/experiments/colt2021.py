@@ -11,6 +11,8 @@ family found at each k, and the least-squares fit of ``F = a / k`` along a famil
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
@@ -62,8 +64,12 @@ def sweep(
     (5, 4, 'colt2021')
     """
     runner = ss.run if runner is None else runner
+    if not callable(runner):
+        raise TypeError(f"runner must be callable like safran_shamir.run, got {runner!r}")
+    if not isinstance(runs, Mapping):
+        raise TypeError(f"runs must be a mapping k -> restarts, e.g. {{5: 100}}, got {runs!r}")
     for k, restarts in runs.items():  # all checked before any cell runs
-        if int(k) != k or k < 2 or int(restarts) != restarts or restarts < 1:
+        if not (_whole(k) and k >= 2 and _whole(restarts) and restarts >= 1):
             raise ValueError(f"runs must map k >= 2 to restarts >= 1, got {k!r}: {restarts!r}")
     cells = []
     for k, restarts in sorted(runs.items()):
@@ -76,6 +82,15 @@ def sweep(
         "params": {"runs": {int(k): int(r) for k, r in runs.items()}, "seed": seed, "protocol": "colt2021"},
         "cells": cells,
     }
+
+
+def _whole(x: object) -> bool:
+    """An integer, or a float holding one (not a bool, NaN or infinity)."""
+    if isinstance(x, (bool, np.bool_)):
+        return False
+    if isinstance(x, numbers.Integral):
+        return True
+    return isinstance(x, numbers.Real) and math.isfinite(x) and float(x).is_integer()
 
 
 def fraction_rows(cells: Sequence[dict]) -> list[dict]:

@@ -291,6 +291,7 @@ def make_teacher(
     """
     k = positive_int(k, "k")
     d = k if d is None else positive_int(d, "d")
+    seed = check_seed(seed, "teacher_seed")  # checked even where unused (the identity teacher)
     if d < k:
         raise ValueError(f"d must be >= k = {k} (a teacher of k rows in dimension d), got d={d}")
     if teacher is None or (isinstance(teacher, str) and teacher == "identity"):
@@ -300,7 +301,7 @@ def make_teacher(
     if isinstance(teacher, str):
         if teacher not in TEACHERS:
             raise ValueError(f"teacher must be one of {TEACHERS} or an array (k, d), got {teacher!r}")
-        rng = np.random.default_rng(np.random.SeedSequence([check_seed(seed, "teacher_seed"), k, d, 1]))
+        rng = np.random.default_rng(np.random.SeedSequence([seed, k, d, 1]))
         if teacher == "gaussian":
             return rng.normal(0.0, 1.0 / math.sqrt(d), (k, d))
         q, r = np.linalg.qr(rng.standard_normal((d, k)))
@@ -524,7 +525,12 @@ def agrees_with_paper(z: float, level: float = 1.96) -> bool | None:
     >>> agrees_with_paper(float("nan")) is None
     True
     """
-    if z is None or not np.isfinite(z):
+    level = positive_float(level, "level")
+    if z is None:
+        return None
+    if isinstance(z, (bool, np.bool_)) or not isinstance(z, numbers.Real):
+        raise BadTypeError(f"z must be a real number (a z_vs_paper statistic) or NaN, got {z!r}")
+    if not np.isfinite(z):
         return None
     return bool(abs(z) < level)
 
@@ -555,6 +561,11 @@ def paper_within_ci(paper_pct: float | None, ci_lo: float, ci_hi: float, tol: fl
     >>> paper_within_ci(float("nan"), 0.0, 1.0) is None
     True
     """
+    for name, v in (("ci_lo", ci_lo), ("ci_hi", ci_hi), ("tol", tol)):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real) or not np.isfinite(v):
+            raise BadTypeError(f"{name} must be a finite real number, got {v!r}")
+    if ci_lo > ci_hi:
+        raise ValueError(f"ci_lo must be <= ci_hi, got ci_lo={ci_lo!r} > ci_hi={ci_hi!r}")
     if paper_pct is None or not np.isfinite(paper_pct):
         return None
     return bool((paper_pct >= ci_lo - tol) and (paper_pct <= ci_hi + tol))
@@ -645,7 +656,9 @@ def estimate_seconds(
     >>> round(estimate_seconds([6, 7], [0, 1], 100, "numpy", threads=2), 6)  # threads: C++ only
     10.015569
     """
-    ks, extras = list(ks), list(extras)
+    ks = [positive_int(k, "ks") for k in _iterable(ks, "ks")]
+    extras = [positive_int(e, "extras", minimum=0) for e in _iterable(extras, "extras")]
+    restarts = positive_int(restarts, "restarts")
     threads = max(1, int(threads))
     per = sum(
         _SECONDS_PER_RESTART * (k / 10) ** _K_POWER * _EXTRA_FACTOR.get(e, 1.0) for k in ks for e in extras
@@ -653,6 +666,20 @@ def estimate_seconds(
     if backend == "numpy" or not _backend.has_core():
         return per * restarts * _NUMPY_FACTOR
     return per * restarts / threads
+
+
+def _cell(c: object) -> tuple[int, int]:
+    """One (k, n) cell of :func:`sweep`, checked."""
+    if isinstance(c, (str, bytes)) or not isinstance(c, Sequence) or len(c) != 2:
+        raise ValueError(f"cells must hold (k, n) pairs, got {c!r}")
+    return positive_int(c[0], "k"), positive_int(c[1], "n")
+
+
+def _iterable(x: object, name: str) -> list:
+    """``x`` as a list, or a TypeError naming the argument (a str is not a list of integers)."""
+    if isinstance(x, (str, bytes)) or not isinstance(x, Iterable):
+        raise BadTypeError(f"{name} must be an iterable of integers, got {x!r}")
+    return list(x)
 
 
 _HESSIAN_BYTES = 64 << 20  # memory for Hessians held at once
@@ -671,6 +698,7 @@ def estimate_bytes(n: int, d: int, restarts: int) -> int:
     >>> estimate_bytes(6, 6, 1000) // 1000
     202990
     """
+    n, d, restarts = positive_int(n, "n"), positive_int(d, "d"), positive_int(restarts, "restarts")
     per_restart = 8 * 4 * n * d + 512
     return restarts * per_restart + 3 * _HESSIAN_BYTES
 
@@ -1056,6 +1084,8 @@ def run(
         certify=certify,
         chunk=chunk,
     )
+    if progress is not None and not callable(progress):
+        raise BadTypeError(f"progress must be a callable progress(done, total) or None, got {progress!r}")
     if executor is not None or store is not None or shard_size is not None:
         return sweep(
             [(k, n)],
@@ -1145,9 +1175,11 @@ def sweep(
     dict
         A :class:`Result` per cell.
     """
-    cells = [(positive_int(k, "k"), positive_int(n, "n")) for k, n in cells]
+    cells = [_cell(c) for c in _iterable(cells, "cells")]
     if not cells:
         raise ValueError("cells must not be empty")
+    if progress is not None and not callable(progress):
+        raise BadTypeError(f"progress must be a callable progress(done, total) or None, got {progress!r}")
     restarts = positive_int(restarts, "restarts")
     seed = check_seed(seed)
     size = positive_int(250 if shard_size is None else shard_size, "shard_size")
@@ -1214,8 +1246,8 @@ def table(
     finished shard kept in ``store`` (a directory or :class:`relufast.store.Store`) so that a rerun
     resumes; the rows are the same bit for bit as without.
     """
-    ks = [positive_int(k, "ks") for k in ks]
-    extra = [positive_int(e, "extra", minimum=0) for e in extra]
+    ks = [positive_int(k, "ks") for k in _iterable(ks, "ks")]
+    extra = [positive_int(e, "extra", minimum=0) for e in _iterable(extra, "extra")]
     if not ks or not extra:
         raise ValueError("ks and extra must not be empty")
     restarts = positive_int(restarts, "restarts")
