@@ -250,3 +250,14 @@ def test_ints_beyond_int64_are_a_clear_value_error():
         optim.epoch_permutations(0, [0], 2**64, 3)
     with pytest.raises(ValueError, match="rows must be non-negative integers"):
         optim.epoch_permutations(0, [0.5], 0, 3)
+
+
+@pytest.mark.parametrize("max_steps", [-1, 2**63, 2.5, None])
+def test_newton_polish_checks_max_steps(max_steps):
+    with pytest.raises(ValueError, match="max_steps"):  # -1 and 2**63 ran silently before
+        optim.newton_polish(np.eye(2) + 0.1, max_steps=max_steps)
+
+
+def test_a_progress_that_is_not_callable_is_refused_before_any_work():
+    with pytest.raises(TypeError, match="progress must be a callable"):
+        optim.teacher_gd(np.eye(2) + 0.3, max_iters=50, progress=1)

@@ -129,6 +129,8 @@ def run_chunks(
     """
     if steps is None and status is None:
         raise ValueError("run_chunks needs steps or a status array to know when to stop")
+    if progress is not None and not callable(progress):
+        raise TypeError(f"progress must be a callable progress(done, total) or None, got {progress!r}")
     R = None if status is None else status.shape[0]
     pacer = _Pacer(split_rows=status is not None)
     done = 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._validate import positive_float, positive_int
 from ..objectives import teacher as _teacher
 from . import rules
 
@@ -33,6 +34,8 @@ def newton_polish(
     (True, True)
     """
     W3, single = _teacher.check_students(W)
+    tol = positive_float(tol, "tol", allow_zero=True)
+    max_steps = positive_int(max_steps, "max_steps", minimum=0)
     W3 = W3.copy()
     V = _teacher.check_teacher(V, W3.shape[2])
     R, n, d = W3.shape
