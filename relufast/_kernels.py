@@ -107,6 +107,13 @@ def get(objective: str, kernel: str, backend: str = "auto") -> Callable[..., Any
     >>> get("teacher", "hessian", "numpy") is reference.hessian
     True
     """
+    _load_backends()
+    if (objective, kernel) not in _table:
+        known = sorted({f"{o}.{k}" for o, k in _table if isinstance(o, str) and isinstance(k, str)})
+        raise ValueError(
+            f"no kernel registered for objective={objective!r}, kernel={kernel!r}; "
+            f"registered: {', '.join(known)}"
+        )
     be = resolve(backend, objective, kernel)
     return _table[objective, kernel][be]
 

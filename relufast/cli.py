@@ -26,6 +26,9 @@ from ._validate import positive_int, seed
 __all__ = ["main", "parse_ints"]
 
 
+_MAX_INTS = 10_000  # integers one --k/--extra list may expand to (a typo like 1-100000000 is refused)
+
+
 def parse_ints(text: str) -> list[int]:
     """'6-10' -> [6..10], '6,8,10' -> [6, 8, 10], '6-8,12' -> [6, 7, 8, 12].
 
@@ -59,7 +62,10 @@ def parse_ints(text: str) -> list[int]:
             part = part.strip()
             if "-" in part[1:]:
                 lo, hi = part.split("-", 1)
-                out.extend(range(int(lo), int(hi) + 1))
+                span = range(int(lo), int(hi) + 1)
+                if len(out) + len(span) > _MAX_INTS:
+                    raise argparse.ArgumentTypeError(f"{text!r} expands to more than {_MAX_INTS} integers")
+                out.extend(span)
             elif part:
                 out.append(int(part))
     except ValueError:

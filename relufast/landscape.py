@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validate import float_array, positive_int
+from ._validate import check_memory, float_array, positive_int
 from ._validate import seed as check_seed
 
 __all__ = [
@@ -181,6 +181,10 @@ def slice_2d(
         if a.shape != c.shape:
             raise ValueError(f"{name} must have the shape of center {c.shape}, got {a.shape}")
     a1, a2 = _ts(ts1, "ts1"), _ts(ts2, "ts2")
+    # the grid's t1, t2, loss and its points (n1 n2, P) at once, before anything is allocated
+    check_memory(
+        8.0 * a1.size * a2.size * (4 + c.size), f"slice_2d on a {a1.size} x {a2.size} grid (ts1 x ts2)"
+    )
     T1, T2 = np.meshgrid(a1, a2, indexing="ij")
     t1, t2 = T1.ravel(), T2.ravel()
     points = c[None, :] + t1[:, None] * u[None, :] + t2[:, None] * v[None, :]

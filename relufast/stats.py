@@ -146,6 +146,16 @@ def proportion_table(counts: ArrayLike, n: int, z: float = 1.96) -> dict[str, np
     (array([0.301, 0.046]), array([0.954, 0.699]))
     """
     c = np.atleast_1d(np.asarray(counts))
+    if c.ndim != 1:
+        raise ValueError(f"counts must be a 1-D array of outcome counts, got shape {c.shape}")
+    if c.dtype == bool or not (np.issubdtype(c.dtype, np.integer) or _integral_floats(c)):
+        raise BadTypeError(f"counts must be integer counts, got {counts!r}")
+    if np.any(c < 0):
+        raise ValueError(f"counts must be >= 0, got {counts!r}")
+    if c.size and int(np.sum(c, dtype=np.float64)) > _MAX_COUNT:
+        raise ValueError(f"counts must sum to at most 2**53 (held exactly as floats), got {counts!r}")
+    if c.size and isinstance(n, numbers.Integral) and not isinstance(n, (bool, np.bool_)) and c.sum() > n:
+        raise ValueError(f"counts must sum to at most n = {n} (outcomes of the same trials), got {c.sum()}")
     lo, hi = wilson(c, np.full(c.shape, n), z)
     c = c.astype(np.int64)
     return {"count": c, "fraction": c / int(n), "lo": np.atleast_1d(lo), "hi": np.atleast_1d(hi)}

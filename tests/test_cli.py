@@ -180,3 +180,8 @@ def test_table_with_store_and_workers(tmp_path, capsys):
     assert capsys.readouterr().out.splitlines()[1].split()[:4] == first.splitlines()[1].split()[:4]
     assert main([*args, "--store", str(tmp_path), "--protocol", "colt2021"]) == 2  # other settings
     assert "config differs" in capsys.readouterr().err
+
+
+def test_parse_ints_refuses_a_range_too_long_to_mean_anything():
+    with pytest.raises(argparse.ArgumentTypeError, match="more than 10000 integers"):
+        cli.parse_ints("1-100000000")  # a bare MemoryError before

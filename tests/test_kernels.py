@@ -102,3 +102,9 @@ def test_set_num_threads_takes_numpy_integers_and_refuses_bools_and_huge_counts(
             assert backend.core().max_threads() == 1
         finally:
             backend.set_num_threads(n0)
+
+
+@pytest.mark.parametrize("objective, kernel", [("teacher", None), (None, "loss_grad"), ("teacher", "nope")])
+def test_an_unknown_kernel_is_named_not_a_key_error(objective, kernel):
+    with pytest.raises(ValueError, match="no kernel registered for objective="):
+        _kernels.get(objective, kernel, "cpu")

@@ -99,3 +99,9 @@ def test_plane_through_three_points():
 def test_bad_input(call):
     with pytest.raises(ValueError):
         call()
+
+
+def test_slice_2d_refuses_a_grid_beyond_the_memory_budget():
+    f = lambda P: P.sum(axis=1)  # noqa: E731
+    with pytest.raises(MemoryError, match="slice_2d on a 1000000 x 1000000 grid"):
+        landscape.slice_2d(f, np.zeros(4), np.ones(4), np.ones(4), np.zeros(10**6), np.zeros(10**6))

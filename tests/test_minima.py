@@ -164,3 +164,9 @@ def test_families_and_blocks_refuse_complex_or_mismatched_input():
     with pytest.raises(ValueError, match="W must be 2-D"):
         minima.canonical_form(W)
     assert len(minima.families(W, [0.1, 0.1], [0.01, float("nan")])) == 1  # lambda_min may be NaN
+
+
+def test_families_refuse_a_nan_loss():
+    W = np.stack([np.eye(3) + 0.1] * 2)
+    with pytest.raises(ValueError, match="F must hold finite losses"):  # NaN made a family of its own
+        minima.families(W, [np.nan, 0.1], [0.2, 0.2])

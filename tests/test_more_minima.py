@@ -368,3 +368,13 @@ def test_shipped_reference_regenerates():
             assert got == want
         else:  # other backends agree to rounding; a few runs on a knife edge may move
             assert abs(sum(c for _, c in got[:3]) - sum(c for _, c in want[:3])) <= 50
+
+
+def test_complex_params_and_x_are_refused_not_cast():
+    p = np.linspace(-1, 1, 7)
+    with pytest.raises(ValueError, match="params"):
+        mm.loss("prop2", p * (1 + 1j))  # the imaginary part was discarded (L = 2602)
+    with pytest.raises(ValueError, match="x"):
+        mm.predict("prop2", p, np.ones(5) * 1j)
+    with pytest.raises(ValueError, match="p must hold 3h"):
+        mm.params_str((F(1), F(2)), 2)  # IndexError before

@@ -74,3 +74,17 @@ def test_wilson_counts_beyond_exact_floats_are_refused():
 def test_wilson_large_n_does_not_overflow():
     lo, hi = wilson(0, 2**31)  # 4 n^2 overflowed int64 here (divide by zero)
     assert lo == 0.0 and 0 < hi < 1e-8
+
+
+@pytest.mark.parametrize(
+    "counts, match",
+    [
+        ([8, 5], "sum to at most n"),  # 13 outcomes of 10 trials
+        ([[1, 2]], "1-D"),
+        ([-1, 3], "counts must be >= 0"),
+        ([1.5, 2], "counts must be integer"),
+    ],
+)
+def test_proportion_table_refuses_counts_that_cannot_be_outcomes_of_n_trials(counts, match):
+    with pytest.raises(ValueError, match=match):
+        proportion_table(counts, 10)

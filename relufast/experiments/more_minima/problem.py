@@ -18,6 +18,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from ... import mlp
+from ..._validate import float_array
 
 F = Fraction
 
@@ -198,7 +199,7 @@ def check_params(params: ArrayLike, h: int) -> np.ndarray:
     >>> check_params([[0.0] * 7] * 2, 2).shape
     (2, 7)
     """
-    p = np.asarray(params, dtype=np.float64)
+    p = float_array(params, "params", (1, 2))
     if p.ndim not in (1, 2) or p.shape[-1] != 3 * h + 1:
         raise ValueError(
             f"params must have shape (3h + 1,) = ({3 * h + 1},) or (R, {3 * h + 1}), got {p.shape}"
@@ -242,7 +243,7 @@ def predict(prop: str | Proposition, params: ArrayLike, x: ArrayLike) -> np.ndar
     """
     pr = get_prop(prop)
     p = check_params(params, pr.h)
-    xs = np.asarray(x, dtype=np.float64)
+    xs = float_array(x, "x", (1,))
     if xs.ndim != 1:
         raise ValueError(f"x must be one-dimensional, got shape {xs.shape}")
     return np.asarray(mlp.predict(p, xs[:, None], list(pr.sizes)))[..., 0]

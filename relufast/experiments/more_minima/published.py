@@ -11,7 +11,7 @@ from fractions import Fraction
 import numpy as np
 
 from .certificate import Certificate, certify
-from .exact import Vec
+from .exact import Vec, to_fractions
 from .polish import Polished, polish
 from .problem import PERFECT_FITS, PROPS, Proposition, PublishedPoint, get_prop
 
@@ -53,6 +53,9 @@ def params_str(p: Vec, h: int) -> str:
     >>> params_str(tuple(Fraction(t) for t in (-5, 1, 1, -8, 1, -1, -1)), 2)
     'w = (-5, 1), b = (1, -8), v = (1, -1), c = -1'
     """
+    p = to_fractions(p, "p")
+    if len(p) != 3 * h + 1:
+        raise ValueError(f"p must hold 3h + 1 = {3 * h + 1} parameters for h = {h}, got {len(p)}")
     parts = [
         f"{n} = ({', '.join(frac_str(t) for t in p[k * h : (k + 1) * h])})" for k, n in enumerate(_NAMES)
     ]

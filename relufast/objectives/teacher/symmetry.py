@@ -119,6 +119,8 @@ def families(W, F, lambda_min, *, tol: float = 1e-3, block_tol: float = 1e-4) ->
     lam = real_array(lambda_min, "lambda_min")
     if F.shape != W.shape[:1] or lam.shape != W.shape[:1]:
         raise ValueError(f"F and lambda_min must have shape ({W.shape[0]},), got {F.shape} and {lam.shape}")
+    if not np.all(np.isfinite(F)):  # NaN never matches, so it made a family of its own
+        raise ValueError("F must hold finite losses (lambda_min may be NaN where not computed)")
     tol = positive_float(tol, "tol", allow_zero=True)
     block_tol = positive_float(block_tol, "block_tol", allow_zero=True)
     reps: list[np.ndarray] = []
