@@ -28,8 +28,13 @@ _MAX_COUNT = 2**53  # counts beyond this are not exact as floats
 
 
 def _check_counts(successes: ArrayLike, n: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    s = np.asarray(successes)
-    m = np.asarray(n)
+    try:
+        s = np.asarray(successes)
+        m = np.asarray(n)
+    except ValueError:  # ragged nesting
+        raise BadTypeError(
+            f"successes and n must be integer counts or arrays of them, got {successes!r}, {n!r}"
+        ) from None
     for name, a in (("successes", s), ("n", m)):
         if a.dtype == bool or not (np.issubdtype(a.dtype, np.integer) or _integral_floats(a)):
             raise BadTypeError(f"{name} must be integer counts, got {a!r}")

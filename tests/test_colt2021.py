@@ -71,3 +71,19 @@ def test_sweep_rejects_bad_runs():
 def test_sweep_refuses_runs_that_are_not_a_mapping_of_counts(runs):
     with pytest.raises((ValueError, TypeError), match="runs must"):  # AttributeError, OverflowError before
         colt2021.sweep(runs)
+
+
+@pytest.mark.parametrize(
+    "fn, cells, match",
+    [
+        (colt2021.fraction_rows, None, "cells must be a list"),
+        (colt2021.fraction_rows, "ab", "cells must be a list"),
+        (colt2021.fraction_rows, [{"k": 6}], "lacks the key 'summary'"),
+        (colt2021.family_rows, [1], r"cells\[0\] must be a dict"),
+        (colt2021.fit_a_over_k, [{"k": 6}], "lacks the key 'type'"),
+    ],
+)
+def test_row_helpers_name_what_they_need(fn, cells, match):
+    """Not the sweep's cells: a ValueError saying so (a KeyError or TypeError before)."""
+    with pytest.raises(ValueError, match=match):
+        fn(cells)

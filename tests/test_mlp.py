@@ -74,6 +74,8 @@ def test_pack_errors():
         mlp.pack([(W, b), (np.ones((1, 2)), np.ones(1))], output_bias=False)
     with pytest.raises(ValueError, match="inputs"):
         mlp.pack([(W, b), (np.ones((1, 3)), np.ones(1))])
+    with pytest.raises(TypeError, match="layers must be a sequence of"):
+        mlp.pack(None)
 
 
 # --------------------------------------------------------------------------- five points

@@ -378,3 +378,9 @@ def test_complex_params_and_x_are_refused_not_cast():
         mm.predict("prop2", p, np.ones(5) * 1j)
     with pytest.raises(ValueError, match="p must hold 3h"):
         mm.params_str((F(1), F(2)), 2)  # IndexError before
+
+
+@pytest.mark.parametrize("k, h", [(1.5, 2), ("a", 2), (-1, 2), (7, 2), (0, 0)])
+def test_param_name_checks_its_indices(k, h):
+    with pytest.raises(ValueError, match="must be"):
+        mm.param_name(k, h)

@@ -88,3 +88,8 @@ def test_wilson_large_n_does_not_overflow():
 def test_proportion_table_refuses_counts_that_cannot_be_outcomes_of_n_trials(counts, match):
     with pytest.raises(ValueError, match=match):
         proportion_table(counts, 10)
+
+
+def test_wilson_names_ragged_counts():
+    with pytest.raises(TypeError, match="successes and n must be integer counts"):
+        wilson([[1, 2], [3]], 10)

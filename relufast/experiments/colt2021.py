@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
+from .._validate import BadTypeError
 from . import safran_shamir as ss
 
 __all__ = ["RUNS", "QUICK_RUNS", "sweep", "fraction_rows", "family_rows", "fit_a_over_k"]
@@ -93,8 +94,29 @@ def _whole(x: object) -> bool:
     return isinstance(x, numbers.Real) and math.isfinite(x) and float(x).is_integer()
 
 
+def _cells(cells: object, what: str) -> Sequence[dict]:
+    """``cells`` if it is a sequence of dicts (the cells of :func:`sweep` or rows of this module)."""
+    if isinstance(cells, (str, bytes, Mapping)) or not isinstance(cells, Sequence):
+        raise BadTypeError(f"cells must be a list of {what}, got {type(cells).__name__}")
+    for i, c in enumerate(cells):
+        if not isinstance(c, Mapping):
+            raise BadTypeError(f"cells[{i}] must be a dict ({what}), got {type(c).__name__}")
+    return cells
+
+
+def _missing(e: KeyError, what: str) -> ValueError:
+    return ValueError(f"cells must be {what}: a cell lacks the key {e}")
+
+
 def fraction_rows(cells: Sequence[dict]) -> list[dict]:
     """Spurious % with its 95 % Wilson interval per k, beside the 2021 paper's stated fraction."""
+    try:
+        return _fraction_rows(_cells(cells, "sweep() cells"))
+    except KeyError as e:
+        raise _missing(e, "sweep() cells") from None
+
+
+def _fraction_rows(cells: Sequence[dict]) -> list[dict]:
     rows = []
     for c in cells:
         s = c["summary"]
@@ -116,6 +138,13 @@ def fraction_rows(cells: Sequence[dict]) -> list[dict]:
 
 def family_rows(cells: Sequence[dict]) -> list[dict]:
     """Every family listed at each k: blocks (ordered by matched value), runs, F, lambda_min."""
+    try:
+        return _family_rows(_cells(cells, "sweep() cells"))
+    except KeyError as e:
+        raise _missing(e, "sweep() cells") from None
+
+
+def _family_rows(cells: Sequence[dict]) -> list[dict]:
     return [
         {
             "k": c["k"],
@@ -159,7 +188,10 @@ def fit_a_over_k(rows: Sequence[dict], family: str = "[1, k-1]") -> dict | None:
     >>> round(fit["a"], 9), round(fit["b"], 9), fit["ks"]
     (0.3, -1.0, [6, 10, 20])
     """
-    pts = {r["k"]: r["F"] for r in rows if r["type"] == family}
+    try:
+        pts = {r["k"]: r["F"] for r in _cells(rows, "family_rows() rows") if r["type"] == family}
+    except KeyError as e:
+        raise _missing(e, "family_rows() rows") from None
     if len(pts) < 3:
         return None
     k = np.array(sorted(pts), dtype=float)

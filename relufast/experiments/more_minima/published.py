@@ -10,6 +10,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from ..._validate import positive_int
 from .certificate import Certificate, certify
 from .exact import Vec, to_fractions
 from .polish import Polished, polish
@@ -29,8 +30,8 @@ def param_name(k: int, h: int) -> str:
     >>> [param_name(k, 2) for k in range(7)]
     ['w_1', 'w_2', 'b_1', 'b_2', 'v_1', 'v_2', 'c']
     """
-    if not 0 <= k <= 3 * h:
-        raise ValueError(f"k must be in [0, {3 * h}], got {k}")
+    h = positive_int(h, "h")
+    k = positive_int(k, "k", minimum=0, maximum=3 * h)
     return "c" if k == 3 * h else f"{_NAMES[k // h]}_{k % h + 1}"
 
 

@@ -144,7 +144,10 @@ def pack(layers, output_bias: bool = True) -> np.ndarray:
     equals ``out`` of the previous). Hidden biases are required; the output layer's bias must be
     given when ``output_bias=True`` and must be None when ``output_bias=False``.
     """
-    layers = list(layers)
+    try:
+        layers = list(layers)
+    except TypeError:
+        raise BadTypeError(f"layers must be a sequence of (W, b) pairs, got {layers!r}") from None
     if not layers:
         raise ValueError("layers must hold at least one (W, b) pair")
     parts, lead, prev = [], None, None
