@@ -309,8 +309,10 @@ def numpy_slowdown() -> float:
 def work_limit(core_limit: float, backend: str) -> float:
     """The restart-step limit of a live tiny-net run on ``backend`` given the core's limit.
 
-    On the NumPy reference (chosen, or "auto" without the core) the same wall-time budget times
-    :data:`NUMPY_TIME_FACTOR` allows ``core_limit * NUMPY_TIME_FACTOR / numpy_slowdown()`` steps.
+    Where the trainer resolves to the NumPy reference (chosen, or "auto" without the core) the same
+    wall-time budget times :data:`NUMPY_TIME_FACTOR` allows ``core_limit * NUMPY_TIME_FACTOR /
+    numpy_slowdown()`` steps.
     """
-    on_core = relufast.backend.has_core() and backend in ("auto", "cpu")
-    return core_limit if on_core else core_limit * NUMPY_TIME_FACTOR / numpy_slowdown()
+    if relufast.backend.resolve(backend, "mlp", "train_chunk") != "numpy":
+        return core_limit
+    return core_limit * NUMPY_TIME_FACTOR / numpy_slowdown()
