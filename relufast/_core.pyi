@@ -166,13 +166,15 @@ class Optimizer:
     def value(self) -> int: ...
 
 class Net:
-    """Layer sizes [d_in, h_1, ..., d_out] and the parameter layout."""
+    """Layer sizes [d_in, h_1, ..., d_out], the hidden activation (0 relu, 1 sigmoid), the layout."""
 
-    def __init__(self, sizes: Sequence[_Int], output_bias: bool = True) -> None: ...
+    def __init__(self, sizes: Sequence[_Int], output_bias: bool = True, activation: _Int = 0) -> None: ...
     @property
     def sizes(self) -> list[int]: ...
     @property
     def output_bias(self) -> bool: ...
+    @property
+    def activation(self) -> int: ...
     @property
     def layers(self) -> int: ...
     @property
@@ -213,8 +215,11 @@ def mlp_eval(
     loss: _Int,
     output_bias: bool,
     want_grad: bool = True,
+    activation: _Int = 0,
 ) -> tuple[NDArray[numpy.float64], NDArray[numpy.float64] | None]:
-    """(F (R,), G (R, P) or None) of R MLPs; loss 0 sse, 1 mse, 2 ce (labels)."""
+    """(F (R,), G (R, P) or None) of R MLPs; loss 0 sse, 1 mse, 2 ce (labels); activation 0 relu,
+    1 sigmoid.
+    """
 
 def mlp_hessian(
     params: ArrayLike,
@@ -224,8 +229,9 @@ def mlp_hessian(
     sizes: Sequence[_Int],
     loss: _Int,
     output_bias: bool,
+    activation: _Int = 0,
 ) -> NDArray[numpy.float64]:
-    """Exact Hessians (R, P, P) of R MLPs (relu'' = 0, relu'(0) = 0), symmetrised."""
+    """Exact Hessians (R, P, P) of R MLPs (relu'' = 0, relu'(0) = 0; or sigmoid), symmetrised."""
 
 def mlp_train(
     params: NDArray[numpy.float64],

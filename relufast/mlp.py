@@ -4,9 +4,11 @@ Kept for one release; ``from relufast import mlp`` keeps working.
 """
 
 from .objectives.mlp import (  # noqa: F401
+    ACTIVATIONS,
     LOSSES,
     Net,
     Problem,
+    check_activation,
     check_data,
     check_params,
     check_sizes,
@@ -26,6 +28,7 @@ from .objectives.mlp import (  # noqa: F401
 )
 
 __all__ = [
+    "ACTIVATIONS",
     "LOSSES",
     "num_params",
     "unpack",

@@ -1,4 +1,4 @@
-"""Batched training of dense ReLU MLPs (:mod:`relufast.mlp`): initialisation and chunked trainers.
+"""Batched training of dense MLPs (:mod:`relufast.mlp`): initialisation and chunked trainers.
 
 R restarts (each with its own parameters, all on the same data) train at once. Every step of a
 chunk runs in native code (``backend="cpu"``); Python only loops over chunks, records the full-data
@@ -231,19 +231,20 @@ def train(
     seed: int = 0,
     loss: str = "sse",
     output_bias: bool = True,
+    activation: str = "relu",
     backend: str = "auto",
     chunk: int = 1000,
     progress: Callable[[int, int], object] | None = None,
     betas: tuple[float, float] = (0.9, 0.999),
     eps: float = 1e-8,
 ) -> TrainResult:
-    """Train R restarts of a ReLU MLP at once; all steps of a chunk run in native code.
+    """Train R restarts of an MLP at once; all steps of a chunk run in native code.
 
     Parameters
     ----------
     params : array_like, shape (P,) or (R, P)
         Initial parameters (e.g. from :func:`init_params`); not modified.
-    X, Y, sizes, loss, output_bias
+    X, Y, sizes, loss, output_bias, activation
         As in :func:`relufast.mlp.loss`.
     optimizer : {"gd", "adam", "sgd"}
         See the module docstring. "gd" is full-batch only.
@@ -286,7 +287,7 @@ def train(
     if not (0.0 <= b1 < 1.0 and 0.0 <= b2 < 1.0):
         raise ValueError(f"betas must be a pair of floats in [0, 1), got {betas!r}")
     eps = positive_float(eps, "eps")
-    prob = Problem.of(X, Y, sizes, loss, output_bias)
+    prob = Problem.of(X, Y, sizes, loss, output_bias, activation)
     p2, _ = check_params(params, prob.net)
     p = np.array(p2, dtype=np.float64, order="C", copy=True)
     N = prob.N

@@ -105,7 +105,10 @@ def test_net():
     assert net.sizes == [2, 4, 3] and net.output_bias and net.layers == 2
     assert net.n_params == mlp.num_params((2, 4, 3), True) == 2 * 4 + 4 + 4 * 3 + 3
     assert core.Net([2, 4, 3], False).n_params == mlp.num_params((2, 4, 3), False)
-    assert repr(core.Net([1, 8, 1], False)) == "Net(sizes=[1, 8, 1], output_bias=False)"
+    assert repr(core.Net([1, 8, 1], False)) == "Net(sizes=[1, 8, 1], output_bias=False, activation=0)"
+    assert core.Net([2, 3, 1], activation=1).activation == 1 and net.activation == 0
+    with pytest.raises(ValueError, match="activation code"):
+        core.Net([2, 3, 1], activation=2)
     with pytest.raises(ValueError, match="at least 2"):
         core.Net([3])
     with pytest.raises(ValueError, match=">= 1"):

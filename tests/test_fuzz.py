@@ -171,8 +171,9 @@ SIZES = st.one_of(
     sizes=SIZES,
     loss=st.sampled_from(["sse", "mse", "ce", "l1", None]),
     output_bias=st.sampled_from([True, False]),
+    activation=st.sampled_from(["relu", "sigmoid", "relu", "sigmoid", "tanh"]),
 )
-def test_mlp_objective(data, sizes, loss, output_bias):
+def test_mlp_objective(data, sizes, loss, output_bias, activation):
     try:
         P = mlp.num_params(sizes, output_bias)
         din, dout = int(sizes[0]), int(sizes[-1])
@@ -186,12 +187,15 @@ def test_mlp_objective(data, sizes, loss, output_bias):
     X = data.draw(st.one_of(real_arrays(st.just((N, din))), arrays()), "X")
     labels = st.lists(st.integers(0, dout - 1), min_size=N, max_size=N).map(np.array)
     Y = data.draw(st.one_of(real_arrays(st.just((N, dout))), labels, arrays()), "Y")
-    names = ("params", "X", "Y", "sizes", "loss", "labels")
-    kw = dict(loss=loss, output_bias=output_bias)
+    names = ("params", "X", "Y", "sizes", "loss", "labels", "activation")
+    kw = dict(loss=loss, output_bias=output_bias, activation=activation)
     for fn in (mlp.loss, mlp.grad):
         native_equals_reference(lambda backend, fn=fn: fn(params, X, Y, sizes, backend=backend, **kw), *names)
     native_equals_reference(
-        lambda backend: mlp.predict(params, X, sizes, output_bias=output_bias, backend=backend), *names
+        lambda backend: mlp.predict(
+            params, X, sizes, output_bias=output_bias, activation=activation, backend=backend
+        ),
+        *names,
     )
 
 

@@ -1,4 +1,7 @@
-"""relufast.mlp: layout, five-point values, finite differences, kinks, C++ == NumPy, bad input."""
+"""relufast.mlp: layout, five-point values, finite differences, kinks, C++ == NumPy, bad input.
+
+The derivative and C++ == NumPy tests run for both hidden activations (ReLU and sigmoid).
+"""
 
 import numpy as np
 import pytest
@@ -128,11 +131,12 @@ def test_predict_shapes():
 # --------------------------------------------------------------------------- derivatives
 
 
+@pytest.mark.parametrize("act", mlp.ACTIVATIONS)
 @pytest.mark.parametrize("sizes,loss,ob", CASES)
-def test_grad_and_hessian_finite_differences(rng, sizes, loss, ob):
+def test_grad_and_hessian_finite_differences(rng, sizes, loss, ob, act):
     p, X, Y = make_problem(rng, sizes, loss, ob, R=2)
-    assert not mlp.kinks(p, X, sizes, output_bias=ob).any()
-    kw = dict(loss=loss, output_bias=ob, backend="numpy")
+    assert not mlp.kinks(p, X, sizes, output_bias=ob, activation=act).any()
+    kw = dict(loss=loss, output_bias=ob, activation=act, backend="numpy")
     G = mlp.grad(p, X, Y, sizes, **kw)
     H = mlp.hessian(p, X, Y, sizes, **kw)
     P = p.shape[1]
@@ -155,15 +159,42 @@ def test_grad_and_hessian_finite_differences(rng, sizes, loss, ob):
     np.testing.assert_array_equal(H, np.swapaxes(H, 1, 2))
 
 
-def test_hvp_matches_hessian(rng):
-    sizes, loss, ob = [3, 4, 5, 2], "ce", True
-    sizes = [3, 4, 5, 3]
+@pytest.mark.parametrize("act", mlp.ACTIVATIONS)
+def test_hvp_matches_hessian(rng, act):
+    sizes, loss, ob = [3, 4, 5, 3], "ce", True
     p, X, Y = make_problem(rng, sizes, loss, ob, R=2)
-    H = mlp.hessian(p, X, Y, sizes, loss=loss, backend="numpy")
+    kw = dict(loss=loss, activation=act)
+    H = mlp.hessian(p, X, Y, sizes, backend="numpy", **kw)
     V = rng.normal(size=(2, 3, p.shape[1]))
-    HV = mlp.hvp(p, V, X, Y, sizes, loss=loss)
+    HV = mlp.hvp(p, V, X, Y, sizes, **kw)
     np.testing.assert_allclose(HV, np.einsum("rpq,rkq->rkp", H, V), atol=1e-12)
-    np.testing.assert_allclose(mlp.hvp(p[0], V[0, 0], X, Y, sizes, loss=loss), H[0] @ V[0, 0], atol=1e-12)
+    np.testing.assert_allclose(mlp.hvp(p[0], V[0, 0], X, Y, sizes, **kw), H[0] @ V[0, 0], atol=1e-12)
+
+
+def test_sigmoid_values_and_smoothness():
+    # f(x) = v s(w x + b) + c with s the logistic sigmoid; s(0) = 1/2, s(+-40) = 1 / 0 to 1e-17
+    p = np.array([2.0, -1.0, 3.0, 0.5])
+    x = np.array([-20.0, 0.5, 20.5])
+    want = 3.0 / (1.0 + np.exp(-(2.0 * x - 1.0))) + 0.5
+    np.testing.assert_allclose(mlp.predict(p, x, [1, 1, 1], activation="sigmoid")[:, 0], want, rtol=1e-15)
+    # no kinks, even where a pre-activation is exactly 0 (x = 0.5), and a Hessian that is exact there
+    H, K = mlp.hessian(p, x, [0, 1, 2], [1, 1, 1], activation="sigmoid", return_kinks=True)
+    assert not K.any() and np.isfinite(H).all()
+    # saturated units (pre-activations of +-800: exp overflows in NumPy) give finite, equal results
+    q = np.array([[400.0, 0.0, 1.0, 0.0], [-400.0, 0.0, 1.0, 0.0]])
+    for be in BACKENDS:
+        L, G = mlp.loss_and_grad(q, [2.0, -2.0], [1.0, 0.0], [1, 1, 1], activation="sigmoid", backend=be)
+        np.testing.assert_allclose(L, [0.0, 2.0], atol=1e-300)  # a perfect fit, then both wrong
+        # s' = 0 to within the smallest doubles (the C++ exp stops at e^709): no gradient to w, b
+        assert np.isfinite(G).all() and np.all(np.abs(G[:, :2]) < 1e-300)
+
+
+def test_activation_is_checked():
+    for bad in ("tanh", "", None, 1):
+        with pytest.raises(ValueError, match="activation must be one of"):
+            mlp.loss(RED, X5, Y5, [1, 1, 1], activation=bad)
+    with pytest.raises(ValueError, match="activation"):
+        mlp.Net.of([1, 1, 1], activation="Sigmoid")
 
 
 def test_single_and_batch_agree(rng):
@@ -200,10 +231,11 @@ def test_ce_is_stable_for_huge_logits():
 
 
 @needs_cpu
+@pytest.mark.parametrize("act", mlp.ACTIVATIONS)
 @pytest.mark.parametrize("sizes,loss,ob", CASES)
-def test_cpu_matches_numpy(rng, sizes, loss, ob):
+def test_cpu_matches_numpy(rng, sizes, loss, ob, act):
     p, X, Y = make_problem(rng, sizes, loss, ob, R=11, N=9)  # R not a multiple of the lane width
-    kw = dict(loss=loss, output_bias=ob)
+    kw = dict(loss=loss, output_bias=ob, activation=act)
     Ln, Gn = mlp.loss_and_grad(p, X, Y, sizes, backend="numpy", **kw)
     Lc, Gc = mlp.loss_and_grad(p, X, Y, sizes, backend="cpu", **kw)
     np.testing.assert_allclose(Lc, Ln, rtol=1e-12, atol=1e-12)

@@ -155,8 +155,27 @@ def test_scalar_nets_cpu_matches_numpy(rng, sizes, loss, optimizer, ob):
 )
 def test_deep_cpu_matches_numpy(rng, loss, optimizer, batch, ob):
     sizes = [3, 6, 5, 3]
-    X = rng.normal(size=(23, 3))
-    Y = rng.integers(0, 3, 23) if loss == "ce" else rng.normal(size=(23, 3))
+    _deep_cpu_matches_numpy(rng, sizes, loss, optimizer, batch, ob, "relu")
+
+
+@needs_cpu
+@pytest.mark.parametrize(
+    "sizes,loss,optimizer,batch",
+    [
+        ([2, 4, 1], "mse", "gd", None),  # the XOR / jellyfish nets
+        ([2, 7, 1], "mse", "adam", None),
+        ([1, 3, 1], "sse", "gd", None),  # the [1, h, 1] shape the ReLU tiny kernels take
+        ([3, 6, 5, 3], "ce", "adam", 5),
+        ([3, 6, 5, 3], "mse", "sgd", 4),
+    ],
+)
+def test_sigmoid_cpu_matches_numpy(rng, sizes, loss, optimizer, batch):
+    _deep_cpu_matches_numpy(rng, sizes, loss, optimizer, batch, True, "sigmoid")
+
+
+def _deep_cpu_matches_numpy(rng, sizes, loss, optimizer, batch, ob, act):
+    X = rng.normal(size=(23, sizes[0]))
+    Y = rng.integers(0, sizes[-1], 23) if loss == "ce" else rng.normal(size=(23, sizes[-1]))
     p0 = T.init_params(sizes, 11, seed=3, scheme="he", bias_std=0.1, output_bias=ob)
     kw = dict(
         optimizer=optimizer,
@@ -165,6 +184,7 @@ def test_deep_cpu_matches_numpy(rng, loss, optimizer, batch, ob):
         batch_size=batch,
         loss=loss,
         output_bias=ob,
+        activation=act,
     )
     rc = T.train(p0, X, Y, sizes, backend="cpu", chunk=50, **kw)
     rn = T.train(p0, X, Y, sizes, backend="numpy", chunk=200, **kw)

@@ -42,10 +42,16 @@ void check_params(const mlp::Net& net, const In& params) {
   require(params.ndim() == 2 && params.shape(1) == net.P, "params must have shape (R, P)");
 }
 
+mlp::Activation activation_of(int code) {
+  require(code == mlp::RELU || code == mlp::SIGMOID,
+          "activation code must be 0 (relu) or 1 (sigmoid)");
+  return mlp::Activation(code);
+}
+
 py::tuple evaluate(const In& params, const In& X, const std::optional<In>& Y,
                    const std::optional<Labels>& labels, const std::vector<int>& sizes, int loss,
-                   bool output_bias, bool want_grad) {
-  const mlp::Net net(sizes, output_bias);
+                   bool output_bias, bool want_grad, int activation) {
+  const mlp::Net net(sizes, output_bias, activation_of(activation));
   check_params(net, params);
   const mlp::Data d = make_data(net, X, Y, labels, loss);
   const int64_t R = params.shape(0);
@@ -68,8 +74,8 @@ py::tuple evaluate(const In& params, const In& X, const std::optional<In>& Y,
 
 py::array_t<double> hessian(const In& params, const In& X, const std::optional<In>& Y,
                             const std::optional<Labels>& labels, const std::vector<int>& sizes,
-                            int loss, bool output_bias) {
-  const mlp::Net net(sizes, output_bias);
+                            int loss, bool output_bias, int activation) {
+  const mlp::Net net(sizes, output_bias, activation_of(activation));
   check_params(net, params);
   const mlp::Data d = make_data(net, X, Y, labels, loss);
   const int64_t R = params.shape(0);
@@ -120,15 +126,21 @@ void bind_mlp(py::module_& m) {
       .value("ADAM", mlp::ADAM);
   py::implicitly_convertible<py::int_, mlp::Optimizer>();
 
-  py::class_<mlp::Net>(m, "Net", "Layer sizes [d_in, h_1, ..., d_out] and the parameter layout.")
-      .def(py::init<const std::vector<int>&, bool>(), py::arg("sizes"),
-           py::arg("output_bias") = true)
+  py::class_<mlp::Net>(m, "Net",
+                       "Layer sizes [d_in, h_1, ..., d_out], the hidden activation (0 relu, 1 "
+                       "sigmoid), the layout.")
+      .def(py::init([](const std::vector<int>& sizes, bool output_bias, int activation) {
+             return mlp::Net(sizes, output_bias, activation_of(activation));
+           }),
+           py::arg("sizes"), py::arg("output_bias") = true, py::arg("activation") = 0)
       .def_readonly("sizes", &mlp::Net::sizes)
       .def_readonly("output_bias", &mlp::Net::output_bias)
+      .def_property_readonly("activation", [](const mlp::Net& n) { return int(n.activation); })
       .def_readonly("layers", &mlp::Net::layers)
       .def_readonly("n_params", &mlp::Net::P, "P, the length of a parameter vector")
       .def("__repr__", [](const mlp::Net& n) {
-        return py::str("Net(sizes={!r}, output_bias={!r})").format(n.sizes, n.output_bias);
+        return py::str("Net(sizes={!r}, output_bias={!r}, activation={})")
+            .format(n.sizes, n.output_bias, int(n.activation));
       });
 
   using mlp::TrainOptions;
@@ -164,10 +176,12 @@ void bind_mlp(py::module_& m) {
 
   m.def("mlp_eval", &evaluate, py::arg("params"), py::arg("X"), py::arg("Y"), py::arg("labels"),
         py::arg("sizes"), py::arg("loss"), py::arg("output_bias"), py::arg("want_grad") = true,
-        "(F (R,), G (R, P) or None) of R MLPs; loss 0 sse, 1 mse, 2 ce (labels).");
+        py::arg("activation") = 0,
+        "(F (R,), G (R, P) or None) of R MLPs; loss 0 sse, 1 mse, 2 ce (labels); activation 0\n"
+        "relu, 1 sigmoid.");
   m.def("mlp_hessian", &hessian, py::arg("params"), py::arg("X"), py::arg("Y"), py::arg("labels"),
-        py::arg("sizes"), py::arg("loss"), py::arg("output_bias"),
-        "Exact Hessians (R, P, P) of R MLPs (relu'' = 0, relu'(0) = 0), symmetrised.");
+        py::arg("sizes"), py::arg("loss"), py::arg("output_bias"), py::arg("activation") = 0,
+        "Exact Hessians (R, P, P) of R MLPs (relu'' = 0, relu'(0) = 0; or sigmoid), symmetrised.");
   m.def("mlp_train", &train, py::arg("params").noconvert(), py::arg("m").noconvert(),
         py::arg("v").noconvert(), py::arg("X"), py::arg("Y"), py::arg("labels"), py::arg("net"),
         py::arg("loss"), py::arg("options"),

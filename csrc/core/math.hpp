@@ -139,6 +139,9 @@ RELUFAST_HD RELUFAST_INLINE double exp_lane(double x) {
   return x < -708.0 ? 0.0 : (x == x ? pp * scale : x);
 }
 
+// The logistic sigmoid 1 / (1 + e^-z) of the MLP kernels' hidden units (0 below z = -709).
+RELUFAST_HD RELUFAST_INLINE double sigmoid_lane(double z) { return 1.0 / (1.0 + exp_lane(-z)); }
+
 // Square root and division as the update rules take them: exact on doubles (and on registers
 // narrower than a block); the AVX-512 estimates on a whole block.
 RELUFAST_HD RELUFAST_INLINE double fast_sqrt(double x) { return std::sqrt(x); }

@@ -1,6 +1,7 @@
 // The generic lane kernels of dense MLPs: loss and gradient of one block of LANES restarts (any
 // depth and width, SSE/MSE/CE, full batch or per-lane mini-batches), written with core/simd.hpp's
-// registers so that their vectorisation does not depend on the compiler's auto-vectoriser.
+// registers so that their vectorisation does not depend on the compiler's auto-vectoriser. Hidden
+// units are ReLU (relu'(a) = [a > 0]) or sigmoid (a stored, s' = a (1 - a)).
 // Internal to the C++ kernels: included by driver.cpp only, so every function stays local to that
 // translation unit and inlines as it always did.
 #pragma once
@@ -81,7 +82,7 @@ void load_inputs(const Net& net, const Data& d, const int64_t* idx, int64_t n0, 
 // registers; each weight vector loaded once per NB points). Sums run over j in order.
 template <int NB, int IB, bool BC>
 inline void forward_units(const double* W, const double* B, const double* A, double* Z, int i,
-                          int din, int dout, bool hidden) {
+                          int din, int dout, bool rectify) {
   reg acc[IB][NB][NV];
   for (int u = 0; u < IB; ++u)
     for (int q = 0; q < NB; ++q)
@@ -102,7 +103,7 @@ inline void forward_units(const double* W, const double* B, const double* A, dou
       const reg b = B ? load<reg>(B + (i + u) * L + v * VW) : reg{};
       for (int q = 0; q < NB; ++q) {
         const reg z = B ? acc[u][q][v] + b : acc[u][q][v];
-        store(Z + (q * dout + i + u) * L + v * VW, hidden ? (z > 0.0 ? z : reg{}) : z);
+        store(Z + (q * dout + i + u) * L + v * VW, rectify ? (z > 0.0 ? z : reg{}) : z);
       }
     }
 }
@@ -112,6 +113,7 @@ void forward(const double* p, const Net& net, Work& w) {
   for (int k = 0; k < net.layers; ++k) {
     const int din = net.sizes[k], dout = net.sizes[k + 1];
     const bool hidden = k + 1 < net.layers;
+    const bool rect = hidden && net.activation == RELU;
     const bool bc = k == 0 && w.x;
     const double* A = bc ? w.x : w.act.data() + w.act_off[k];
     double* Z = hidden ? w.act.data() + w.act_off[k + 1] : w.out.data();
@@ -119,12 +121,16 @@ void forward(const double* p, const Net& net, Work& w) {
     const double* B = net.b_off[k] >= 0 ? p + net.b_off[k] * L : nullptr;
     int i = 0;
     if (bc) {
-      for (; i + UB <= dout; i += UB) forward_units<NB, UB, true>(W, B, A, Z, i, din, dout, hidden);
-      for (; i < dout; ++i) forward_units<NB, 1, true>(W, B, A, Z, i, din, dout, hidden);
+      for (; i + UB <= dout; i += UB) forward_units<NB, UB, true>(W, B, A, Z, i, din, dout, rect);
+      for (; i < dout; ++i) forward_units<NB, 1, true>(W, B, A, Z, i, din, dout, rect);
     } else {
-      for (; i + UB <= dout; i += UB)
-        forward_units<NB, UB, false>(W, B, A, Z, i, din, dout, hidden);
-      for (; i < dout; ++i) forward_units<NB, 1, false>(W, B, A, Z, i, din, dout, hidden);
+      for (; i + UB <= dout; i += UB) forward_units<NB, UB, false>(W, B, A, Z, i, din, dout, rect);
+      for (; i < dout; ++i) forward_units<NB, 1, false>(W, B, A, Z, i, din, dout, rect);
+    }
+    if (hidden && net.activation == SIGMOID) {
+      const int64_t n = int64_t(NB) * dout * L;  // Z holds [NB][dout][L] contiguously
+#pragma omp simd
+      for (int64_t e = 0; e < n; ++e) Z[e] = sigmoid_lane(Z[e]);
     }
   }
 }
@@ -218,8 +224,9 @@ inline void grad_units(const double* delta, const double* A, double* gW, double*
   }
 }
 
-// dprev_qj = [a_qj > 0] sum_i W_ij delta_qi (i in order) for JB consecutive inputs j.
-template <int NB, int JB>
+// dprev_qj = s'(a_qj) sum_i W_ij delta_qi (i in order) for JB consecutive inputs j: relu' =
+// [a > 0], sigmoid' = a (1 - a) (SIG).
+template <int NB, int JB, bool SIG>
 inline void delta_units(const double* W, const double* delta, const double* A, double* dprev, int j,
                         int din, int dout) {
   reg acc[JB][NB][NV];
@@ -240,7 +247,10 @@ inline void delta_units(const double* W, const double* delta, const double* A, d
     for (int q = 0; q < NB; ++q)
       for (int v = 0; v < NV; ++v) {
         const reg a = load<reg>(A + (q * din + j + u) * L + v * VW);
-        store(dprev + (q * din + j + u) * L + v * VW, a > 0.0 ? acc[u][q][v] : reg{});
+        if constexpr (SIG)
+          store(dprev + (q * din + j + u) * L + v * VW, acc[u][q][v] * (a * (1.0 - a)));
+        else
+          store(dprev + (q * din + j + u) * L + v * VW, a > 0.0 ? acc[u][q][v] : reg{});
       }
 }
 
@@ -269,8 +279,13 @@ void backward(const double* p, double* g, const Net& net, Work& w) {
     double* dprev = bufs[nb];
     nb ^= 1;
     int j = 0;
-    for (; j + UB <= din; j += UB) delta_units<NB, UB>(W, delta, A, dprev, j, din, dout);
-    for (; j < din; ++j) delta_units<NB, 1>(W, delta, A, dprev, j, din, dout);
+    if (net.activation == SIGMOID) {
+      for (; j + UB <= din; j += UB) delta_units<NB, UB, true>(W, delta, A, dprev, j, din, dout);
+      for (; j < din; ++j) delta_units<NB, 1, true>(W, delta, A, dprev, j, din, dout);
+    } else {
+      for (; j + UB <= din; j += UB) delta_units<NB, UB, false>(W, delta, A, dprev, j, din, dout);
+      for (; j < din; ++j) delta_units<NB, 1, false>(W, delta, A, dprev, j, din, dout);
+    }
     delta = dprev;
   }
 }

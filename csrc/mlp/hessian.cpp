@@ -1,5 +1,6 @@
-// Exact Hessians of dense ReLU MLPs (scalar): one exact Hessian-vector product per column,
-// columns or restarts spread over threads, then symmetrised.
+// Exact Hessians of dense MLPs (scalar): one exact Hessian-vector product per column, columns or
+// restarts spread over threads, then symmetrised. ReLU hidden units (relu'' = 0 away from kinks)
+// or sigmoid ones, whose s'' adds a term to the tangent of every backpropagated delta.
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -13,6 +14,16 @@ namespace relufast::mlp {
 
 namespace {
 
+double activate(double z, Activation act) {
+  return act == RELU ? (z > 0.0 ? z : 0.0) : 1.0 / (1.0 + std::exp(-z));
+}
+// s'(z) * x from the activation a = s(z): relu' = [a > 0], sigmoid' = a (1 - a).
+double times_slope(double a, double x, Activation act) {
+  return act == RELU ? (a > 0.0 ? x : 0.0) : x * (a * (1.0 - a));
+}
+// s''(z) from a = s(z) (sigmoid only): a (1 - a) (1 - 2 a).
+double curvature(double a) { return a * (1.0 - a) * (1.0 - 2.0 * a); }
+
 struct HessWork {
   std::vector<double> A;  // per layer k: inputs A_k (N, d_k) at aoff[k]
   std::vector<int64_t> aoff;
@@ -22,13 +33,14 @@ struct HessWork {
   std::vector<double> Pr;           // (N, d_out) softmax probabilities (CE)
   std::vector<double> dZ, dd, dd2;  // tangents, (N, max_width)
   std::vector<double> tang;         // forward tangents dA_k of the layers above the direction
+  std::vector<double> tangz;        // and those of their pre-activations (sigmoid's s'' term)
   std::vector<int64_t> toff;
-  // Bytes of one HessWork, about (A, delta and tang; F, D, Pr; dZ, dd, dd2).
+  // Bytes of one HessWork, about (A, delta, tang and tangz; F, D, Pr; dZ, dd, dd2).
   static size_t bytes(const Net& net, int64_t N) {
     size_t widths = 0;
     for (int x : net.sizes) widths += size_t(x);
     return sizeof(double) * size_t(N) *
-           (3 * widths + 3 * size_t(net.sizes.back()) + 3 * size_t(net.max_width));
+           (4 * widths + 3 * size_t(net.sizes.back()) + 3 * size_t(net.max_width));
   }
 };
 
@@ -63,7 +75,7 @@ void hess_forward(const double* p, const Net& net, const Data& d, HessWork& w) {
         double s = 0.0;
         for (int j = 0; j < din; ++j) s += W[i * din + j] * A[n * din + j];
         if (B) s += B[i];
-        Z[n * dk + i] = hidden ? (s > 0.0 ? s : 0.0) : s;
+        Z[n * dk + i] = hidden ? activate(s, net.activation) : s;
       }
   }
   // dL/dF
@@ -99,7 +111,7 @@ void hess_forward(const double* p, const Net& net, const Data& d, HessWork& w) {
       for (int j = 0; j < din; ++j) {
         double s = 0.0;
         for (int i = 0; i < dk; ++i) s += dl[n * dk + i] * W[i * din + j];
-        dp[n * din + j] = A[n * din + j] > 0.0 ? s : 0.0;
+        dp[n * din + j] = times_slope(A[n * din + j], s, net.activation);
       }
   }
 }
@@ -131,12 +143,15 @@ void hess_column(const double* p, const Net& net, const Data& d, HessWork& w, in
   toff.assign(net.layers + 1, 0);
   for (int k = 0; k < net.layers; ++k) toff[k + 1] = toff[k] + (k > k0 ? N * net.sizes[k] : 0);
   tang.resize(toff[net.layers] + 1);
+  const bool sig = net.activation == SIGMOID;
+  if (sig) w.tangz.resize(toff[net.layers] + 1);
   for (int k = k0 + 1; k < net.layers; ++k) {
-    // dA_k = relu'(Z_{k-1... }) * dZ  (layer k's input)
+    // dA_k = s'(Z_{k-1}) * dZ_{k-1}  (layer k's input; dZ_{k-1} kept for s'')
     const int dk = net.sizes[k];
     const double* Ak = w.A.data() + w.aoff[k];
     double* dAk = tang.data() + toff[k];
-    for (int64_t n = 0; n < N * dk; ++n) dAk[n] = Ak[n] > 0.0 ? dZ[n] : 0.0;
+    for (int64_t n = 0; n < N * dk; ++n) dAk[n] = times_slope(Ak[n], dZ[n], net.activation);
+    if (sig) std::copy(dZ, dZ + N * dk, w.tangz.data() + toff[k]);
     const int dn = net.sizes[k + 1];
     const double* W = p + net.w_off[k];
     for (int64_t n = 0; n < N; ++n)
@@ -190,14 +205,23 @@ void hess_column(const double* p, const Net& net, const Data& d, HessWork& w, in
       }
     }
     if (k == 0) break;
-    // ddelta_{k-1} = (ddelta_k W_k + [k == k0] delta_k dW_k) * relu'(Z_{k-1})
+    // ddelta_{k-1} = (ddelta_k W_k + [k == k0] delta_k dW_k) * s'(Z_{k-1})
+    //                + (delta_k W_k) * s''(Z_{k-1}) * dZ_{k-1}   (sigmoid, k > k0)
     const double* W = p + net.w_off[k];
+    const double* dZk = sig && has_dA ? w.tangz.data() + toff[k] : nullptr;
     for (int64_t n = 0; n < N; ++n)
       for (int j = 0; j < din; ++j) {
         double s = 0.0;
         for (int i = 0; i < dk; ++i) s += dd[n * dk + i] * W[i * din + j];
         if (k == k0 && !is_bias && j == j0) s += dl[n * dk + i0];
-        dd_next[n * din + j] = A[n * din + j] > 0.0 ? s : 0.0;
+        const double a = A[n * din + j];
+        double t = times_slope(a, s, net.activation);
+        if (dZk) {
+          double back = 0.0;  // dL/dA_k
+          for (int i = 0; i < dk; ++i) back += dl[n * dk + i] * W[i * din + j];
+          t += back * curvature(a) * dZk[n * din + j];
+        }
+        dd_next[n * din + j] = t;
       }
     std::swap(dd, dd_next);
   }

@@ -1,9 +1,10 @@
-// Finite-data dense ReLU MLPs: loss, gradient, exact Hessian and batched trainers over R restarts.
+// Finite-data dense MLPs (ReLU or sigmoid hidden units): loss, gradient, exact Hessian and batched
+// trainers over R restarts.
 // Kernels only: no Python here. Arrays are float64 (labels int64), C-contiguous, batch-first.
 //
 // Parameter layout (shared with relufast/mlp.py): layer by layer, the weight matrix (out x in,
 // row-major) then the bias; the output layer's bias is left out when output_bias is false.
-// relu'(0) = 0 everywhere.
+// relu'(0) = 0 everywhere; sigmoid s(z) = 1 / (1 + exp(-z)), s' = s (1 - s), s'' = s' (1 - 2 s).
 #pragma once
 #include <cstdint>
 #include <vector>
@@ -12,17 +13,19 @@ namespace relufast::mlp {
 
 enum Loss : int { SSE = 0, MSE = 1, CE = 2 };
 enum Optimizer : int { GD = 0, ADAM = 1 };
+enum Activation : int { RELU = 0, SIGMOID = 1 };
 
-// Layer sizes [d_in, h_1, ..., d_out] and where each layer's weights and bias live in a parameter
-// vector (b_off = -1: no bias).
+// Layer sizes [d_in, h_1, ..., d_out], the hidden activation and where each layer's weights and
+// bias live in a parameter vector (b_off = -1: no bias).
 struct Net {
   std::vector<int> sizes;
   bool output_bias = true;
+  Activation activation = RELU;
   int layers = 0;
   std::vector<int64_t> w_off, b_off;
   int64_t P = 0;
   int max_width = 0;
-  Net(const std::vector<int>& sizes, bool output_bias);
+  Net(const std::vector<int>& sizes, bool output_bias, Activation activation = RELU);
 };
 
 // The data: X (N, d_in); Y (N, d_out) for SSE/MSE, labels (N) in [0, d_out) for CE.
@@ -38,7 +41,7 @@ struct Data {
 void evaluate(const double* params, int64_t R, const Net& net, const Data& data, double* F,
               double* G);
 
-// Exact Hessians H (R, P, P) (relu'' = 0; exact away from kinks), symmetrised.
+// Exact Hessians H (R, P, P) (relu'' = 0: exact away from kinks; sigmoid: exact), symmetrised.
 void hessian(const double* params, int64_t R, const Net& net, const Data& data, double* H);
 
 struct TrainOptions {

@@ -6,8 +6,11 @@
 
 namespace relufast::mlp {
 
-Net::Net(const std::vector<int>& s, bool ob) : sizes(s), output_bias(ob) {
+Net::Net(const std::vector<int>& s, bool ob, Activation act)
+    : sizes(s), output_bias(ob), activation(act) {
   if (sizes.size() < 2) throw std::invalid_argument("sizes needs at least 2 entries");
+  if (act != RELU && act != SIGMOID)
+    throw std::invalid_argument("activation code must be 0 (relu) or 1 (sigmoid)");
   for (int x : sizes)
     if (x < 1) throw std::invalid_argument("sizes must be >= 1");
   layers = int(sizes.size()) - 1;

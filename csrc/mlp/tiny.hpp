@@ -147,7 +147,8 @@ void tiny_dispatch(double* params, double* m, double* v, int64_t R, const Net& n
 // The tiny path, if this problem has one.
 bool tiny(double* params, double* m, double* v, int64_t R, const Net& net, const Data& d,
           const TrainOptions& opt, int64_t B, const double* coef) {
-  if (net.layers != 2 || net.sizes[0] != 1 || net.sizes[2] != 1 || d.loss == CE || B != 0)
+  if (net.layers != 2 || net.sizes[0] != 1 || net.sizes[2] != 1 || d.loss == CE || B != 0 ||
+      net.activation != RELU)
     return false;
   // K (blocks stepped together) per width: enough independent chains to hide latency without
   // spilling registers (measured on AVX-512, and on AVX2 with blocks of one register each, where

@@ -33,18 +33,33 @@ def _register(core: Any) -> None:
     def mlp_loss_grad(prob, p2, want_grad):
         net = prob.net
         return core.mlp_eval(
-            p2, prob.X, prob.Y, prob.labels, list(net.sizes), prob.loss_code, net.output_bias, want_grad
+            p2,
+            prob.X,
+            prob.Y,
+            prob.labels,
+            list(net.sizes),
+            prob.loss_code,
+            net.output_bias,
+            want_grad,
+            net.activation_code,
         )
 
     def mlp_hessian(prob, p2):
         net = prob.net
         return core.mlp_hessian(
-            p2, prob.X, prob.Y, prob.labels, list(net.sizes), prob.loss_code, net.output_bias
+            p2,
+            prob.X,
+            prob.Y,
+            prob.labels,
+            list(net.sizes),
+            prob.loss_code,
+            net.output_bias,
+            net.activation_code,
         )
 
     @functools.lru_cache(maxsize=64)
     def native_net(net):
-        return core.Net(list(net.sizes), net.output_bias)
+        return core.Net(list(net.sizes), net.output_bias, net.activation_code)
 
     def mlp_train_chunk(prob, s, opt):
         options = core.TrainOptions(

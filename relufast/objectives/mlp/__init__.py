@@ -1,4 +1,4 @@
-r"""Finite-data dense ReLU MLPs: loss, gradient, exact Hessian, predictions and kinks.
+r"""Finite-data dense MLPs (ReLU or sigmoid hidden units): loss, gradient, exact Hessian, predictions, kinks.
 
 A network with layer sizes ``sizes = [d_in, h_1, ..., h_L, d_out]`` computes
 
@@ -7,8 +7,9 @@ A network with layer sizes ``sizes = [d_in, h_1, ..., h_L, d_out]`` computes
     a_0 = x,\qquad z_l = W_l a_{l-1} + b_l,\qquad a_l = \mathrm{relu}(z_l)\ (l < L+1),
     \qquad f(x) = z_{L+1},
 
-ReLU on every hidden layer and a linear output layer. Hidden layers always have biases; the
-output bias is optional (``output_bias=False`` drops it, as in the lecture's "blind spot" variant).
+ReLU on every hidden layer (or, with ``activation="sigmoid"``, :math:`a_l = 1 / (1 + e^{-z_l})`)
+and a linear output layer. Hidden layers always have biases; the output bias is optional
+(``output_bias=False`` drops it, as in the lecture's "blind spot" variant).
 
 Parameter layout
 ----------------
@@ -42,7 +43,8 @@ Gauss-Newton part plus the bilinear terms that couple a layer's weights with the
 residual. A data point where some hidden pre-activation is exactly 0 is a *kink*: there the loss
 is not twice differentiable and the returned matrix is the Hessian of the smooth piece selected by
 ``relu'(0) = 0`` (a one-sided object). Such points are never hidden: :func:`kinks` lists them and
-``hessian(..., return_kinks=True)`` returns them alongside the matrix.
+``hessian(..., return_kinks=True)`` returns them alongside the matrix. Sigmoid nets are smooth:
+their Hessian adds the ``s''`` terms and is exact everywhere (:func:`kinks` is all False).
 """
 
 from __future__ import annotations
@@ -52,10 +54,11 @@ import numpy as np
 from ..._kernels import get
 from ..._validate import float_array
 from . import layout, problem, reference
-from .layout import Net, check_sizes, num_params, pack, unpack
+from .layout import ACTIVATIONS, Net, check_activation, check_sizes, num_params, pack, unpack
 from .problem import LOSSES, Problem, check_data, check_loss, check_params, check_X
 
 __all__ = [
+    "ACTIVATIONS",
     "LOSSES",
     "Net",
     "Problem",
@@ -69,6 +72,7 @@ __all__ = [
     "hvp",
     "predict",
     "kinks",
+    "check_activation",
     "check_sizes",
     "check_params",
     "check_data",
@@ -82,25 +86,41 @@ __all__ = [
 OBJECTIVE = "mlp"
 
 
-def _prepare(params, X, Y, sizes, loss, output_bias) -> tuple[Problem, np.ndarray, bool]:
-    prob = Problem.of(X, Y, sizes, loss, output_bias)
+def _prepare(params, X, Y, sizes, loss, output_bias, activation) -> tuple[Problem, np.ndarray, bool]:
+    prob = Problem.of(X, Y, sizes, loss, output_bias, activation)
     p2, single = check_params(params, prob.net)
     return prob, p2, single
 
 
 def loss_and_grad(
-    params, X, Y, sizes, *, loss: str = "sse", output_bias: bool = True, backend: str = "auto"
+    params,
+    X,
+    Y,
+    sizes,
+    *,
+    loss: str = "sse",
+    output_bias: bool = True,
+    activation: str = "relu",
+    backend: str = "auto",
 ) -> tuple[float | np.ndarray, np.ndarray]:
     """Loss and gradient at once (one forward and one backward pass); see :func:`loss`."""
-    prob, p2, single = _prepare(params, X, Y, sizes, loss, output_bias)
+    prob, p2, single = _prepare(params, X, Y, sizes, loss, output_bias, activation)
     L, G = get(OBJECTIVE, "loss_grad", backend)(prob, p2, True)
     return (float(L[0]), G[0]) if single else (L, G)
 
 
 def loss(
-    params, X, Y, sizes, *, loss: str = "sse", output_bias: bool = True, backend: str = "auto"
+    params,
+    X,
+    Y,
+    sizes,
+    *,
+    loss: str = "sse",
+    output_bias: bool = True,
+    activation: str = "relu",
+    backend: str = "auto",
 ) -> float | np.ndarray:
-    """Training loss of ReLU MLP(s) on the data (X, Y).
+    """Training loss of MLP(s) on the data (X, Y).
 
     Parameters
     ----------
@@ -116,6 +136,8 @@ def loss(
         Sum of squared errors, its mean over data points, or mean softmax cross-entropy.
     output_bias : bool
         Whether the output layer has a bias.
+    activation : {"relu", "sigmoid"}
+        The hidden units' activation.
     backend : {"auto", "cpu", "numpy"}
 
     Returns
@@ -127,20 +149,32 @@ def loss(
     >>> X, Y = [-1, 1, 3, 4, 5], [3, -3, 0, 1, 2]
     >>> loss([1, -3, 1, 0], X, Y, [1, 1, 1])
     18.0
+    >>> loss([0, 0, 2, 0], [0.0], [1.0], [1, 1, 1], activation="sigmoid")  # 2 sigmoid(0) = 1
+    0.0
     """
-    prob, p2, single = _prepare(params, X, Y, sizes, loss, output_bias)
+    prob, p2, single = _prepare(params, X, Y, sizes, loss, output_bias, activation)
     L = get(OBJECTIVE, "loss_grad", backend)(prob, p2, False)[0]
     return float(L[0]) if single else L
 
 
 def grad(
-    params, X, Y, sizes, *, loss: str = "sse", output_bias: bool = True, backend: str = "auto"
+    params,
+    X,
+    Y,
+    sizes,
+    *,
+    loss: str = "sse",
+    output_bias: bool = True,
+    activation: str = "relu",
+    backend: str = "auto",
 ) -> np.ndarray:
     """Gradient of :func:`loss` with respect to the parameters, shape (P,) or (R, P).
 
     Uses ``relu'(0) = 0`` (a unit with pre-activation exactly 0 passes no gradient).
     """
-    return loss_and_grad(params, X, Y, sizes, loss=loss, output_bias=output_bias, backend=backend)[1]
+    return loss_and_grad(
+        params, X, Y, sizes, loss=loss, output_bias=output_bias, activation=activation, backend=backend
+    )[1]
 
 
 def hessian(
@@ -151,6 +185,7 @@ def hessian(
     *,
     loss: str = "sse",
     output_bias: bool = True,
+    activation: str = "relu",
     backend: str = "auto",
     return_kinks: bool = False,
 ) -> np.ndarray | tuple[np.ndarray, np.ndarray]:
@@ -164,7 +199,7 @@ def hessian(
 
     Parameters
     ----------
-    params, X, Y, sizes, loss, output_bias, backend
+    params, X, Y, sizes, loss, output_bias, activation, backend
         As in :func:`loss`.
     return_kinks : bool
         Also return the kink mask (the same as :func:`kinks`), so a caller can see where the
@@ -176,7 +211,7 @@ def hessian(
     K : ndarray of bool, (N,) or (R, N)
         Only with ``return_kinks=True``. ``H[r]`` is exact iff ``not K[r].any()``.
     """
-    prob, p2, single = _prepare(params, X, Y, sizes, loss, output_bias)
+    prob, p2, single = _prepare(params, X, Y, sizes, loss, output_bias, activation)
     H = get(OBJECTIVE, "hessian", backend)(prob, p2)
     H = H[0] if single else H
     if not return_kinks:
@@ -185,13 +220,23 @@ def hessian(
     return H, (K[0] if single else K)
 
 
-def hvp(params, V, X, Y, sizes, *, loss: str = "sse", output_bias: bool = True) -> np.ndarray:
+def hvp(
+    params,
+    V,
+    X,
+    Y,
+    sizes,
+    *,
+    loss: str = "sse",
+    output_bias: bool = True,
+    activation: str = "relu",
+) -> np.ndarray:
     """Exact Hessian-vector products (NumPy): ``H(params) @ v`` for each row v of V.
 
     ``params`` (P,) with V (P,) or (K, P); or params (R, P) with V (R, P) or (R, K, P).
     Same conventions as :func:`hessian` (not symmetrised; exact away from kinks).
     """
-    prob, p2, single = _prepare(params, X, Y, sizes, loss, output_bias)
+    prob, p2, single = _prepare(params, X, Y, sizes, loss, output_bias, activation)
     V = float_array(V, "V", (1, 2, 3))
     R, P = p2.shape
     if V.shape[-1] != P:
@@ -208,7 +253,9 @@ def hvp(params, V, X, Y, sizes, *, loss: str = "sse", output_bias: bool = True) 
     return out.reshape(V.shape)
 
 
-def predict(params, X, sizes, *, output_bias: bool = True, backend: str = "auto") -> np.ndarray:
+def predict(
+    params, X, sizes, *, output_bias: bool = True, activation: str = "relu", backend: str = "auto"
+) -> np.ndarray:
     """Network outputs f(X): (N, d_out) for params (P,), (R, N, d_out) for params (R, P).
 
     ``backend`` names a registered ``("mlp", "predict")`` kernel; today only the NumPy one is (a
@@ -219,13 +266,15 @@ def predict(params, X, sizes, *, output_bias: bool = True, backend: str = "auto"
     >>> predict([1, -3, 1, 0], [2.0, 4.0], [1, 1, 1])[:, 0]   # relu(x - 3)
     array([0., 1.])
     """
-    net = Net.of(sizes, output_bias)
+    net = Net.of(sizes, output_bias, activation)
     p2, single = check_params(params, net)
     F = get(OBJECTIVE, "predict", backend)(net, p2, check_X(X, net))
     return F[0] if single else F
 
 
-def kinks(params, X, sizes, *, output_bias: bool = True, backend: str = "auto") -> np.ndarray:
+def kinks(
+    params, X, sizes, *, output_bias: bool = True, activation: str = "relu", backend: str = "auto"
+) -> np.ndarray:
     """Which data points sit on a ReLU kink: some hidden pre-activation is exactly 0 there.
 
     Returns a bool array (N,) for params (P,) or (R, N) for params (R, P). Gradients use
@@ -237,7 +286,7 @@ def kinks(params, X, sizes, *, output_bias: bool = True, backend: str = "auto") 
     >>> kinks([1, -3, 1, 0], [-1, 1, 3, 4, 5], [1, 1, 1])
     array([False, False,  True, False, False])
     """
-    net = Net.of(sizes, output_bias)
+    net = Net.of(sizes, output_bias, activation)
     p2, single = check_params(params, net)
     K = get(OBJECTIVE, "kinks", backend)(net, p2, check_X(X, net))
     return K[0] if single else K

@@ -15,7 +15,10 @@ import numpy as np
 
 from ..._validate import INT64_MAX, BadTypeError, flag, real_array
 
-__all__ = ["Layer", "Net", "check_sizes", "num_params", "unpack", "pack"]
+__all__ = ["ACTIVATIONS", "Layer", "Net", "check_activation", "check_sizes", "num_params", "unpack", "pack"]
+
+#: Hidden activations: ``"relu"`` (max(z, 0), relu'(0) = 0) and ``"sigmoid"`` (1 / (1 + e^-z)).
+ACTIVATIONS = ("relu", "sigmoid")
 
 
 @dataclass(frozen=True)
@@ -30,25 +33,30 @@ class Layer:
 
 @dataclass(frozen=True)
 class Net:
-    """A dense ReLU net: layer sizes ``[d_in, h_1, ..., d_out]``, the output bias, and its layout.
+    """A dense net: layer sizes ``[d_in, h_1, ..., d_out]``, the output bias, the hidden
+    activation (one of :data:`ACTIVATIONS`, the same in every hidden layer) and its layout.
 
     Examples
     --------
     >>> net = Net.of([1, 1, 1])
     >>> net.P, net.layers[1]
     (4, Layer(w=2, b=3, out=1, inp=1))
+    >>> Net.of([2, 3, 1], activation="sigmoid").activation_code
+    1
     """
 
     sizes: tuple[int, ...]
     output_bias: bool
     layers: tuple[Layer, ...]
     P: int
+    activation: str = "relu"
 
     @classmethod
-    def of(cls, sizes: Sequence[int], output_bias: bool = True) -> Net:
-        """Validate ``sizes`` and lay the parameters out."""
+    def of(cls, sizes: Sequence[int], output_bias: bool = True, activation: str = "relu") -> Net:
+        """Validate ``sizes`` and ``activation`` and lay the parameters out."""
         sizes = check_sizes(sizes)
         output_bias = flag(output_bias, "output_bias")
+        activation = check_activation(activation)
         off, layers = 0, []
         nl = len(sizes) - 1
         for l in range(nl):
@@ -64,7 +72,7 @@ class Net:
             raise ValueError(
                 f"sizes {list(sizes)} make {off} parameters, more than the 2**63 - 1 the core takes"
             )
-        return cls(sizes, output_bias, tuple(layers), off)
+        return cls(sizes, output_bias, tuple(layers), off, activation)
 
     @property
     def d_in(self) -> int:
@@ -73,6 +81,18 @@ class Net:
     @property
     def d_out(self) -> int:
         return self.sizes[-1]
+
+    @property
+    def activation_code(self) -> int:
+        """The C++ core's code of the hidden activation (relu = 0, sigmoid = 1)."""
+        return ACTIVATIONS.index(self.activation)
+
+
+def check_activation(activation: object) -> str:
+    """Validate a hidden activation name (one of :data:`ACTIVATIONS`)."""
+    if not isinstance(activation, str) or activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
+    return activation
 
 
 def check_sizes(sizes: object) -> tuple[int, ...]:

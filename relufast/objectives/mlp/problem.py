@@ -18,9 +18,9 @@ __all__ = ["as_net", "LOSSES", "Problem", "check_loss", "check_params", "check_X
 LOSSES = ("sse", "mse", "ce")
 
 
-def as_net(net: Net | object, output_bias: bool = True) -> Net:
-    """``net`` itself if it is a :class:`Net`, else ``Net.of(net, output_bias)`` (validated sizes)."""
-    return net if isinstance(net, Net) else Net.of(net, output_bias)  # type: ignore[arg-type]
+def as_net(net: Net | object, output_bias: bool = True, activation: str = "relu") -> Net:
+    """``net`` itself if it is a :class:`Net`, else ``Net.of(net, output_bias, activation)``."""
+    return net if isinstance(net, Net) else Net.of(net, output_bias, activation)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -39,10 +39,16 @@ class Problem:
 
     @classmethod
     def of(
-        cls, X: object, Y: object, sizes: object, loss: object = "sse", output_bias: bool = True
+        cls,
+        X: object,
+        Y: object,
+        sizes: object,
+        loss: object = "sse",
+        output_bias: bool = True,
+        activation: str = "relu",
     ) -> Problem:
         """Validate everything once (see :func:`relufast.mlp.loss` for the conventions)."""
-        net = as_net(sizes, output_bias)
+        net = as_net(sizes, output_bias, activation)
         lk = check_loss(loss)
         Xc, Yf, labels = check_data(X, Y, net, lk)
         return cls(net, Xc, Yf, labels, lk)

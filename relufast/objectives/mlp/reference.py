@@ -1,8 +1,9 @@
 """NumPy reference of the finite-data MLP objective: the formulas every other backend is held to.
 
 Parameters are (R, P) float64 arrays in the layout of :mod:`relufast.objectives.mlp.layout`; data
-come validated in a :class:`~relufast.objectives.mlp.problem.Problem`. ``relu'(0) = 0`` and
-``relu'' = 0`` (exact away from kinks).
+come validated in a :class:`~relufast.objectives.mlp.problem.Problem`. Hidden units are ReLU
+(``relu'(0) = 0``, ``relu'' = 0``: exact away from kinks) or sigmoid (``s = 1 / (1 + e^-z)``,
+``s' = s (1 - s)``, ``s'' = s' (1 - 2 s)``), as the net says.
 """
 
 from __future__ import annotations
@@ -14,7 +15,38 @@ import numpy as np
 from .layout import Net, unpack
 from .problem import Problem
 
-__all__ = ["forward", "loss_out", "backward", "loss_grad", "hvp", "hessian", "kinks", "predict"]
+__all__ = [
+    "activate",
+    "derivatives",
+    "forward",
+    "loss_out",
+    "backward",
+    "loss_grad",
+    "hvp",
+    "hessian",
+    "kinks",
+    "predict",
+]
+
+
+def activate(Z: np.ndarray, activation: str) -> np.ndarray:
+    """The hidden activation of pre-activations Z: ``max(Z, 0)`` or ``1 / (1 + exp(-Z))``."""
+    if activation == "relu":
+        return np.maximum(Z, 0.0)
+    with np.errstate(over="ignore"):  # exp(-Z) = inf below Z = -709: the sigmoid is then 0
+        return 1.0 / (1.0 + np.exp(-Z))
+
+
+def derivatives(Z: np.ndarray, A: np.ndarray, activation: str) -> tuple[np.ndarray, np.ndarray | None]:
+    """First and second derivatives of the activation at Z, given A = activate(Z).
+
+    ReLU: ``(Z > 0, None)`` (relu'(0) = 0, relu'' = 0 away from kinks); sigmoid:
+    ``(A (1 - A), A (1 - A) (1 - 2 A))``.
+    """
+    if activation == "relu":
+        return (Z > 0).astype(np.float64), None
+    d1 = A * (1.0 - A)
+    return d1, d1 * (1.0 - 2.0 * A)
 
 
 def forward(net: Net, p2: np.ndarray, X: np.ndarray):
@@ -30,7 +62,7 @@ def forward(net: Net, p2: np.ndarray, X: np.ndarray):
             Z = Z + b[:, None, :]
         Zs.append(Z)
         if l < len(layers) - 1:
-            A = np.maximum(Z, 0.0)
+            A = activate(Z, net.activation)
             As.append(A)
     return layers, Zs, As
 
@@ -58,7 +90,7 @@ def loss_out(F: np.ndarray, Yf: np.ndarray | None, labels: np.ndarray | None, lo
     return L, D
 
 
-def backward(layers, Zs, As, D):
+def backward(layers, Zs, As, D, activation: str = "relu"):
     """Gradient blocks [(gW, gb), ...] from the output gradient D (R, N, d_out)."""
     grads: list[Any] = [None] * len(layers)
     delta = D
@@ -69,7 +101,7 @@ def backward(layers, Zs, As, D):
         gb = None if b is None else delta.sum(axis=1)
         grads[l] = (gW, gb)
         if l > 0:
-            delta = np.matmul(delta, W) * (Zs[l - 1] > 0)
+            delta = np.matmul(delta, W) * derivatives(Zs[l - 1], As[l], activation)[0]
     return grads
 
 
@@ -98,14 +130,15 @@ def loss_grad(
     L, D = loss_out(Zs[-1], problem.Y, problem.labels, problem.loss)
     if not want_grad:
         return L, None
-    return L, _flat(backward(layers, Zs, As, D), p2.shape[0], p2.shape[1])
+    return L, _flat(backward(layers, Zs, As, D, problem.net.activation), p2.shape[0], p2.shape[1])
 
 
 def hvp(problem: Problem, p2: np.ndarray, V: np.ndarray) -> np.ndarray:
     """Exact Hessian-vector products H(p) V for directions V (R, K, P): forward-over-reverse.
 
-    relu'' = 0 away from kinks, so the tangent of a_l = relu(z_l) is relu'(z_l) dz_l and the
-    tangent of the backpropagated mask is 0.
+    The tangent of a_l = s(z_l) is s'(z_l) dz_l; that of the backpropagated delta_l = (delta_{l+1}
+    W) s'(z_l) adds (delta_{l+1} W) s''(z_l) dz_l, which vanishes for ReLU (relu'' = 0 away
+    from kinks).
     """
     net, X, loss_kind = problem.net, problem.X, problem.loss
     R, K, P = V.shape
@@ -114,18 +147,22 @@ def hvp(problem: Problem, p2: np.ndarray, V: np.ndarray) -> np.ndarray:
     F = Zs[-1]
     _, D = loss_out(F, problem.Y, problem.labels, loss_kind)
     dlayers = unpack(V, net)  # W (R, K, out, in), b (R, K, out)
-    masks = [(Z > 0)[:, None] for Z in Zs[:-1]]
+    ders = [derivatives(Z, A, net.activation) for Z, A in zip(Zs[:-1], As[1:], strict=True)]
+    d1s = [d1[:, None] for d1, _ in ders]
+    d2s = [None if d2 is None else d2[:, None] for _, d2 in ders]
     # forward tangents
     dA = None
-    dAs = [None]
+    dAs: list[Any] = [None]
+    dZs: list[Any] = []
     for l, ((W, _), (dW, db)) in enumerate(zip(layers, dlayers, strict=True)):
         dZ = np.matmul(As[l][:, None] if As[l].ndim == 3 else As[l], np.swapaxes(dW, -1, -2))
         if dA is not None:
             dZ = dZ + np.matmul(dA, np.swapaxes(W, -1, -2)[:, None])
         if db is not None:
             dZ = dZ + db[:, :, None, :]
+        dZs.append(dZ)
         if l < len(layers) - 1:
-            dA = dZ * masks[l]
+            dA = dZ * d1s[l]
             dAs.append(dA)
     dF = dZ
     if loss_kind == "ce":
@@ -154,8 +191,11 @@ def hvp(problem: Problem, p2: np.ndarray, V: np.ndarray) -> np.ndarray:
         if b_off is not None:
             out[:, :, b_off : b_off + dout] = ddelta.sum(axis=2)
         if l > 0:
-            ddelta = (np.matmul(ddelta, W[:, None]) + np.matmul(delta[:, None], dW)) * masks[l - 1]
-            delta = np.matmul(delta, W) * (Zs[l - 1] > 0)
+            back = np.matmul(delta, W)  # dL/da_{l-1}
+            ddelta = (np.matmul(ddelta, W[:, None]) + np.matmul(delta[:, None], dW)) * d1s[l - 1]
+            if d2s[l - 1] is not None:
+                ddelta = ddelta + back[:, None] * d2s[l - 1] * dZs[l - 1]
+            delta = back * d1s[l - 1][:, 0]
     return out
 
 
@@ -175,7 +215,9 @@ def hessian(problem: Problem, p2: np.ndarray) -> np.ndarray:
 
 
 def kinks(net: Net, p2: np.ndarray, X: np.ndarray) -> np.ndarray:
-    """(R, N) bool: data points where some hidden pre-activation is exactly 0."""
+    """(R, N) bool: data points where some hidden ReLU pre-activation is exactly 0 (sigmoid: none)."""
+    if net.activation != "relu":
+        return np.zeros((p2.shape[0], X.shape[0]), dtype=bool)
     _, Zs, _ = forward(net, p2, X)
     K = np.zeros(Zs[0].shape[:2], dtype=bool)
     for Z in Zs[:-1]:
