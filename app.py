@@ -49,6 +49,12 @@ PAGES = [
         icon=":material/stacked_line_chart:",
         url_path="more_minima",
     ),
+    st.Page(
+        "app_pages/convergence.py",
+        title="XOR and jellyfish",
+        icon=":material/grid_4x4:",
+        url_path="convergence",
+    ),
     st.Page("app_pages/engine.py", title="Engine", icon=":material/memory:", url_path="engine"),
 ]
 

@@ -73,7 +73,7 @@ def build(name: str, quick: bool, cached) -> dict:
             cached=cached,
             log=log,
         )
-    if name in ("five_points", "teacher_2021"):
+    if name in ("five_points", "teacher_2021", "convergence"):
         return reference.BUILDERS[name](quick, cached=cached, log=log)
     if name == "more_minima":
         restarts, steps = env("RELUFAST_REF_MM_RESTARTS"), env("RELUFAST_REF_MM_STEPS")

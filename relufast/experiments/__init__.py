@@ -7,6 +7,8 @@ initialisation  training accuracy vs width when initial means are very negative
 safran_shamir   teacher-student spurious minima (Safran & Shamir 2018, Table 1)
 more_minima     two and three ReLU units on six points (same paper, Props. 2 and 3): printed points
                 checked exactly, kink-aware certificates, GD basins (a package)
+convergence     the same paper's Table 1: how often 2-h-1 ReLU / sigmoid nets reach 0 training
+                error on XOR and on the jellyfish data, GD and Adam
 engine          kernel timings on every backend here, and the backends' agreement
 
 summary         JSON-ready compaction helpers (jsonable, histogram, rounded)
@@ -26,6 +28,7 @@ __all__ = [
     "initialisation",
     "safran_shamir",
     "more_minima",
+    "convergence",
     "engine",
     "summary",
     "reference",

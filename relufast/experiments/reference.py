@@ -45,6 +45,7 @@ FILES = {
     "blind_spot": "blind_spot.json",
     "engine": "engine.json",
     "more_minima": "more_minima.json",
+    "convergence": "convergence.json",
 }
 
 Log = Callable[[str], None] | None
@@ -398,6 +399,67 @@ def more_minima(
     }
 
 
+def convergence(
+    quick: bool = False,
+    *,
+    runs: int | None = None,
+    steps: int | None = None,
+    cached: Cached = None,
+    log: Log = None,
+) -> dict:
+    """The paper's Table 1 (XOR and jellyfish, 2-h-1 nets), its sensitivity and Fig. 3's two nets.
+
+    Parameters
+    ----------
+    quick : bool, default False
+        50 runs x 2000 steps per cell, h = 2 and 3, a 2 x 2 sensitivity grid of 20 runs.
+    runs, steps : int, optional
+        Runs per cell and steps per run of the table (default 2000 x 100,000; the sensitivity
+        grid runs a quarter as many runs at 1/3, 1 and 3 times the learning rates and 10^3, 10^4
+        and 10^5 steps).
+    cached, log
+        As in :func:`teacher_student`.
+
+    Returns
+    -------
+    dict
+        ``meta``, ``table`` and ``sensitivity`` (:func:`convergence.table` / ``sensitivity``
+        results) and ``examples`` (activation -> :func:`convergence.examples` on the jellyfish
+        data, h = 2, GD).
+    """
+    from .. import backend as _backend
+    from . import convergence as cv
+
+    d = cv.DEFAULTS
+    if quick:
+        runs, steps, widths = int(runs or 50), int(steps or 2000), (2, 3)
+        sens = {"runs": 20, "lr_factors": (1.0, 3.0), "steps": (200, 2000)}
+    else:
+        runs, steps, widths = int(runs or d["runs"]), int(steps or d["steps"]), cv.WIDTHS
+        sens = {"runs": max(1, runs // 4), "lr_factors": (1 / 3, 1.0, 3.0), "steps": (1000, 10_000, steps)}
+    table = _call(
+        cached,
+        f"convergence_table_{runs}_{steps}_{widths}",
+        lambda: cv.table(runs, steps, widths=widths, progress=log_progress("cells", log)),
+    )
+    _say(log, f"table: {len(table['rows']['h'])} cells in {table['wall_s']:.1f} s")
+    _say(log, cv.text_table(table["rows"]))
+    sensitivity = _call(
+        cached,
+        f"convergence_sensitivity_{sens}_{widths}",
+        lambda: cv.sensitivity(widths=widths, progress=log_progress("settings", log), **sens),  # type: ignore[arg-type]
+    )
+    _say(log, f"sensitivity: {len(sensitivity['rows']['h'])} cells in {sensitivity['wall_s']:.1f} s")
+    examples = {a: cv.examples("jellyfish", a, "gd", 2, 200, steps=steps) for a in cv.ACTIVATIONS}
+    wall = table["wall_s"] + sensitivity["wall_s"]
+    return {
+        "meta": meta(wall, _backend.resolve("auto"), f"{runs:,} runs x {steps:,} steps per cell"),
+        "table": table,
+        "sensitivity": sensitivity,
+        "examples": examples,
+    }
+
+
 #: Section name -> builder, in the order ``make_reference.py`` runs them.
 BUILDERS = {
     "teacher": teacher_student,
@@ -407,4 +469,5 @@ BUILDERS = {
     "blind_spot": blind_spot,
     "engine": engine,
     "more_minima": more_minima,
+    "convergence": convergence,
 }

@@ -21,6 +21,7 @@ PAGES = {
     "initialisation": ("app_pages/initialisation.py", "Final training accuracy vs width"),
     "teacher_student": ("app_pages/teacher_student.py", "Table 1: ours"),
     "more_minima": ("app_pages/more_minima.py", "Where GD ends on D2"),
+    "convergence": ("app_pages/convergence.py", "Runs reaching 0 training error"),
     "engine": ("app_pages/engine.py", "per restart (log scale"),
 }
 
