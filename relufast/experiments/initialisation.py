@@ -766,7 +766,11 @@ def edge_column(param: str, mean: float) -> InitColumn:
 
     param = _edge_param(param)
     mean = _finite(mean, "mean")
-    c = dataclasses.replace(_BY_NAME[EDGE_SWEEPS[param]], **{param: mean})
+    base = _BY_NAME[EDGE_SWEEPS[param]]
+    if param == "weight_mean":
+        c = dataclasses.replace(base, weight_mean=mean)
+    else:
+        c = dataclasses.replace(base, bias_mean=mean)
     assert c.weight_std is not None
     return dataclasses.replace(
         c,
@@ -1217,9 +1221,23 @@ def edge_sweep(
 
 # --------------------------------------------------------------------------- a longer budget
 
+
 #: The longer-budget run (:func:`budget_sweep`) shipped as ``initialisation_long.json``: the two
 #: zero-mean columns, 2 hidden layers, permuted labels, 10^3, 10^4 and 10^5 Adam updates.
-LONG_BUDGET = {
+class _LongBudget(TypedDict):
+    """The type of :data:`LONG_BUDGET`."""
+
+    widths: tuple[int, ...]
+    budgets: tuple[int, ...]
+    columns: tuple[str, ...]
+    depth: int
+    seeds: tuple[int, ...]
+    labels: str
+    lr: float
+    batch_size: int | None
+
+
+LONG_BUDGET: _LongBudget = {
     "widths": (8, 12, 16, 24, 32, 48, 64, 128),
     "budgets": (1_000, 10_000, 100_000),
     "columns": ("he", "small"),
@@ -1333,7 +1351,7 @@ def budget_sweep(
             "batch_size": batch_size,
         },
     }
-    out["first_width_at_100"] = {str(b): first_width_at(out["rows"], b) for b in budgets}
+    out["first_width_at_100"] = {str(b): first_width_at(rows, b) for b in budgets}
     return jsonable(out)
 
 

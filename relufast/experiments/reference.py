@@ -446,17 +446,15 @@ def initialisation_long(
 
     if quick:
         widths, budgets = (8, 16), (10, 100)
-    widths = tuple(widths) if widths is not None else ini.LONG_BUDGET["widths"]
-    budgets = tuple(budgets) if budgets is not None else ini.LONG_BUDGET["budgets"]
+    ws: tuple[int, ...] = tuple(widths) if widths is not None else ini.LONG_BUDGET["widths"]
+    bs: tuple[int, ...] = tuple(budgets) if budgets is not None else ini.LONG_BUDGET["budgets"]
     where = machine()
     _say(log, f"on {where}")
-    out = ini.budget_sweep(widths, budgets, progress=log_progress("(budget, width)", log))
+    out = ini.budget_sweep(ws, bs, progress=log_progress("(budget, width)", log))
     for b, w in out["first_width_at_100"].items():
         _say(log, f"{int(b):,} updates: every net reaches 100 % training accuracy from width {w}")
     nets = len(out["rows"]["width"])
-    out["meta"] = meta(
-        out["wall_s"], out["backend"], f"{nets} nets, up to {max(budgets):,} Adam updates each"
-    )
+    out["meta"] = meta(out["wall_s"], out["backend"], f"{nets} nets, up to {max(bs):,} Adam updates each")
     out["meta"]["machine"] = where
     return out
 
