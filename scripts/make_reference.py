@@ -13,7 +13,10 @@ of the page shows. This script imports relufast only, so anyone can regenerate t
 
 Environment: RELUFAST_REF_RESTARTS (teacher restarts per cell), RELUFAST_REF_WIDTHS (e.g.
 "16,32,64,128,256", the shipped initialisation file), RELUFAST_REF_STEPS (its Adam updates) and
-RELUFAST_REF_MM_RESTARTS / RELUFAST_REF_MM_STEPS (the more-minima basins).
+RELUFAST_REF_MM_RESTARTS / RELUFAST_REF_MM_STEPS (the more-minima basins), RELUFAST_REF_EDGE_SEEDS
+(nets per mean of initialisation_edge) and RELUFAST_REF_LONG_WIDTHS / RELUFAST_REF_LONG_BUDGETS
+(initialisation_long, e.g. "8,16,32" and "1000,10000"). Each section prints how long it took and
+on what machine.
 
 Keep the output small (a few hundred KB in all): store aggregates, never per-restart arrays.
 """
@@ -23,6 +26,7 @@ from __future__ import annotations
 import argparse
 import os
 import pickle
+import time
 from pathlib import Path
 
 from relufast.experiments import reference
@@ -73,6 +77,17 @@ def build(name: str, quick: bool, cached) -> dict:
             cached=cached,
             log=log,
         )
+    if name == "initialisation_edge":
+        seeds = env("RELUFAST_REF_EDGE_SEEDS")
+        return reference.initialisation_edge(quick, seeds=None if seeds is None else int(seeds), log=log)
+    if name == "initialisation_long":
+        widths, budgets = env("RELUFAST_REF_LONG_WIDTHS"), env("RELUFAST_REF_LONG_BUDGETS")
+        return reference.initialisation_long(
+            quick,
+            widths=None if widths is None else tuple(int(w) for w in widths.split(",")),
+            budgets=None if budgets is None else tuple(int(b) for b in budgets.split(",")),
+            log=log,
+        )
     if name in ("five_points", "teacher_2021", "convergence"):
         return reference.BUILDERS[name](quick, cached=cached, log=log)
     if name == "more_minima":
@@ -100,8 +115,10 @@ def main(argv=None) -> int:
     cached = make_cache(args.cache)
     for name in args.sections or SECTIONS:
         log(f"== {name}")
+        t0 = time.perf_counter()
         path = reference.write(build(name, args.quick, cached), Path(args.out) / reference.FILES[name])
         log(f"wrote {path} ({path.stat().st_size / 1024:.1f} KB)")
+        log(f"{name} took {time.perf_counter() - t0:.1f} s on {reference.machine()}")
     return 0
 
 

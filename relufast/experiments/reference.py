@@ -32,6 +32,9 @@ __all__ = [
     "five_points",
     "blind_spot",
     "initialisation",
+    "initialisation_edge",
+    "initialisation_long",
+    "machine",
     "engine",
     "more_minima",
 ]
@@ -41,6 +44,8 @@ FILES = {
     "teacher": "teacher_student.json",
     "teacher_2021": "teacher_student_2021.json",
     "initialisation": "initialisation.json",
+    "initialisation_edge": "initialisation_edge.json",
+    "initialisation_long": "initialisation_long.json",
     "five_points": "five_points.json",
     "blind_spot": "blind_spot.json",
     "engine": "engine.json",
@@ -345,6 +350,116 @@ def initialisation(
     return out
 
 
+def initialisation_edge(quick: bool = False, *, seeds: int | None = None, log: Log = None) -> dict:
+    """The edge between "trains" and "stuck": both mean sweeps of
+    :func:`~relufast.experiments.initialisation.edge_sweep` at 2 and 5 hidden layers of 32 units,
+    600 Adam updates, 32 nets per mean (the initialisation page's "The edge").
+
+    Parameters
+    ----------
+    quick : bool, default False
+        2 hidden layers only, 4 nets per mean, 100 updates.
+    seeds : int, optional
+        Nets per mean (default 32).
+    log : callable(str), optional
+    """
+    from . import initialisation as ini
+
+    depths = (2,) if quick else (2, 5)
+    n = int(seeds if seeds is not None else (4 if quick else 32))
+    steps = 100 if quick else ini.EDGE_DEFAULTS["steps"]
+    out = ini.edge_summary(
+        depths=depths, seeds=tuple(range(n)), steps=steps, progress=log_progress("means", log)
+    )
+
+    def g(x):
+        return "never" if x is None else f"{x:.3g}"
+
+    for s in out["sweeps"]:
+        c = s["crossings"]
+        _say(
+            log,
+            f"{s['param']} depth {s['depth']}: 50 % stuck at {g(c['stuck'])}, 50 % in the blind spot at "
+            f"init at {g(c['dead_at_init'])}, first layer dead at init at {g(c['first_layer_dead_at_init'])} "
+            f"(closed form: {g(c['layer_dead_mc'])}, bounds {g(c['layer_dead_upper'])} .. "
+            f"{g(c['layer_dead_lower'])}) in {s['wall_s']:.1f} s",
+        )
+    out["meta"] = meta(
+        out["wall_s"],
+        out["backend"],
+        f"{n} nets per mean, {steps:,} Adam updates each, "
+        f"{sum(len(s['points']['mean']) for s in out['sweeps'])} means",
+    )
+    return out
+
+
+def machine() -> str:
+    """The CPU this process runs on, its cores and relufast's threads, in words.
+
+    Examples
+    --------
+    >>> "relufast threads" in machine()
+    True
+    """
+    import os
+    import platform
+
+    import relufast
+
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    info = relufast.info()
+    omp = os.environ.get("OMP_NUM_THREADS")
+    return (
+        f"{model}, {info.get('cpu_count')} CPUs, {info.get('threads')} relufast threads"
+        + (f" (OMP_NUM_THREADS={omp})" if omp else "")
+        + f", backend {info.get('default_backend')}"
+    )
+
+
+def initialisation_long(
+    quick: bool = False,
+    *,
+    widths: Sequence[int] | None = None,
+    budgets: Sequence[int] | None = None,
+    log: Log = None,
+) -> dict:
+    """A longer Adam budget on the permuted digits: training accuracy vs width after 10^3, 10^4 and
+    10^5 updates, the two zero-mean columns, 2 hidden layers, seed 0
+    (:data:`~relufast.experiments.initialisation.LONG_BUDGET`; the page's "longer budget").
+
+    Parameters
+    ----------
+    quick : bool, default False
+        Widths 8 and 16, budgets 10 and 100.
+    widths, budgets : sequence of int, optional
+        Override the defaults.
+    log : callable(str), optional
+    """
+    from . import initialisation as ini
+
+    if quick:
+        widths, budgets = (8, 16), (10, 100)
+    ws: tuple[int, ...] = tuple(widths) if widths is not None else ini.LONG_BUDGET["widths"]
+    bs: tuple[int, ...] = tuple(budgets) if budgets is not None else ini.LONG_BUDGET["budgets"]
+    where = machine()
+    _say(log, f"on {where}")
+    out = ini.budget_sweep(ws, bs, progress=log_progress("(budget, width)", log))
+    for b, w in out["first_width_at_100"].items():
+        _say(log, f"{int(b):,} updates: every net reaches 100 % training accuracy from width {w}")
+    nets = len(out["rows"]["width"])
+    out["meta"] = meta(out["wall_s"], out["backend"], f"{nets} nets, up to {max(bs):,} Adam updates each")
+    out["meta"]["machine"] = where
+    return out
+
+
 def more_minima(
     quick: bool = False,
     *,
@@ -465,6 +580,8 @@ BUILDERS = {
     "teacher": teacher_student,
     "teacher_2021": teacher_student_2021,
     "initialisation": initialisation,
+    "initialisation_edge": initialisation_edge,
+    "initialisation_long": initialisation_long,
     "five_points": five_points,
     "blind_spot": blind_spot,
     "engine": engine,
