@@ -29,6 +29,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -99,7 +100,13 @@ PROJECT_CHOICES = {
 }
 
 #: Defaults of :func:`cell` and :func:`table`.
-DEFAULTS = {"runs": 2000, "steps": 100_000, "lr": {"gd": 0.1, "adam": 0.01}, "seed": 0, "bias_std": 0.1}
+DEFAULTS: dict[str, Any] = {
+    "runs": 2000,
+    "steps": 100_000,
+    "lr": {"gd": 0.1, "adam": 0.01},
+    "seed": 0,
+    "bias_std": 0.1,
+}
 
 
 def dataset(name: str) -> tuple[np.ndarray, np.ndarray]:

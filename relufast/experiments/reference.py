@@ -546,9 +546,10 @@ def convergence(
     from . import convergence as cv
 
     d = cv.DEFAULTS
+    widths: tuple[int, ...]
     if quick:
         runs, steps, widths = int(runs or 50), int(steps or 2000), (2, 3)
-        sens = {"runs": 20, "lr_factors": (1.0, 3.0), "steps": (200, 2000)}
+        sens: dict[str, Any] = {"runs": 20, "lr_factors": (1.0, 3.0), "steps": (200, 2000)}
     else:
         runs, steps, widths = int(runs or d["runs"]), int(steps or d["steps"]), cv.WIDTHS
         sens = {"runs": max(1, runs // 4), "lr_factors": (1 / 3, 1.0, 3.0), "steps": (1000, 10_000, steps)}
@@ -562,7 +563,7 @@ def convergence(
     sensitivity = _call(
         cached,
         f"convergence_sensitivity_{sens}_{widths}",
-        lambda: cv.sensitivity(widths=widths, progress=log_progress("settings", log), **sens),  # type: ignore[arg-type]
+        lambda: cv.sensitivity(widths=widths, progress=log_progress("settings", log), **sens),
     )
     _say(log, f"sensitivity: {len(sensitivity['rows']['h'])} cells in {sensitivity['wall_s']:.1f} s")
     examples = {a: cv.examples("jellyfish", a, "gd", 2, 200, steps=steps) for a in cv.ACTIVATIONS}
