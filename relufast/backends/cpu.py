@@ -30,32 +30,15 @@ def _register(core: Any) -> None:
     if not hasattr(core, "mlp_eval"):  # an old build without the MLP kernels
         return
 
-    def mlp_loss_grad(prob, p2, want_grad):
+    def data_args(prob):  # the core's (X, Y, labels, sizes, loss, output_bias) of a Problem
         net = prob.net
-        return core.mlp_eval(
-            p2,
-            prob.X,
-            prob.Y,
-            prob.labels,
-            list(net.sizes),
-            prob.loss_code,
-            net.output_bias,
-            want_grad,
-            net.activation_code,
-        )
+        return prob.X, prob.Y, prob.labels, list(net.sizes), prob.loss_code, net.output_bias
+
+    def mlp_loss_grad(prob, p2, want_grad):
+        return core.mlp_eval(p2, *data_args(prob), want_grad, prob.net.activation_code)
 
     def mlp_hessian(prob, p2):
-        net = prob.net
-        return core.mlp_hessian(
-            p2,
-            prob.X,
-            prob.Y,
-            prob.labels,
-            list(net.sizes),
-            prob.loss_code,
-            net.output_bias,
-            net.activation_code,
-        )
+        return core.mlp_hessian(p2, *data_args(prob), prob.net.activation_code)
 
     @functools.lru_cache(maxsize=64)
     def native_net(net):

@@ -320,6 +320,27 @@ def _check_list(values, name: str, minimum: int = 1) -> tuple:
     return tuple(positive_int(v, f"{name}[i]", minimum=minimum) for v in vals)
 
 
+def _train_adam(P0, X, y, sizes, *, steps, lr, batch_size, seed, backend):
+    """Adam on softmax cross-entropy from P0 (R, P): the train.train result and each net's accuracy."""
+    from .. import train
+
+    res = train.train(
+        P0,
+        X,
+        y,
+        sizes,
+        optimizer="adam",
+        lr=lr,
+        steps=steps,
+        batch_size=batch_size,
+        seed=seed,
+        loss="ce",
+        backend=backend,
+    )
+    acc = np.mean(np.argmax(mlp.predict(res.params, X, sizes), axis=-1) == y[None, :], axis=1)
+    return res, acc
+
+
 def run(
     widths: Sequence[int] = DEFAULTS["widths"],
     depths: Sequence[int] = DEFAULTS["depths"],
@@ -374,7 +395,6 @@ def run(
     reproducible for the same ``columns`` and ``seeds``.
     """
     from .. import backend as _backend
-    from .. import train
 
     widths = _check_list(widths, "widths")
     depths = _check_list(depths, "depths")
@@ -410,20 +430,7 @@ def run(
         sizes = sizes_for(depth, width, X.shape[1], n_classes)
         nets = [(c, s) for c in cols for s in seeds]
         P0 = np.stack([init_column(c, sizes, s) for c, s in nets])
-        res = train.train(
-            P0,
-            X,
-            y,
-            sizes,
-            optimizer="adam",
-            lr=lr,
-            steps=steps,
-            batch_size=bs,
-            seed=seeds[0],
-            loss="ce",
-            backend=be,
-        )
-        acc = np.mean(np.argmax(mlp.predict(res.params, X, sizes), axis=-1) == y[None, :], axis=1)
+        res, acc = _train_adam(P0, X, y, sizes, steps=steps, lr=lr, batch_size=bs, seed=seeds[0], backend=be)
         dead0 = in_blind_spot(P0, X, sizes)
         dead1 = in_blind_spot(res.params, X, sizes)
         for i, (c, s) in enumerate(nets):
@@ -1093,7 +1100,6 @@ def edge_sweep(
     ([0.0, 1.0], [0.0, 1.0])
     """
     from .. import backend as _backend
-    from .. import train
     from .blind_spot import in_blind_spot
 
     param = _edge_param(param)
@@ -1128,20 +1134,7 @@ def edge_sweep(
     for i, mean in enumerate(mlist):
         col = edge_column(param, mean)
         P0 = np.stack([init_column(col, sizes, s) for s in seeds])
-        res = train.train(
-            P0,
-            X,
-            y,
-            sizes,
-            optimizer="adam",
-            lr=lr,
-            steps=steps,
-            batch_size=bs,
-            seed=seeds[0],
-            loss="ce",
-            backend=be,
-        )
-        acc = np.mean(np.argmax(mlp.predict(res.params, X, sizes), axis=-1) == y[None, :], axis=1)
+        res, acc = _train_adam(P0, X, y, sizes, steps=steps, lr=lr, batch_size=bs, seed=seeds[0], backend=be)
         dead0, dead1 = in_blind_spot(P0, X, sizes), in_blind_spot(res.params, X, sizes)
         a0, a1 = _dead_analysis(P0, X, sizes), _dead_analysis(res.params, X, sizes)
         revived = sum((u0 & ~u1).sum(axis=1) for u0, u1 in zip(a0["units"], a1["units"]))
