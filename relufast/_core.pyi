@@ -123,6 +123,25 @@ def teacher_gd_per_restart(
 ) -> None:
     """teacher_gd restart by restart on doubles: the CUDA kernel's arithmetic, on the host."""
 
+def teacher_smallest_eigenpairs_per_restart(
+    W: ArrayLike,
+    V: ArrayLike | None = None,
+    *,
+    tol: float = 1e-10,
+    basis: int = 300,
+    max_restarts: int = 50,
+    seed: int = 0,
+) -> tuple[
+    NDArray[numpy.float64],
+    NDArray[numpy.float64],
+    NDArray[numpy.float64],
+    NDArray[numpy.int64],
+    NDArray[numpy.bool_],
+]:
+    """(value, vector, residual, products, converged) of each Hessian's smallest eigenpair by
+    Lanczos on Hessian-vector products, restart by restart: the CUDA kernel's arithmetic, on the host.
+    """
+
 # ------------------------------------------------------------------------------------ cuda (only
 # in CUDA builds: ``built_with_cuda``; RuntimeError when no device is visible)
 
@@ -143,6 +162,31 @@ def cuda_teacher_gd(
     options: GDOptions = ...,
 ) -> None:
     """teacher_gd on the CUDA device (one thread per restart, the whole chunk in one launch)."""
+
+def cuda_teacher_hessian(W: ArrayLike, V: ArrayLike | None = None) -> NDArray[numpy.float64]:
+    """teacher_hessian on the CUDA device (one thread per restart)."""
+
+def cuda_teacher_hessian_vector(
+    W: ArrayLike, X: ArrayLike, V: ArrayLike | None = None
+) -> NDArray[numpy.float64]:
+    """teacher_hessian_vector on the CUDA device (one thread per restart)."""
+
+def cuda_teacher_smallest_eigenpairs(
+    W: ArrayLike,
+    V: ArrayLike | None = None,
+    *,
+    tol: float = 1e-10,
+    basis: int = 300,
+    max_restarts: int = 50,
+    seed: int = 0,
+) -> tuple[
+    NDArray[numpy.float64],
+    NDArray[numpy.float64],
+    NDArray[numpy.float64],
+    NDArray[numpy.int64],
+    NDArray[numpy.bool_],
+]:
+    """teacher_smallest_eigenpairs_per_restart on the CUDA device (no Hessian leaves it)."""
 
 # ------------------------------------------------------------------------------------------- mlp
 

@@ -14,7 +14,17 @@ import importlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["PRIORITY", "BACKENDS", "register", "get", "resolve", "available", "registered", "kernels"]
+__all__ = [
+    "PRIORITY",
+    "BACKENDS",
+    "register",
+    "get",
+    "resolve",
+    "nearest",
+    "available",
+    "registered",
+    "kernels",
+]
 
 #: Backends from the fastest to the reference; "auto" picks the first one that has the kernel.
 PRIORITY: tuple[str, ...] = ("cuda", "cpu", "numpy")
@@ -116,6 +126,23 @@ def get(objective: str, kernel: str, backend: str = "auto") -> Callable[..., Any
         )
     be = resolve(backend, objective, kernel)
     return _table[objective, kernel][be]
+
+
+def nearest(backend: str, objective: str, kernel: str) -> str:
+    """``backend`` where it provides ``kernel`` of ``objective``, else the fastest backend that does.
+
+    For one stage of a pipeline whose other stages run on ``backend`` (the device's Hessians, then
+    a host eigensolver for a host array).
+
+    Examples
+    --------
+    >>> nearest("numpy", "linalg", "min_eigenvalues")
+    'numpy'
+    """
+    have = registered(objective, kernel)
+    if not have:
+        raise ValueError(f"no backend provides {objective}.{kernel} here")
+    return backend if backend in have else have[0]
 
 
 def _why_missing(backend: str) -> str:

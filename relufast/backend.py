@@ -14,7 +14,17 @@ import os
 from types import ModuleType
 from typing import Any
 
-from ._kernels import BACKENDS, PRIORITY, available, get, kernels, register, registered, resolve
+from ._kernels import (
+    BACKENDS,
+    PRIORITY,
+    available,
+    get,
+    kernels,
+    nearest,
+    register,
+    registered,
+    resolve,
+)
 from ._validate import positive_int
 
 __all__ = [
@@ -29,6 +39,7 @@ __all__ = [
     "info",
     "kernels",
     "max_num_threads",
+    "nearest",
     "register",
     "registered",
     "resolve",

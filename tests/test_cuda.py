@@ -2,7 +2,9 @@
 
 On every machine (marker ``core``): the per-restart path that each CUDA thread runs
 (``csrc/teacher/restart.hpp``) runs on the host through ``_core.teacher_*_per_restart`` and is held
-to the C++ lane kernel; the cuda backend's registry glue runs over those host twins through a whole
+to the C++ lane kernel; the device's Lanczos (``csrc/core/lanczos_restart.hpp`` on
+``csrc/teacher/hessian_restart.hpp``, whose Hessians the C++ kernels compute too) is held to the
+dense eigensolver; the cuda backend's registry glue runs over those host twins through a whole
 Table 1 cell; a CUDA build without a device imports, reports zero devices and says so in its errors.
 
 With a device (marker ``cuda``; skipped with the reason elsewhere, run with ``pytest -m cuda``): the
@@ -16,6 +18,7 @@ import pytest
 from relufast import _kernels, backend, optim, teacher
 from relufast.backends import cuda as cuda_backend
 from relufast.experiments import safran_shamir as ss
+from relufast.objectives import teacher as objective
 
 core = pytest.importorskip("relufast._core")
 
@@ -140,32 +143,144 @@ def test_per_restart_gd_takes_every_exit():
     }
 
 
+def _dense_min(W, V=None):
+    return np.linalg.eigvalsh(core.teacher_hessian(W, V))[:, 0]
+
+
+def _check_eigenpairs(W, V, out, tol=1e-10):
+    """The per-restart Lanczos result against the dense oracle: converged, value within 1e-9 of the
+    dense smallest eigenvalue, a unit vector whose residual is the one reported."""
+    value, vector, residual, products, converged = out
+    assert converged.all() and (products > 0).all()
+    spectrum = np.linalg.eigvalsh(core.teacher_hessian(W, V))
+    # Weyl: some eigenvalue within the residual; a Ritz value never lies below the smallest one. In
+    # the near-multiple clusters of symmetric minima it may be another member (~1e-9 up), so the
+    # smallest is matched to 1e-8 there and to 1e-9 elsewhere.
+    gap = np.abs(spectrum - value[:, None]).min(axis=1)
+    assert (gap <= residual * (1 + 1e-9) + 1e-14).all()
+    assert (value >= spectrum[:, 0] - 1e-12).all()
+    assert np.abs(value - spectrum[:, 0]).max() < 1e-8
+    assert np.allclose(np.linalg.norm(vector, axis=1), 1.0, atol=1e-14)
+    HY = core.teacher_hessian_vector(W, vector.reshape(W.shape), V).reshape(vector.shape)
+    recomputed = np.linalg.norm(HY - value[:, None] * vector, axis=1)
+    assert np.allclose(recomputed, residual, rtol=1e-6, atol=1e-14)
+    scale = np.maximum(1.0, np.abs(np.linalg.eigvalsh(core.teacher_hessian(W, V))).max(axis=1))
+    assert (residual <= tol * scale * (1 + 1e-12)).all()
+
+
+@pytest.mark.core
+@pytest.mark.parametrize(("k", "n"), CELLS)
+@pytest.mark.parametrize("general", [False, True])
+def test_per_restart_lanczos_equals_dense(k, n, general):
+    """The Lanczos each CUDA thread runs (core/lanczos_restart.hpp on teacher/hessian_restart.hpp),
+    on the host: random students, and at k = n the edge students (a dead neuron, a parallel and an
+    antiparallel pair, a neuron on a teacher axis)."""
+    V = _general_teacher(k) if general else None
+    W = _students(k, n, 6, k + n)
+    if n == k:
+        W = np.concatenate([W, _edge_students(k)])
+    _check_eigenpairs(W, V, core.teacher_smallest_eigenpairs_per_restart(W, V))
+
+
+@pytest.mark.core
+def test_per_restart_lanczos_at_spurious_minima():
+    """Spurious minima of a real cell have lambda_min ~ 1e-3 to 1e-5 next to eigenvalues ~ 1: the
+    sign decides the label, and the value matches the dense one to 1e-9."""
+    res = ss.run(10, 10, restarts=100, seed=1)
+    W = res.W[res.label == "spurious"]
+    assert len(W) > 0
+    _check_eigenpairs(W, None, core.teacher_smallest_eigenpairs_per_restart(W))
+    assert (_dense_min(W) > 0).all()
+
+
+@pytest.mark.core
+def test_per_restart_lanczos_is_deterministic_and_honest():
+    W = _students(8, 8, 5, 3)
+    a = core.teacher_smallest_eigenpairs_per_restart(W, seed=4)
+    b = core.teacher_smallest_eigenpairs_per_restart(W, seed=4)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+    c = core.teacher_smallest_eigenpairs_per_restart(W, seed=5)  # another start, the same answer
+    assert np.abs(c[0] - a[0]).max() < 1e-9
+    # no room to converge: reported as such, with the residual it has
+    value, vector, residual, products, converged = core.teacher_smallest_eigenpairs_per_restart(
+        W, basis=3, max_restarts=0
+    )
+    assert not converged.any() and (products == 4).all() and (residual > 1e-6).all()
+    HY = core.teacher_hessian_vector(W, vector.reshape(W.shape)).reshape(vector.shape)
+    assert np.allclose(np.linalg.norm(HY - value[:, None] * vector, axis=1), residual)
+    assert (value >= _dense_min(W) - 1e-12).all()  # a Ritz value never undershoots
+
+
+@pytest.mark.core
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (dict(tol=0.0), "tol must be"),
+        (dict(tol=float("nan")), "tol must be"),
+        (dict(basis=0), "basis must be"),
+        (dict(max_restarts=-1), "max_restarts must be"),
+    ],
+)
+def test_per_restart_lanczos_bad_input(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        core.teacher_smallest_eigenpairs_per_restart(_students(3, 3, 2, 0), **kwargs)
+    with pytest.raises(ValueError, match="W must have shape"):
+        core.teacher_smallest_eigenpairs_per_restart(np.zeros((3, 3)))
+
+
 @pytest.fixture
 def host_twin_as_cuda(monkeypatch):
     """The cuda backend's registry glue over the host twins of the device path, registered as
-    "cuda" in a copy of the registry (restored afterwards)."""
+    "cuda" in a copy of the registry (restored afterwards). The C++ Hessian kernels run the very
+    per-restart functions the device does (teacher/hessian_restart.hpp), so they stand in for theirs."""
     _kernels.kernels()
     table = {key: dict(fns) for key, fns in _kernels._table.items()}
     monkeypatch.setattr(_kernels, "_table", table)
     fns = cuda_backend.teacher_kernels(core, core.teacher_evaluate_per_restart, core.teacher_gd_per_restart)
     for (objective, kernel), fn in fns.items():
         _kernels.register(objective, kernel, "cuda", fn)
+    _kernels.register("teacher", "hessian", "cuda", core.teacher_hessian)
+    _kernels.register("teacher", "hvp", "cuda", core.teacher_hessian_vector)
+    eig = cuda_backend.smallest_eigenpairs(core.teacher_smallest_eigenpairs_per_restart)
+    _kernels.register("teacher", "smallest_eigenpairs", "cuda", eig)
 
 
 @pytest.mark.core
 def test_table_cell_through_the_cuda_glue_on_the_host(host_twin_as_cuda):
     """A whole Table 1 cell with backend="cuda" (GD through the device path's arithmetic, chunk after
-    chunk; the Hessian stage falls back to the C++ core, which has those kernels) labels every run as
-    the C++ backend does."""
+    chunk; Newton polish on its Hessians; lambda_min by its Lanczos, never a dense eigensolver)
+    labels every run as the C++ backend does."""
     assert backend.registered("teacher", "gd_chunk")[0] == "cuda"
-    assert "cuda" not in backend.registered("teacher", "hessian")
+    assert backend.registered("teacher", "smallest_eigenpairs") == ("cuda",)
     a = ss.run(7, 7, restarts=200, backend="cpu", chunk=700)
     b = ss.run(7, 7, restarts=200, backend="cuda", chunk=700)
-    assert b.backend == "cuda" and b.config["hessian_backend"] == "cpu"
+    assert b.backend == "cuda" and b.config["hessian_backend"] == "cuda"
     assert np.array_equal(a.label, b.label) and np.array_equal(a.status, b.status)
     assert np.array_equal(a.iterations, b.iterations)
     assert _close(b.W, a.W, 1e-10) and _close(b.F, a.F, 1e-10)
+    assert np.isfinite(a.lambda_min).sum() > 0  # lambda_min of the candidates only, NaN elsewhere
+    np.testing.assert_allclose(b.lambda_min, a.lambda_min, rtol=0, atol=1e-8)
     assert (a.label == "spurious").sum() > 0  # the cell has something to label
+
+
+@pytest.mark.core
+def test_min_eigenvalues_takes_the_backends_eigensolver(host_twin_as_cuda, monkeypatch):
+    """With a smallest_eigenpairs kernel, min_eigenvalues uses it at every size ("auto" and
+    "lanczos"), "dense" still forms H; an unconverged run is a RuntimeError, not a value."""
+    W = _students(6, 6, 4, 8)
+    lam = objective.min_eigenvalues(W, method="dense", backend="cpu")
+    calls = []
+    eig = _kernels.get("teacher", "smallest_eigenpairs", "cuda")
+    monkeypatch.setitem(
+        _kernels._table["teacher", "smallest_eigenpairs"], "cuda", lambda *a: calls.append(1) or eig(*a)
+    )
+    for method in ("auto", "lanczos"):
+        assert np.abs(objective.min_eigenvalues(W, method=method, backend="cuda") - lam).max() < 1e-9
+    assert len(calls) == 2
+    assert np.abs(objective.min_eigenvalues(W, method="dense", backend="cuda") - lam).max() < 1e-13
+    assert len(calls) == 2
+    with pytest.raises(RuntimeError, match="Lanczos did not reach tol=1e-30"):
+        objective.min_eigenvalues(W, method="lanczos", backend="cuda", tol=1e-30)
 
 
 # ----------------------------------------------------------------------- builds and devices
@@ -173,7 +288,13 @@ def test_table_cell_through_the_cuda_glue_on_the_host(host_twin_as_cuda):
 
 @pytest.mark.core
 def test_cuda_bindings_follow_the_build():
-    names = ("cuda_teacher_evaluate", "cuda_teacher_gd")
+    names = (
+        "cuda_teacher_evaluate",
+        "cuda_teacher_gd",
+        "cuda_teacher_hessian",
+        "cuda_teacher_hessian_vector",
+        "cuda_teacher_smallest_eigenpairs",
+    )
     assert all(hasattr(core, name) for name in names) == core.built_with_cuda
     if not core.built_with_cuda:
         assert core.cuda_device_count() == 0
@@ -192,6 +313,13 @@ def test_cuda_build_without_a_device():
         core.cuda_teacher_evaluate(W)
     with pytest.raises(RuntimeError, match="no CUDA device is visible"):
         _gd(core.cuda_teacher_gd, W, None)
+    for fn, args in (
+        (core.cuda_teacher_hessian, (W,)),
+        (core.cuda_teacher_hessian_vector, (W, W)),
+        (core.cuda_teacher_smallest_eigenpairs, (W,)),
+    ):
+        with pytest.raises(RuntimeError, match="no CUDA device is visible"):
+            fn(*args)
     with pytest.raises(
         ValueError,
         match=r"backend='cuda' is not available .*no CUDA device is visible.*available: cpu, numpy",
@@ -206,9 +334,9 @@ def test_cuda_build_without_a_device():
 
 @pytest.mark.cuda
 def test_cuda_registers_only_what_runs_on_the_device():
-    assert backend.resolve("auto", "teacher", "gd_chunk") == "cuda"
-    assert backend.resolve("auto", "teacher", "loss_grad") == "cuda"
-    for objective, kernel in (("teacher", "hessian"), ("linalg", "min_eigenvalues"), ("mlp", "train_chunk")):
+    for kernel in ("gd_chunk", "loss_grad", "hessian", "hvp", "smallest_eigenpairs"):
+        assert backend.resolve("auto", "teacher", kernel) == "cuda"
+    for objective, kernel in (("linalg", "min_eigenvalues"), ("mlp", "hessian"), ("mlp", "loss_grad")):
         assert "cuda" not in backend.registered(objective, kernel)
         with pytest.raises(ValueError, match="available: cpu, numpy"):
             backend.get(objective, kernel, "cuda")
@@ -261,13 +389,38 @@ def test_cuda_gd_chunks_and_finished_restarts():
 
 
 @pytest.mark.cuda
+@pytest.mark.parametrize(("k", "n"), CELLS)
+@pytest.mark.parametrize("general", [False, True])
+def test_cuda_hessians_equal_cpu(k, n, general):
+    V = _general_teacher(k) if general else None
+    W = _students(k, n, 50, k + n)
+    if n == k:
+        W = np.concatenate([W, _edge_students(k)])
+    X = _students(k, n, len(W), 7)
+    assert _close(core.cuda_teacher_hessian(W, V), core.teacher_hessian(W, V), 1e-13)
+    assert _close(core.cuda_teacher_hessian_vector(W, X, V), core.teacher_hessian_vector(W, X, V), 1e-13)
+    out = core.cuda_teacher_smallest_eigenpairs(W, V)
+    _check_eigenpairs(W, V, out)
+    host = core.teacher_smallest_eigenpairs_per_restart(W, V)
+    assert np.abs(out[0] - host[0]).max() < 1e-12  # the same arithmetic (FMA contraction aside)
+
+
+@pytest.mark.cuda
+def test_cuda_min_eigenvalues_on_the_device():
+    W = _students(20, 20, 100, 9)
+    lam = objective.min_eigenvalues(W, method="dense", backend="cpu")
+    assert np.abs(objective.min_eigenvalues(W, backend="cuda") - lam).max() < 1e-8
+
+
+@pytest.mark.cuda
 def test_cuda_table_cell_labels_identical():
     a = ss.run(8, 8, restarts=1000, backend="cpu")
     c = ss.run(8, 8, restarts=1000, backend="cuda")
-    assert c.backend == "cuda" and c.config["hessian_backend"] == "cpu"
+    assert c.backend == "cuda" and c.config["hessian_backend"] == "cuda"
     assert np.array_equal(a.label, c.label) and np.array_equal(a.status, c.status)
     assert np.array_equal(a.iterations, c.iterations)
     assert _close(c.F, a.F, 1e-10)
+    np.testing.assert_allclose(c.lambda_min, a.lambda_min, rtol=0, atol=1e-8)
 
 
 @pytest.mark.cuda

@@ -18,6 +18,17 @@ void bind_cuda(py::module_& m) {
         py::arg("gmax").noconvert(), py::arg("V") = py::none(),
         py::arg("options") = teacher::GDOptions(),
         "teacher_gd on the CUDA device (one thread per restart, the whole chunk in one launch).");
+  m.def("cuda_teacher_hessian", &hessian<teacher::cuda::hessian>, py::arg("W"),
+        py::arg("V") = py::none(), "teacher_hessian on the CUDA device (one thread per restart).");
+  m.def("cuda_teacher_hessian_vector", &hessian_vector<teacher::cuda::hessian_vector>, py::arg("W"),
+        py::arg("X"), py::arg("V") = py::none(),
+        "teacher_hessian_vector on the CUDA device (one thread per restart).");
+  m.def("cuda_teacher_smallest_eigenpairs",
+        &smallest_eigenpairs<teacher::cuda::smallest_eigenpairs>, py::arg("W"),
+        py::arg("V") = py::none(), py::kw_only(), py::arg("tol") = 1e-10, py::arg("basis") = 300,
+        py::arg("max_restarts") = 50, py::arg("seed") = 0,
+        "teacher_smallest_eigenpairs_per_restart on the CUDA device (one thread per restart runs\n"
+        "the whole Lanczos; no Hessian leaves the device).");
 }
 
 }  // namespace relufast::bind

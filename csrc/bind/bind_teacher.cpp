@@ -42,10 +42,10 @@ void bind_teacher(py::module_& m) {
         py::arg("want_grad") = true,
         "(F, G or None, max_i |grad_i|) of students W (R, n, d) against teacher V (identity if "
         "None).");
-  m.def("teacher_hessian", &hessian, py::arg("W"), py::arg("V") = py::none(),
+  m.def("teacher_hessian", &hessian<teacher::hessian>, py::arg("W"), py::arg("V") = py::none(),
         "Exact Hessians (R, n*d, n*d), neuron-major.");
-  m.def("teacher_hessian_vector", &hessian_vector, py::arg("W"), py::arg("X"),
-        py::arg("V") = py::none(),
+  m.def("teacher_hessian_vector", &hessian_vector<teacher::hessian_vector>, py::arg("W"),
+        py::arg("X"), py::arg("V") = py::none(),
         "Hessian-vector products H(W_r) X_r (R, n, d), without forming the Hessians.");
   m.def(
       "teacher_gd", &gradient_descent<teacher::gradient_descent>, py::arg("W").noconvert(),
@@ -66,6 +66,13 @@ void bind_teacher(py::module_& m) {
         py::arg("options") = teacher::GDOptions(),
         "teacher_gd restart by restart on doubles (teacher/restart.hpp): the arithmetic of the\n"
         "CUDA kernel, run on the host.");
+  m.def("teacher_smallest_eigenpairs_per_restart",
+        &smallest_eigenpairs<teacher::smallest_eigenpairs_per_restart>, py::arg("W"),
+        py::arg("V") = py::none(), py::kw_only(), py::arg("tol") = 1e-10, py::arg("basis") = 300,
+        py::arg("max_restarts") = 50, py::arg("seed") = 0,
+        "(value, vector, residual, products, converged): the smallest eigenpair of each student's\n"
+        "exact Hessian by Lanczos on Hessian-vector products, restart by restart on doubles\n"
+        "(core/lanczos_restart.hpp): the arithmetic of the CUDA kernel, run on the host.");
   py::enum_<teacher::Status>(m, "Status")
       .value("RUNNING", teacher::RUNNING)
       .value("CONVERGED", teacher::CONVERGED)

@@ -1,6 +1,7 @@
 // pybind11 glue of the teacher kernels, templated on the kernel so that every backend's binding
 // (C++ lanes, the per-restart host path, CUDA) checks and converts its arguments the same way.
 #pragma once
+#include <cmath>
 #include <optional>
 
 #include "bind/common.hpp"
@@ -38,7 +39,8 @@ py::tuple evaluate(const In& W, const std::optional<In>& V, bool want_grad) {
   return py::make_tuple(F, G, gmax);
 }
 
-inline py::array_t<double> hessian(const In& W, const std::optional<In>& V) {
+template <auto Kernel>
+py::array_t<double> hessian(const In& W, const std::optional<In>& V) {
   require(W.ndim() == 3, "W must have shape (R, n, d)");
   const int64_t R = W.shape(0);
   const int n = int(W.shape(1)), d = int(W.shape(2));
@@ -49,12 +51,13 @@ inline py::array_t<double> hessian(const In& W, const std::optional<In>& V) {
   double* h = H.mutable_data();
   {
     py::gil_scoped_release release;
-    teacher::hessian(w, R, n, d, T, h);
+    Kernel(w, R, n, d, T, h);
   }
   return H;
 }
 
-inline py::array_t<double> hessian_vector(const In& W, const In& X, const std::optional<In>& V) {
+template <auto Kernel>
+py::array_t<double> hessian_vector(const In& W, const In& X, const std::optional<In>& V) {
   require(W.ndim() == 3, "W must have shape (R, n, d)");
   require(X.ndim() == 3 && X.shape(0) == W.shape(0) && X.shape(1) == W.shape(1) &&
               X.shape(2) == W.shape(2),
@@ -67,9 +70,36 @@ inline py::array_t<double> hessian_vector(const In& W, const In& X, const std::o
   double* hx = HX.mutable_data();
   {
     py::gil_scoped_release release;
-    teacher::hessian_vector(w, x, R, n, d, T, hx);
+    Kernel(w, x, R, n, d, T, hx);
   }
   return HX;
+}
+
+// (value, vector, residual, products, converged) of the smallest eigenpairs of the Hessians.
+template <auto Kernel>
+py::tuple smallest_eigenpairs(const In& W, const std::optional<In>& V, double tol, int basis,
+                              int max_restarts, uint64_t seed) {
+  require(W.ndim() == 3, "W must have shape (R, n, d)");
+  require(tol > 0.0 && std::isfinite(tol), "tol must be a finite number > 0");
+  require(basis >= 1, "basis must be >= 1");
+  require(max_restarts >= 0, "max_restarts must be >= 0");
+  const int64_t R = W.shape(0);
+  const int n = int(W.shape(1)), d = int(W.shape(2));
+  const Teacher T = make_teacher(V, d);
+  const int64_t nd = int64_t(n) * d;
+  py::array_t<double> value(R), vector({R, nd}), residual(R);
+  py::array_t<int64_t> products(R);
+  py::array_t<bool> converged(R);
+  const teacher::Eigenpairs out{value.mutable_data(), vector.mutable_data(),
+                                residual.mutable_data(), products.mutable_data(),
+                                converged.mutable_data()};
+  const teacher::LanczosOptions opt{tol, basis, max_restarts, seed};
+  const double* w = W.data();
+  {
+    py::gil_scoped_release release;
+    Kernel(w, R, n, d, T, opt, out);
+  }
+  return py::make_tuple(value, vector, residual, products, converged);
 }
 
 template <auto Kernel>

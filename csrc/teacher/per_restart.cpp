@@ -6,17 +6,15 @@
 #include <vector>
 
 #include "core/guard.hpp"
+#include "core/lanczos_restart.hpp"
 #include "core/threads.hpp"
+#include "teacher/hessian_restart.hpp"
 #include "teacher/restart.hpp"
 #include "teacher/teacher.hpp"
 
 namespace relufast::teacher {
 
 namespace {
-TeacherView host_view(const Teacher& T) {
-  return {T.k, T.d, T.identity, T.v.data(), T.vb.data(), T.vn.data(), T.vbn.data(), T.half_vv};
-}
-
 // A thread's buffers: two of one restart's n*d doubles and its scratch.
 size_t scratch_bytes(int n, int d) {
   return sizeof(double) * size_t(2 * int64_t(n) * d + restart_scratch_size(n, d));
@@ -71,6 +69,34 @@ void gradient_descent_per_restart(double* W, const double* W0, double* step, int
         std::copy(W0 + r * nd, W0 + (r + 1) * nd, w0.begin());
         gd_restart({W + r * nd, 1}, {w0.data(), 1}, {g.data(), 1}, n, d, tv, s, opt, step[r],
                    iters[r], status[r], F[r], gmax[r]);
+      });
+  }
+  guard.rethrow();
+}
+
+void smallest_eigenpairs_per_restart(const double* W, int64_t R, int n, int d, const Teacher& T,
+                                     const LanczosOptions& opt, const Eigenpairs& out) {
+  const int64_t nd = int64_t(n) * d;
+  const int m = int(std::min<int64_t>(opt.basis, nd));
+  const int64_t nl = lanczos::scratch_size(nd, m), nh = hessian_scratch_size(n, d);
+  const TeacherView tv = host_view(T);
+  const int threads = team_size(R);
+  Guard guard("teacher Lanczos", sizeof(double) * size_t(nl + nh), threads);
+#pragma omp parallel num_threads(threads)
+  {
+    std::vector<double> scratch;
+    guard.run([&] { scratch.resize(size_t(nl + nh)); });
+#pragma omp for schedule(dynamic, 4)
+    for (int64_t r = 0; r < R; ++r)
+      guard.run([&] {
+        HessianProduct<const double*, double*> H{W + r * nd, n, d, tv, scratch.data() + nl};
+        const lanczos::Result res = lanczos::smallest(H, nd, m, opt.tol, opt.max_restarts,
+                                                      lanczos::problem_seed(opt.seed, r),
+                                                      out.vector + r * nd, scratch.data());
+        out.value[r] = res.value;
+        out.residual[r] = res.residual;
+        out.products[r] = res.products;
+        out.converged[r] = res.converged;
       });
   }
   guard.rethrow();

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "teacher/gd_rule.hpp"  // Status, GDOptions
+#include "teacher/restart.hpp"  // TeacherView
 
 namespace relufast::teacher {
 
@@ -18,6 +19,11 @@ struct Teacher {
   Teacher(const double* V, int k, int d);  // V == nullptr: identity
 };
 
+// The teacher as the plain pointers of the per-restart functions (host memory).
+inline TeacherView host_view(const Teacher& T) {
+  return {T.k, T.d, T.identity, T.v.data(), T.vb.data(), T.vn.data(), T.vbn.data(), T.half_vv};
+}
+
 // Loss F (R), gradient G (R, n, d) and max_i |grad_i| (R) of R students W (R, n, d); G/gmax may be
 // null.
 void evaluate(const double* W, int64_t R, int n, int d, const Teacher& T, double* F, double* G,
@@ -29,6 +35,23 @@ void hessian(const double* W, int64_t R, int n, int d, const Teacher& T, double*
 // Hessian-vector products HX (R, n, d) = H(W_r) X_r without forming H: O(n (n + k) d) each.
 void hessian_vector(const double* W, const double* X, int64_t R, int n, int d, const Teacher& T,
                     double* HX);
+
+// Smallest eigenpair of each restart's exact Hessian from Hessian-vector products alone
+// (core/lanczos_restart.hpp: full reorthogonalisation, at most `basis` vectors a pass,
+// `max_restarts` restarts, start vectors from `seed`): value (R), unit vector (R, n*d), recomputed
+// residual |H y - value y| (R), products spent (R), converged (R: residual <= tol max(1, |T|)).
+struct Eigenpairs {
+  double *value, *vector, *residual;
+  int64_t* products;
+  bool* converged;
+};
+struct LanczosOptions {
+  double tol = 1e-10;
+  int basis = 300, max_restarts = 50;
+  uint64_t seed = 0;
+};
+void smallest_eigenpairs_per_restart(const double* W, int64_t R, int n, int d, const Teacher& T,
+                                     const LanczosOptions& opt, const Eigenpairs& out);
 
 // One chunk of full-batch gradient descent for every restart whose status is RUNNING.
 // W, step, iters, status are updated in place; F and gmax receive the last evaluated values.

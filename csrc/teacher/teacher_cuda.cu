@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/cuda_util.hpp"
+#include "teacher/device_teacher.hpp"
 #include "teacher/restart.hpp"
 #include "teacher/teacher_cuda.hpp"
 
@@ -14,33 +15,11 @@ namespace {
 
 using relufast::cuda::check_launch;
 using relufast::cuda::DeviceBuffer;
+using relufast::cuda::from_device_order;
 using relufast::cuda::grid_for;
+using relufast::cuda::to_device_order;
 
 constexpr int BLOCK = 128;
-
-// (R, P) row-major <-> (P, R) restart-minor.
-template <class T>
-std::vector<T> to_device_order(const T* x, int64_t R, int64_t P) {
-  std::vector<T> y(size_t(R) * P);
-  for (int64_t r = 0; r < R; ++r)
-    for (int64_t p = 0; p < P; ++p) y[p * R + r] = x[r * P + p];
-  return y;
-}
-template <class T>
-void from_device_order(const std::vector<T>& y, int64_t R, int64_t P, T* x) {
-  for (int64_t r = 0; r < R; ++r)
-    for (int64_t p = 0; p < P; ++p) x[r * P + p] = y[p * R + r];
-}
-
-// The teacher's arrays on the device.
-struct DeviceTeacher {
-  DeviceBuffer<double> v, vb, vn, vbn;
-  TeacherView view;
-  explicit DeviceTeacher(const Teacher& T)
-      : v(T.v.data(), T.v.size()), vb(T.vb.data(), T.vb.size()), vn(T.vn.data(), T.vn.size()),
-        vbn(T.vbn.data(), T.vbn.size()),
-        view{T.k, T.d, T.identity, v.p, vb.p, vn.p, vbn.p, T.half_vv} {}
-};
 
 __global__ void evaluate_kernel(double* w, double* g, double* scratch, double* F, double* gmax,
                                 int64_t R, int n, int d, TeacherView T) {

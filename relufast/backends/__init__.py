@@ -7,21 +7,26 @@ cuda   the CUDA kernels of the same extension, registered only when it was built
 
 A kernel is registered under (objective, kernel) with one calling convention for every backend:
 
-=========  ===============  =============================================  ======================
-objective  kernel           arguments                                      returns
-=========  ===============  =============================================  ======================
-teacher    loss_grad        W (R, n, d), V (k, d) or None, want_grad        F (R,), G or None
-teacher    hessian          W, V                                           H (R, nd, nd)
-teacher    hvp              W, X (R, n, d), V                              H X (R, n, d)
-teacher    hessian_operator W, V                                           op: (X, rows) -> H X
-teacher    gd_chunk         GDState, V, GDOptions                          None (in place)
-mlp        loss_grad        Problem, params (R, P), want_grad              L (R,), G or None
-mlp        hessian          Problem, params                                H (R, P, P)
-mlp        train_chunk      Problem, TrainState, TrainOptions              None (in place)
-mlp        predict          Net, params, X (N, d_in)                       (R, N, d_out)
-mlp        kinks            Net, params, X                                 bool (R, N)
-linalg     min_eigenvalues  H (R, m, m) symmetric                          (R,)
-=========  ===============  =============================================  ======================
+=========  ===================  =============================================  ======================
+objective  kernel               arguments                                      returns
+=========  ===================  =============================================  ======================
+teacher    loss_grad            W (R, n, d), V (k, d) or None, want_grad        F (R,), G or None
+teacher    hessian              W, V                                           H (R, nd, nd)
+teacher    hvp                  W, X (R, n, d), V                              H X (R, n, d)
+teacher    hessian_operator     W, V                                           op: (X, rows) -> H X
+teacher    gd_chunk             GDState, V, GDOptions                          None (in place)
+teacher    smallest_eigenpairs  W, V, tol                                      lanczos.Smallest
+mlp        loss_grad            Problem, params (R, P), want_grad              L (R,), G or None
+mlp        hessian              Problem, params                                H (R, P, P)
+mlp        train_chunk          Problem, TrainState, TrainOptions              None (in place)
+mlp        predict              Net, params, X (N, d_in)                       (R, N, d_out)
+mlp        kinks                Net, params, X                                 bool (R, N)
+linalg     min_eigenvalues      H (R, m, m) symmetric                          (R,)
+=========  ===================  =============================================  ======================
+
+``smallest_eigenpairs`` (of the teacher) is the whole Lanczos run of each restart inside the
+backend (CUDA only: no Hessian leaves the device); backends without it get the host Lanczos of
+:mod:`relufast.lanczos` on their ``hessian_operator``.
 
 Inputs arrive validated (float64, C-contiguous, batch-first); see :mod:`relufast._kernels`.
 """

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["gd_options", "teacher_kernels"]
+from ..lanczos import Smallest
+
+__all__ = ["gd_options", "teacher_kernels", "smallest_eigenpairs"]
 
 
 def gd_options(core: Any, opt: Any) -> Any:
@@ -33,3 +35,15 @@ def teacher_kernels(core: Any, evaluate: Any, gd: Any) -> dict[tuple[str, str], 
         gd(s.W, s.W0, s.step, s.iters, s.status, s.F, s.gmax, V, gd_options(core, opt))
 
     return {("teacher", "loss_grad"): teacher_loss_grad, ("teacher", "gd_chunk"): teacher_gd_chunk}
+
+
+def smallest_eigenpairs(binding: Any) -> Any:
+    """The registry's ("teacher", "smallest_eigenpairs") kernel over a binding with the signature of
+    ``_core.teacher_smallest_eigenpairs_per_restart``: (W, V, tol) -> :class:`relufast.lanczos.Smallest`.
+    """
+
+    def teacher_smallest_eigenpairs(W, V, tol):
+        value, vector, residual, products, converged = binding(W, V, tol=tol)
+        return Smallest(value, vector, residual, products, converged)
+
+    return teacher_smallest_eigenpairs

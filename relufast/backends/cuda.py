@@ -6,12 +6,19 @@ terms and the GD stopping rule the C++ lane kernel calls, in the same order):
 - ("teacher", "loss_grad"): ``_core.cuda_teacher_evaluate``, identity or general teacher V;
 - ("teacher", "gd_chunk"): ``_core.cuda_teacher_gd``, a whole chunk of steps in one launch with the
   per-restart protocol of the C++ kernel (stopping rule, divergence guard restarting from W0 with
-  half the step, F < f_stop, max_iters, status codes, iteration counts).
+  half the step, F < f_stop, max_iters, status codes, iteration counts);
+- ("teacher", "hessian") and ("teacher", "hvp"): ``_core.cuda_teacher_hessian`` /
+  ``cuda_teacher_hessian_vector`` (``csrc/teacher/hessian_restart.hpp``, the closed form the C++
+  kernels run);
+- ("teacher", "smallest_eigenpairs"): ``_core.cuda_teacher_smallest_eigenpairs``, the whole Lanczos
+  of each restart on its thread (``csrc/core/lanczos_restart.hpp``: full reorthogonalisation,
+  Sturm bisection, the residual recomputed), so ``teacher.min_eigenvalues`` never brings a Hessian
+  to the host.
 
-Nothing else is registered: the exact Hessian, the smallest eigenvalues and the MLP trainers have no
-device kernel yet, so ``backend="cuda"`` for them is a ValueError naming what is available, and
-"auto" picks the C++ core for them. Registering a host computation under "cuda" would make the
-registry lie about where work runs.
+Nothing else is registered: the general MLP kernels and the dense symmetric eigensolver of
+("linalg", "min_eigenvalues") have no device kernel, so ``backend="cuda"`` for them is a ValueError
+naming what is available, and "auto" picks the C++ core for them. Registering a host computation
+under "cuda" would make the registry lie about where work runs.
 
 Results equal the C++ backend's to about 1e-12 per evaluation (same formulas and order of sums; the
 lane kernel's AVX-512 square-root and division estimates are within ~1 ulp of the exact ones the
@@ -26,7 +33,7 @@ from typing import Any
 
 from .. import backend as _backend
 from .._kernels import register
-from ._native import teacher_kernels
+from ._native import smallest_eigenpairs, teacher_kernels
 
 BACKEND = "cuda"
 
@@ -44,6 +51,11 @@ def _register(core: Any) -> None:  # pragma: no cover - needs a GPU
         core, core.cuda_teacher_evaluate, core.cuda_teacher_gd
     ).items():
         register(objective, kernel, BACKEND, fn)
+    register("teacher", "hessian", BACKEND, core.cuda_teacher_hessian)
+    register("teacher", "hvp", BACKEND, core.cuda_teacher_hessian_vector)
+    register(
+        "teacher", "smallest_eigenpairs", BACKEND, smallest_eigenpairs(core.cuda_teacher_smallest_eigenpairs)
+    )
 
 
 if usable():  # pragma: no cover - needs a GPU

@@ -794,8 +794,7 @@ SHARD_FIELDS = ("W", "F", "grad_norm", "iterations", "step", "status", "lambda_m
 
 def _stage_backend(be: str, objective: str, kernel: str) -> str:
     """``be`` if it provides ``kernel`` of ``objective`` here, else the fastest backend that does."""
-    have = _backend.registered(objective, kernel)
-    return be if be in have else have[0]
+    return _backend.nearest(be, objective, kernel)
 
 
 def run_shard(

@@ -28,7 +28,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from ... import lanczos
-from ..._kernels import get
+from ..._kernels import get, nearest, registered, resolve
 from ..._validate import float_array
 from . import reference, symmetry
 
@@ -164,7 +164,10 @@ def min_eigenvalues(
         on the backend's Hessian operator (:class:`~relufast.objectives.teacher.operator.HessianOperator`
         on the host; 8 n d x 300 bytes of basis per student), to a recomputed residual
         ``|H y - lambda y| <= tol * max(1, |H|)``, so the value is within about
-        ``residual^2 / gap`` of an eigenvalue. "auto" takes "dense" up to n d = :data:`DENSE_MAX`.
+        ``residual^2 / gap`` of an eigenvalue; a backend with its own ``smallest_eigenpairs``
+        kernel (CUDA: the whole Lanczos on the device, same rule) runs that instead. "auto" takes
+        that kernel where the backend has one (no Hessian leaves the device), else "dense" up to
+        n d = :data:`DENSE_MAX` and "lanczos" above.
     tol : float
         Residual tolerance of the Lanczos path.
 
@@ -179,9 +182,15 @@ def min_eigenvalues(
     if method not in ("auto", "dense", "lanczos"):
         raise ValueError(f"method must be 'auto', 'dense' or 'lanczos', got {method!r}")
     R, n, d = W3.shape
-    if method == "dense" or (method == "auto" and n * d <= DENSE_MAX):
-        H = get(OBJECTIVE, "hessian", backend)(W3, V)
-        lam = get("linalg", "min_eigenvalues", backend)(H)
+    be = resolve(backend, OBJECTIVE, "hessian")
+    on_device = be in registered(OBJECTIVE, "smallest_eigenpairs")
+    if method == "dense" or (method == "auto" and n * d <= DENSE_MAX and not on_device):
+        H = get(OBJECTIVE, "hessian", be)(W3, V)
+        lam = get("linalg", "min_eigenvalues", nearest(be, "linalg", "min_eigenvalues"))(H)
+    elif on_device:
+        res = get(OBJECTIVE, "smallest_eigenpairs", be)(W3, V, tol)
+        _require_converged(res, tol)
+        lam = res.value
     else:
         op = get(OBJECTIVE, "hessian_operator", backend)(W3, V)
 
@@ -192,11 +201,16 @@ def min_eigenvalues(
         # oversubscribes the cores the OpenMP kernels use (60x slower seen on 2 busy cores)
         with threadpool_limits(1, user_api="blas"):
             res = lanczos.smallest_eigenpairs(matvec, R, n * d, tol=tol)
-        if not res.converged.all():
-            bad = np.flatnonzero(~res.converged)
-            raise RuntimeError(
-                f"Lanczos did not reach tol={tol:g} for {bad.size} student(s) (first: {bad[0]}, "
-                f"residual {res.residual[bad[0]]:.2e}); use method='dense' or a larger tol"
-            )
+        _require_converged(res, tol)
         lam = res.value
     return float(lam[0]) if single else lam
+
+
+def _require_converged(res: lanczos.Smallest, tol: float) -> None:
+    """RuntimeError naming the first student whose Lanczos run missed ``tol``."""
+    if not res.converged.all():
+        bad = np.flatnonzero(~res.converged)
+        raise RuntimeError(
+            f"Lanczos did not reach tol={tol:g} for {bad.size} student(s) (first: {bad[0]}, "
+            f"residual {res.residual[bad[0]]:.2e}); use method='dense' or a larger tol"
+        )

@@ -57,7 +57,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ..._kernels import get
+from ..._kernels import get, nearest
 from ..._validate import float_array, real_array
 from . import reference
 
@@ -189,7 +189,7 @@ def certify_minimum(
     g = np.sqrt(np.einsum("rnd,rnd->r", G, G).astype(np.float64)) + eps_g
     H = get("teacher", "hessian", backend)(np.ascontiguousarray(W3), Vf)
     if lambda_min is None:
-        lam = get("linalg", "min_eigenvalues", backend)(H)
+        lam = get("linalg", "min_eigenvalues", nearest(backend, "linalg", "min_eigenvalues"))(H)
     else:
         lam = _per_point(lambda_min, "lambda_min", R)
     m = n * d
