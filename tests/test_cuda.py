@@ -18,7 +18,7 @@ import pytest
 from relufast import _kernels, backend, optim, teacher
 from relufast.backends import cuda as cuda_backend
 from relufast.experiments import safran_shamir as ss
-from relufast.objectives import teacher as objective
+from relufast.objectives import teacher as teacher_objective
 
 core = pytest.importorskip("relufast._core")
 
@@ -268,19 +268,19 @@ def test_min_eigenvalues_takes_the_backends_eigensolver(host_twin_as_cuda, monke
     """With a smallest_eigenpairs kernel, min_eigenvalues uses it at every size ("auto" and
     "lanczos"), "dense" still forms H; an unconverged run is a RuntimeError, not a value."""
     W = _students(6, 6, 4, 8)
-    lam = objective.min_eigenvalues(W, method="dense", backend="cpu")
+    lam = teacher_objective.min_eigenvalues(W, method="dense", backend="cpu")
     calls = []
     eig = _kernels.get("teacher", "smallest_eigenpairs", "cuda")
     monkeypatch.setitem(
         _kernels._table["teacher", "smallest_eigenpairs"], "cuda", lambda *a: calls.append(1) or eig(*a)
     )
     for method in ("auto", "lanczos"):
-        assert np.abs(objective.min_eigenvalues(W, method=method, backend="cuda") - lam).max() < 1e-9
+        assert np.abs(teacher_objective.min_eigenvalues(W, method=method, backend="cuda") - lam).max() < 1e-9
     assert len(calls) == 2
-    assert np.abs(objective.min_eigenvalues(W, method="dense", backend="cuda") - lam).max() < 1e-13
+    assert np.abs(teacher_objective.min_eigenvalues(W, method="dense", backend="cuda") - lam).max() < 1e-13
     assert len(calls) == 2
     with pytest.raises(RuntimeError, match="Lanczos did not reach tol=1e-30"):
-        objective.min_eigenvalues(W, method="lanczos", backend="cuda", tol=1e-30)
+        teacher_objective.min_eigenvalues(W, method="lanczos", backend="cuda", tol=1e-30)
 
 
 # ----------------------------------------------------------------------- builds and devices
@@ -408,8 +408,8 @@ def test_cuda_hessians_equal_cpu(k, n, general):
 @pytest.mark.cuda
 def test_cuda_min_eigenvalues_on_the_device():
     W = _students(20, 20, 100, 9)
-    lam = objective.min_eigenvalues(W, method="dense", backend="cpu")
-    assert np.abs(objective.min_eigenvalues(W, backend="cuda") - lam).max() < 1e-8
+    lam = teacher_objective.min_eigenvalues(W, method="dense", backend="cpu")
+    assert np.abs(teacher_objective.min_eigenvalues(W, backend="cuda") - lam).max() < 1e-8
 
 
 @pytest.mark.cuda
