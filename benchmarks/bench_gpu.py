@@ -2,8 +2,10 @@
 
 Prints and writes OUT/bench_gpu.json and OUT/bench_gpu.txt. Every part that cannot run here (no
 device, no CUDA build, no JAX or PyTorch with CUDA) is reported as skipped, not estimated.
-Not yet on the device (so not timed for relufast-cuda): the five-point [1, H, 1] trainer and the
-Hessian eigenvalues; the peers are timed for them so the next session has the baseline.
+
+Parts: teacher GD (restart-iterations/s), the five-point net (benchmarks/gpu_tiny.py), the 1000
+smallest Hessian eigenvalues at k = n = 20, and the whole Table 1 with backend="cuda" beside the
+shipped CPU reference's counts.
 """
 
 from __future__ import annotations
@@ -122,6 +124,93 @@ def torch_gd(k: int, R: int, steps: int):
     return R * steps / (time.perf_counter() - t)
 
 
+def reference_counts() -> dict[tuple[int, int], int]:
+    """Spurious runs per (k, n) of the shipped CPU reference (same seeds, 1000 runs per cell)."""
+    from relufast.experiments import reference
+
+    shipped = reference.load("teacher_student")
+    cells = shipped["cells"] if shipped else []
+    return {(c["k"], c["n"]): int(c["counts"]["spurious"]) for c in cells}
+
+
+def five_points(why: str | None) -> None:
+    """The five-point [1, 1, 1] net, GD and Adam, R = 1e6 and 1e7 (benchmarks/gpu_tiny.py)."""
+    try:
+        import gpu_tiny
+    except ImportError as e:
+        skip("five-point net", f"benchmarks/gpu_tiny.py: {e}")
+        return
+    rows = gpu_tiny.rows(cuda=why is None)
+    for row in rows:
+        say(gpu_tiny.describe(row))
+    results["five_points"] = rows
+    if why is not None:
+        skip("relufast-cuda five-point net", why)
+
+
+def eigenvalues(why: str | None, k: int = 20, R: int = 1000) -> None:
+    """Smallest Hessian eigenvalue of R students at k = n: relufast-cuda from the students (Hessian
+    products and the whole Lanczos on the device, transfers included) against jnp / torch eigvalsh
+    on the dense Hessians already on the device (their best case)."""
+    from relufast import _core
+    from relufast.objectives import teacher as objective
+
+    W = np.random.default_rng(1).normal(size=(R, k, k)) / np.sqrt(k)
+    row: dict = {"k": k, "R": R}
+    lam_ref = None
+    if why is None:
+        objective.min_eigenvalues(W[:8], backend="cuda")  # warm-up
+        t = time.perf_counter()
+        lam_ref = objective.min_eigenvalues(W, backend="cuda")
+        row["relufast-cuda"] = time.perf_counter() - t
+    else:
+        skip("relufast-cuda eigenvalues", why)
+    H = _core.teacher_hessian(W)
+
+    def jax_eig():
+        import jax
+        import jax.numpy as jnp
+
+        jax.config.update("jax_enable_x64", True)
+        if jax.default_backend() != "gpu":
+            raise RuntimeError(f"JAX backend is {jax.default_backend()}, not gpu")
+        Hd = jax.device_put(H)
+        f = jax.jit(lambda A: jnp.linalg.eigvalsh(A)[:, 0])
+        f(Hd).block_until_ready()
+        t = time.perf_counter()
+        lam = f(Hd).block_until_ready()
+        return time.perf_counter() - t, np.asarray(lam)
+
+    def torch_eig():
+        import torch
+
+        if not torch.cuda.is_available():
+            raise RuntimeError("PyTorch sees no CUDA device")
+        Hd = torch.tensor(H, device="cuda")
+        torch.linalg.eigvalsh(Hd[:8])
+        torch.cuda.synchronize()
+        t = time.perf_counter()
+        lam = torch.linalg.eigvalsh(Hd)[:, 0]
+        torch.cuda.synchronize()
+        return time.perf_counter() - t, lam.cpu().numpy()
+
+    for name, fn in (("jax", jax_eig), ("torch", torch_eig)):
+        try:
+            row[name], lam = fn()
+            if lam_ref is not None:
+                row[f"max |relufast - {name}|"] = float(np.abs(lam - lam_ref).max())
+        except Exception as e:
+            row[name] = None
+            skip(f"{name} eigvalsh", f"{type(e).__name__}: {e}")
+    results["eigenvalues"] = row
+    fmt = lambda v: "-" if v is None else f"{v:.3g} s"  # noqa: E731
+    say(
+        f"smallest Hessian eigenvalue, k=n={k}, R={R}: relufast-cuda {fmt(row.get('relufast-cuda'))}"
+        f"  jax eigvalsh {fmt(row.get('jax'))}  torch eigvalsh {fmt(row.get('torch'))}"
+        + "".join(f"  {key} {v:.1e}" for key, v in row.items() if key.startswith("max |"))
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--out", default=".")
@@ -167,8 +256,8 @@ def main() -> None:
         skip("relufast-cuda teacher GD", why)
     results["teacher_gd"] = rows
 
-    skip("relufast-cuda five-point net (GD, Adam)", "no device kernel yet (mlp train_chunk runs on the CPU)")
-    skip("relufast-cuda Hessian eigenvalues", "no device kernel yet (Hessian and eigvalsh run on the CPU)")
+    five_points(why)
+    eigenvalues(why)
 
     if why is None:
         t = time.perf_counter()
@@ -176,10 +265,18 @@ def main() -> None:
         dt = time.perf_counter() - t
         results["table1"] = {"wall_s": dt, "rows": table}
         say(f"Table 1 (k = 6..20, n = k..k+2, {args.table_restarts} runs, backend=cuda): {dt:.1f} s")
+        ref = reference_counts() if args.table_restarts == 1000 else {}
+        same = 0
         for r in table:
+            cpu = ref.get((r["k"], r["n"]))
+            mine = int(r["spurious"])
+            same += cpu == mine
             say(
-                f"  k={r['k']:2d} n={r['n']:2d} spurious {r['pct_spurious']:5.1f}% paper {r.get('paper_pct')}"
+                f"  k={r['k']:2d} n={r['n']:2d} spurious {mine:4d} ({r['pct_spurious']:5.1f}%)"
+                f"  cpu reference {'-' if cpu is None else cpu:>4}  paper {r.get('paper_pct')}"
             )
+        if ref:
+            say(f"  cells whose spurious count equals the CPU reference's: {same} of {len(table)}")
     else:
         skip("Table 1 with backend='cuda'", why)
 

@@ -131,6 +131,7 @@ def teacher_smallest_eigenpairs_per_restart(
     basis: int = 300,
     max_restarts: int = 50,
     seed: int = 0,
+    team: int = 1,
 ) -> tuple[
     NDArray[numpy.float64],
     NDArray[numpy.float64],

@@ -183,6 +183,21 @@ def test_per_restart_lanczos_equals_dense(k, n, general):
 
 
 @pytest.mark.core
+@pytest.mark.parametrize("team", [2, 5, 32])
+def test_per_restart_lanczos_split_as_on_the_device(team):
+    """Each restart split over a team of OpenMP threads as a warp splits it on the device (neurons
+    of the products, coordinates of the vectors, team sums, the leader's tridiagonal solve): the
+    same answers as one thread, so the partitioning and its synchronisation are right."""
+    k, n = 10, 11
+    W = _students(k, n, 3, 12)
+    one = core.teacher_smallest_eigenpairs_per_restart(W)
+    split = core.teacher_smallest_eigenpairs_per_restart(W, team=team)
+    _check_eigenpairs(W, None, split)
+    assert np.abs(split[0] - one[0]).max() < 1e-12
+    assert np.abs(np.abs(np.einsum("rn,rn->r", split[1], one[1])) - 1).max() < 1e-8
+
+
+@pytest.mark.core
 def test_per_restart_lanczos_at_spurious_minima():
     """Spurious minima of a real cell have lambda_min ~ 1e-3 to 1e-5 next to eigenvalues ~ 1: the
     sign decides the label, and the value matches the dense one to 1e-9."""
@@ -219,6 +234,7 @@ def test_per_restart_lanczos_is_deterministic_and_honest():
         (dict(tol=float("nan")), "tol must be"),
         (dict(basis=0), "basis must be"),
         (dict(max_restarts=-1), "max_restarts must be"),
+        (dict(team=0), "team must be"),
     ],
 )
 def test_per_restart_lanczos_bad_input(kwargs, match):

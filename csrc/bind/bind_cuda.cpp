@@ -23,12 +23,17 @@ void bind_cuda(py::module_& m) {
   m.def("cuda_teacher_hessian_vector", &hessian_vector<teacher::cuda::hessian_vector>, py::arg("W"),
         py::arg("X"), py::arg("V") = py::none(),
         "teacher_hessian_vector on the CUDA device (one thread per restart).");
-  m.def("cuda_teacher_smallest_eigenpairs",
-        &smallest_eigenpairs<teacher::cuda::smallest_eigenpairs>, py::arg("W"),
-        py::arg("V") = py::none(), py::kw_only(), py::arg("tol") = 1e-10, py::arg("basis") = 300,
-        py::arg("max_restarts") = 50, py::arg("seed") = 0,
-        "teacher_smallest_eigenpairs_per_restart on the CUDA device (one thread per restart runs\n"
-        "the whole Lanczos; no Hessian leaves the device).");
+  m.def(
+      "cuda_teacher_smallest_eigenpairs",
+      [](const In& W, const std::optional<In>& V, double tol, int basis, int max_restarts,
+         uint64_t seed) {  // the device's team is a warp: no team argument
+        return smallest_eigenpairs<teacher::cuda::smallest_eigenpairs>(W, V, tol, basis,
+                                                                       max_restarts, seed, 1);
+      },
+      py::arg("W"), py::arg("V") = py::none(), py::kw_only(), py::arg("tol") = 1e-10,
+      py::arg("basis") = 300, py::arg("max_restarts") = 50, py::arg("seed") = 0,
+      "teacher_smallest_eigenpairs_per_restart on the CUDA device (one thread per restart runs\n"
+      "the whole Lanczos; no Hessian leaves the device).");
 }
 
 }  // namespace relufast::bind

@@ -69,10 +69,11 @@ void bind_teacher(py::module_& m) {
   m.def("teacher_smallest_eigenpairs_per_restart",
         &smallest_eigenpairs<teacher::smallest_eigenpairs_per_restart>, py::arg("W"),
         py::arg("V") = py::none(), py::kw_only(), py::arg("tol") = 1e-10, py::arg("basis") = 300,
-        py::arg("max_restarts") = 50, py::arg("seed") = 0,
+        py::arg("max_restarts") = 50, py::arg("seed") = 0, py::arg("team") = 1,
         "(value, vector, residual, products, converged): the smallest eigenpair of each student's\n"
         "exact Hessian by Lanczos on Hessian-vector products, restart by restart on doubles\n"
-        "(core/lanczos_restart.hpp): the arithmetic of the CUDA kernel, run on the host.");
+        "(core/lanczos_restart.hpp): the arithmetic of the CUDA kernel, run on the host; team > 1\n"
+        "splits each restart over that many OpenMP threads as a warp splits it on the device.");
   py::enum_<teacher::Status>(m, "Status")
       .value("RUNNING", teacher::RUNNING)
       .value("CONVERGED", teacher::CONVERGED)

@@ -78,11 +78,12 @@ py::array_t<double> hessian_vector(const In& W, const In& X, const std::optional
 // (value, vector, residual, products, converged) of the smallest eigenpairs of the Hessians.
 template <auto Kernel>
 py::tuple smallest_eigenpairs(const In& W, const std::optional<In>& V, double tol, int basis,
-                              int max_restarts, uint64_t seed) {
+                              int max_restarts, uint64_t seed, int team) {
   require(W.ndim() == 3, "W must have shape (R, n, d)");
   require(tol > 0.0 && std::isfinite(tol), "tol must be a finite number > 0");
   require(basis >= 1, "basis must be >= 1");
   require(max_restarts >= 0, "max_restarts must be >= 0");
+  require(team >= 1 && team <= 64, "team must be in 1..64");
   const int64_t R = W.shape(0);
   const int n = int(W.shape(1)), d = int(W.shape(2));
   const Teacher T = make_teacher(V, d);
@@ -93,7 +94,7 @@ py::tuple smallest_eigenpairs(const In& W, const std::optional<In>& V, double to
   const teacher::Eigenpairs out{value.mutable_data(), vector.mutable_data(),
                                 residual.mutable_data(), products.mutable_data(),
                                 converged.mutable_data()};
-  const teacher::LanczosOptions opt{tol, basis, max_restarts, seed};
+  const teacher::LanczosOptions opt{tol, basis, max_restarts, seed, team};
   const double* w = W.data();
   {
     py::gil_scoped_release release;

@@ -1,12 +1,15 @@
 // The smallest eigenpair of ONE symmetric operator from its products alone: Lanczos with full
 // reorthogonalisation and explicit restarts, the tridiagonal problem solved by Sturm bisection and
-// inverse iteration. What each CUDA thread runs on its own restart's Hessian (so no matrix ever
-// leaves the device), and what the host runs restart by restart for its tests. The Python batched
-// Lanczos (relufast/lanczos.py) has the same stopping rule and certificate: converged when the
-// residual |A y - theta y|, recomputed with one more product, is at most tol * max(1, |T|).
+// inverse iteration. A Team (core/team.hpp) shares the work: member t owns the coordinates
+// t, t + size, ... of every vector, dot products are reduced over the team, and the small
+// tridiagonal problem is solved by the leader and broadcast. The C++ host twin runs it with a Solo
+// team or an OmpTeam; each CUDA warp runs it on its own restart's Hessian, so no matrix ever
+// leaves the device. The stopping rule and certificate are those of the Python batched Lanczos
+// (relufast/lanczos.py): converged when the residual |A y - theta y|, recomputed with one more
+// product, is at most tol * max(1, |T|).
 //
-// Arrays are reached through an accessor A (a plain pointer, or teacher::Strided on the device);
-// the matvec is a functor mv(x, y) writing A x into y.
+// The operator is a functor mv(x, y) writing A x into y (all N coordinates, complete for every
+// member on return); x is complete for every member when it is called.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -32,8 +35,8 @@ RELUFAST_HD inline uint64_t problem_seed(uint64_t seed, int64_t r) {
 }
 
 // Eigenvalues of the k x k tridiagonal T (diagonal al, off-diagonal be) below x (Sturm count).
-template <class A>
-RELUFAST_HD inline int sturm_count(A al, A be, int k, double x, double tiny) {
+RELUFAST_HD inline int sturm_count(const double* al, const double* be, int k, double x,
+                                   double tiny) {
   int count = 0;
   double q = 1.0;
   for (int i = 0; i < k; ++i) {
@@ -46,16 +49,16 @@ RELUFAST_HD inline int sturm_count(A al, A be, int k, double x, double tiny) {
 }
 
 // The smallest (largest = false) or largest eigenvalue of T by bisection on the Gershgorin
-// interval, to the last bits.
-template <class A>
-RELUFAST_HD inline double tridiagonal_extreme(A al, A be, int k, bool largest) {
+// interval, to an absolute accuracy of about eps |T| (as a dense symmetric eigensolver's; the
+// recomputed residual certifies the rest).
+RELUFAST_HD inline double tridiagonal_extreme(const double* al, const double* be, int k,
+                                              bool largest) {
   double lo = INFINITY, hi = -INFINITY;
   for (int i = 0; i < k; ++i) {
     const double r = (i > 0 ? std::fabs(be[i - 1]) : 0.0) + (i + 1 < k ? std::fabs(be[i]) : 0.0);
     lo = dmin(lo, al[i] - r);
     hi = dmax(hi, al[i] + r);
   }
-  // absolute accuracy eps |T|, as a dense symmetric eigensolver's (the residual certifies the rest)
   const double scale = dmax(std::fabs(lo), std::fabs(hi));
   const double tiny = dmax(scale, 1e-300) * 1e-300;
   for (int it = 0; it < 200 && hi - lo > 2e-16 * scale; ++it) {
@@ -71,10 +74,9 @@ RELUFAST_HD inline double tridiagonal_extreme(A al, A be, int k, bool largest) {
 // A unit eigenvector u of T for its eigenvalue theta: two steps of inverse iteration with
 // (T - theta I) factored by Gaussian elimination with partial pivoting (LAPACK dgttrf / dgtts).
 // Work: 5 k doubles.
-template <class A>
-RELUFAST_HD inline void tridiagonal_vector(A al, A be, int k, double theta, double scale, A u,
-                                           A work) {
-  A dg = work, up = work + k, lw = work + 2 * k, up2 = work + 3 * k, piv = work + 4 * k;
+RELUFAST_HD inline void tridiagonal_vector(const double* al, const double* be, int k, double theta,
+                                           double scale, double* u, double* work) {
+  double *dg = work, *up = work + k, *lw = work + 2 * k, *up2 = work + 3 * k, *piv = work + 4 * k;
   // a pivot below eps |T| / 100 is one of theta's rounding: set to that size, the growth of a step
   // stays below ~1e18 (no overflow), and the eigenvector still dominates the solve
   const double tiny = dmax(scale, 1e-300) * 1e-18;
@@ -135,22 +137,23 @@ RELUFAST_HD inline void tridiagonal_vector(A al, A be, int k, double theta, doub
   }
 }
 
-template <class A, class B>
-RELUFAST_HD inline double dot(A x, B y, int64_t N) {
+template <class Team>
+RELUFAST_HD inline double dot(const Team& tm, const double* x, const double* y, int64_t N) {
   double s = 0.0;
-  for (int64_t i = 0; i < N; ++i) s += x[i] * y[i];
-  return s;
+  for (int64_t i = tm.rank(); i < N; i += tm.size()) s += x[i] * y[i];
+  return tm.sum(s);
 }
 
 // |x|_2 without overflow or underflow in the squares (Hessian entries reach 1e170 at tiny neurons).
-template <class A>
-RELUFAST_HD inline double norm2(A x, int64_t N) {
+template <class Team>
+RELUFAST_HD inline double norm2(const Team& tm, const double* x, int64_t N) {
   double mx = 0.0;
-  for (int64_t i = 0; i < N; ++i) mx = dmax(mx, std::fabs(x[i]));
+  for (int64_t i = tm.rank(); i < N; i += tm.size()) mx = dmax(mx, std::fabs(x[i]));
+  mx = tm.max(mx);
   if (mx == 0.0 || !std::isfinite(mx)) return mx;
   double s = 0.0;
-  for (int64_t i = 0; i < N; ++i) s += (x[i] / mx) * (x[i] / mx);
-  return mx * std::sqrt(s);
+  for (int64_t i = tm.rank(); i < N; i += tm.size()) s += (x[i] / mx) * (x[i] / mx);
+  return mx * std::sqrt(tm.sum(s));
 }
 
 // A deterministic start vector in (-1, 1)^N from (seed, index): splitmix64.
@@ -164,63 +167,78 @@ RELUFAST_HD inline double start_entry(uint64_t seed, int64_t i) {
 
 // The smallest eigenpair of the N x N operator mv: Ritz vector into y (N), at most m basis vectors
 // per pass and max_restarts restarts from the last Ritz vector.
-template <class A, class MatVec>
-RELUFAST_HD inline Result smallest(MatVec& mv, int64_t N, int m, double tol, int max_restarts,
-                                   uint64_t seed, A y, A scratch) {
-  A Q = scratch, w = scratch + int64_t(m) * N, al = w + N, be = al + m, u = be + m, work = u + m;
+template <class Team, class MatVec>
+RELUFAST_HD inline Result smallest(const Team& tm, const MatVec& mv, int64_t N, int m, double tol,
+                                   int max_restarts, uint64_t seed, double* y, double* scratch) {
+  double* Q = scratch;
+  double* w = Q + int64_t(m) * N;
+  double *al = w + N, *be = al + m, *u = be + m, *work = u + m;
+  const int64_t r0 = tm.rank(), rs = tm.size();  // this member's coordinates: r0, r0 + rs, ...
   Result res;
-  for (int64_t i = 0; i < N; ++i) y[i] = start_entry(seed, i);
+  for (int64_t p = r0; p < N; p += rs) y[p] = start_entry(seed, p);
   for (int pass = 0; pass <= max_restarts; ++pass) {
-    double nv = norm2(y, N);
-    for (int64_t i = 0; i < N; ++i) Q[i] = y[i] / nv;
+    double nv = norm2(tm, y, N);
+    for (int64_t p = r0; p < N; p += rs) Q[p] = y[p] / nv;
+    tm.sync();
     int k = 0;
     double theta = 0.0, scale = 1.0;
     for (int j = 0; j < m; ++j) {
-      A q = Q + int64_t(j) * N;
+      const double* q = Q + int64_t(j) * N;
       mv(q, w);
       ++res.products;
       // full reorthogonalisation against the whole basis (twice is enough, Kahan-Parlett): no
-      // ghosts, and the recurrence's alpha and beta stay those of an orthonormal basis
+      // ghosts, and alpha, beta stay those of an orthonormal basis
       double a = 0.0;
-      for (int pass2 = 0; pass2 < 2; ++pass2)
+      for (int twice = 0; twice < 2; ++twice)
         for (int i = 0; i <= j; ++i) {
-          A qi = Q + int64_t(i) * N;
-          const double c = dot(w, qi, N);
-          for (int64_t p = 0; p < N; ++p) w[p] = w[p] - c * qi[p];
+          const double* qi = Q + int64_t(i) * N;
+          const double c = dot(tm, w, qi, N);
+          for (int64_t p = r0; p < N; p += rs) w[p] = w[p] - c * qi[p];
           if (i == j) a += c;
         }
-      al[j] = a;
-      const double b = norm2(w, N);
-      be[j] = b;
+      const double b = norm2(tm, w, N);
       k = j + 1;
       // the Ritz pair of this basis, every step: O(k) bisection against O(k N) of
-      // reorthogonalisation
-      theta = tridiagonal_extreme(al, be, k, false);
-      const double top = tridiagonal_extreme(al, be, k, true);
-      scale = dmax(1.0, dmax(std::fabs(theta), std::fabs(top)));
-      tridiagonal_vector(al, be, k, theta, scale, u, work);
+      // reorthogonalisation; the leader solves, the team reads theta, scale, u
+      double est = 0.0;
+      if (tm.leader()) {
+        al[j] = a;
+        be[j] = b;
+        theta = tridiagonal_extreme(al, be, k, false);
+        const double top = tridiagonal_extreme(al, be, k, true);
+        scale = dmax(1.0, dmax(std::fabs(theta), std::fabs(top)));
+        tridiagonal_vector(al, be, k, theta, scale, u, work);
+        est = std::fabs(b * u[k - 1]);
+      }
+      theta = tm.broadcast(theta);
+      scale = tm.broadcast(scale);
+      est = tm.broadcast(est);
+      tm.sync();
       // converged by the recurrence's residual |b u_k|, an invariant subspace (b = 0: its Ritz
       // values are exact), or the basis is full
-      if (std::fabs(b * u[k - 1]) <= tol * scale || b <= 1e-13 * scale || k == m || k == N) break;
-      A next = Q + int64_t(j + 1) * N;
-      for (int64_t p = 0; p < N; ++p) next[p] = w[p] / b;
+      if (est <= tol * scale || b <= 1e-13 * scale || k == m || k == N) break;
+      double* next = Q + int64_t(j + 1) * N;
+      for (int64_t p = r0; p < N; p += rs) next[p] = w[p] / b;
+      tm.sync();
     }
-    for (int64_t p = 0; p < N; ++p) y[p] = 0.0;  // the Ritz vector y = Q u
-    for (int i = 0; i < k; ++i) {
-      A qi = Q + int64_t(i) * N;
-      for (int64_t p = 0; p < N; ++p) y[p] = y[p] + u[i] * qi[p];
+    for (int64_t p = r0; p < N; p += rs) {  // the Ritz vector y = Q u
+      double x = 0.0;
+      for (int i = 0; i < k; ++i) x += u[i] * Q[int64_t(i) * N + p];
+      y[p] = x;
     }
-    nv = norm2(y, N);
-    for (int64_t p = 0; p < N; ++p) y[p] = y[p] / nv;
+    nv = norm2(tm, y, N);
+    for (int64_t p = r0; p < N; p += rs) y[p] = y[p] / nv;
+    tm.sync();
     mv(y, w);  // the certificate: the residual recomputed, not the recurrence's estimate
     ++res.products;
-    for (int64_t p = 0; p < N; ++p) w[p] = w[p] - theta * y[p];
+    for (int64_t p = r0; p < N; p += rs) w[p] = w[p] - theta * y[p];
     res.value = theta;
-    res.residual = norm2(w, N);
+    res.residual = norm2(tm, w, N);
     if (res.residual <= tol * scale) {
       res.converged = true;
       break;
     }
+    tm.sync();  // every member done with w before the next pass overwrites it
   }
   return res;
 }

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "core/guard.hpp"
+#include "core/team.hpp"
 #include "core/threads.hpp"
 #include "teacher/hessian_restart.hpp"
 #include "teacher/teacher.hpp"
@@ -21,7 +22,8 @@ void hessian(const double* W, int64_t R, int n, int d, const Teacher& T, double*
     guard.run([&] { tmp.resize(size_t(ns)); });
 #pragma omp for schedule(static)
     for (int64_t r = 0; r < R; ++r)
-      guard.run([&] { hessian_restart(W + r * nd, n, d, tv, H + r * nd * nd, tmp.data()); });
+      guard.run(
+          [&] { hessian_restart(Solo{}, W + r * nd, n, d, tv, H + r * nd * nd, tmp.data()); });
   }
   guard.rethrow();
 }
@@ -39,7 +41,8 @@ void hessian_vector(const double* W, const double* X, int64_t R, int n, int d, c
     guard.run([&] { tmp.resize(size_t(ns)); });
 #pragma omp for schedule(static)
     for (int64_t r = 0; r < R; ++r)
-      guard.run([&] { hvp_restart(W + r * nd, X + r * nd, n, d, tv, HX + r * nd, tmp.data()); });
+      guard.run(
+          [&] { hvp_restart(Solo{}, W + r * nd, X + r * nd, n, d, tv, HX + r * nd, tmp.data()); });
   }
   guard.rethrow();
 }

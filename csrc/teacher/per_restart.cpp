@@ -1,12 +1,19 @@
 // The per-restart teacher path (teacher/restart.hpp) on the host: one restart after another on
 // doubles, OpenMP across restarts. It is the arithmetic every CUDA thread runs, here so that the
 // tests hold it to the lane kernel on machines without a GPU.
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
 #include <algorithm>
 #include <initializer_list>
+#include <stdexcept>
+#include <type_traits>
 #include <vector>
 
 #include "core/guard.hpp"
 #include "core/lanczos_restart.hpp"
+#include "core/team.hpp"
 #include "core/threads.hpp"
 #include "teacher/hessian_restart.hpp"
 #include "teacher/restart.hpp"
@@ -78,8 +85,36 @@ void smallest_eigenpairs_per_restart(const double* W, int64_t R, int n, int d, c
                                      const LanczosOptions& opt, const Eigenpairs& out) {
   const int64_t nd = int64_t(n) * d;
   const int m = int(std::min<int64_t>(opt.basis, nd));
-  const int64_t nl = lanczos::scratch_size(nd, m), nh = hessian_scratch_size(n, d);
+  const int members = opt.team;
+  const int64_t nl = lanczos::scratch_size(nd, m), nh = hessian_scratch_size(n, d, members);
   const TeacherView tv = host_view(T);
+  auto one = [&](const auto& tm, int64_t r, double* scratch) {
+    const HessianProduct<std::decay_t<decltype(tm)>> H{tm, W + r * nd, n, d, tv, scratch + nl};
+    const lanczos::Result res =
+        lanczos::smallest(tm, H, nd, m, opt.tol, opt.max_restarts,
+                          lanczos::problem_seed(opt.seed, r), out.vector + r * nd, scratch);
+    if (tm.leader()) {
+      out.value[r] = res.value;
+      out.residual[r] = res.residual;
+      out.products[r] = res.products;
+      out.converged[r] = res.converged;
+    }
+  };
+  if (members > 1) {  // the device's partitioning, tested: one OpenMP team per restart in turn
+#ifndef _OPENMP
+    throw std::invalid_argument("team > 1 needs a build with OpenMP");
+#else
+    Guard guard("teacher Lanczos", 0, 1);
+    std::vector<double> scratch, shared(static_cast<size_t>(members));
+    guard.run([&] { scratch.resize(size_t(nl + nh)); });
+    guard.rethrow();
+    for (int64_t r = 0; r < R; ++r) {
+#pragma omp parallel num_threads(members)
+      one(OmpTeam{omp_get_thread_num(), members, shared.data()}, r, scratch.data());
+    }
+    return;
+#endif
+  }
   const int threads = team_size(R);
   Guard guard("teacher Lanczos", sizeof(double) * size_t(nl + nh), threads);
 #pragma omp parallel num_threads(threads)
@@ -87,17 +122,7 @@ void smallest_eigenpairs_per_restart(const double* W, int64_t R, int n, int d, c
     std::vector<double> scratch;
     guard.run([&] { scratch.resize(size_t(nl + nh)); });
 #pragma omp for schedule(dynamic, 4)
-    for (int64_t r = 0; r < R; ++r)
-      guard.run([&] {
-        HessianProduct<const double*, double*> H{W + r * nd, n, d, tv, scratch.data() + nl};
-        const lanczos::Result res = lanczos::smallest(H, nd, m, opt.tol, opt.max_restarts,
-                                                      lanczos::problem_seed(opt.seed, r),
-                                                      out.vector + r * nd, scratch.data());
-        out.value[r] = res.value;
-        out.residual[r] = res.residual;
-        out.products[r] = res.products;
-        out.converged[r] = res.converged;
-      });
+    for (int64_t r = 0; r < R; ++r) guard.run([&] { one(Solo{}, r, scratch.data()); });
   }
   guard.rethrow();
 }

@@ -20,9 +20,6 @@ struct Strided {
   double* p;
   int64_t stride;
   RELUFAST_HD RELUFAST_INLINE double& operator[](int64_t i) const { return p[i * stride]; }
-  RELUFAST_HD RELUFAST_INLINE Strided operator+(int64_t i) const {
-    return {p + i * stride, stride};
-  }
 };
 
 // The teacher as plain pointers (host or device memory): rows v (k, d), unit rows vb, norms vn,

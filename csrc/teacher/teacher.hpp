@@ -49,6 +49,8 @@ struct LanczosOptions {
   double tol = 1e-10;
   int basis = 300, max_restarts = 50;
   uint64_t seed = 0;
+  int team =
+      1;  // host twin: > 1 runs each restart on an OpenMP team of that many (the device's split)
 };
 void smallest_eigenpairs_per_restart(const double* W, int64_t R, int n, int d, const Teacher& T,
                                      const LanczosOptions& opt, const Eigenpairs& out);
