@@ -149,7 +149,7 @@ def teacher_smallest_eigenpairs_per_restart(
 def cuda_teacher_evaluate(
     W: ArrayLike, V: ArrayLike | None = None, want_grad: bool = True
 ) -> tuple[NDArray[numpy.float64], NDArray[numpy.float64] | None, NDArray[numpy.float64]]:
-    """teacher_evaluate on the CUDA device (one thread per restart)."""
+    """teacher_evaluate on the CUDA device (one warp per restart)."""
 
 def cuda_teacher_gd(
     W: NDArray[numpy.float64],
@@ -162,15 +162,15 @@ def cuda_teacher_gd(
     V: ArrayLike | None = None,
     options: GDOptions = ...,
 ) -> None:
-    """teacher_gd on the CUDA device (one thread per restart, the whole chunk in one launch)."""
+    """teacher_gd on the CUDA device (one warp per restart, the whole chunk in one launch)."""
 
 def cuda_teacher_hessian(W: ArrayLike, V: ArrayLike | None = None) -> NDArray[numpy.float64]:
-    """teacher_hessian on the CUDA device (one thread per restart)."""
+    """teacher_hessian on the CUDA device (one warp per restart)."""
 
 def cuda_teacher_hessian_vector(
     W: ArrayLike, X: ArrayLike, V: ArrayLike | None = None
 ) -> NDArray[numpy.float64]:
-    """teacher_hessian_vector on the CUDA device (one thread per restart)."""
+    """teacher_hessian_vector on the CUDA device (one warp per restart)."""
 
 def cuda_teacher_smallest_eigenpairs(
     W: ArrayLike,

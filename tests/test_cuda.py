@@ -1,6 +1,6 @@
 """The CUDA backend.
 
-On every machine (marker ``core``): the per-restart path that each CUDA thread runs
+On every machine (marker ``core``): the per-restart path that each CUDA warp runs
 (``csrc/teacher/restart.hpp``) runs on the host through ``_core.teacher_*_per_restart`` and is held
 to the C++ lane kernel; the device's Lanczos (``csrc/core/lanczos_restart.hpp`` on
 ``csrc/teacher/hessian_restart.hpp``, whose Hessians the C++ kernels compute too) is held to the
@@ -122,6 +122,35 @@ def test_per_restart_gd_equals_lane_kernel(general):
 
 
 @pytest.mark.core
+@pytest.mark.parametrize("team", [2, 32])
+@pytest.mark.parametrize("general", [False, True])
+def test_per_restart_gd_split_as_on_the_device(team, general):
+    """Each restart split over a team of OpenMP threads as a warp splits it on the device (each
+    member its own neurons, pairs computed by both owners in the lane kernel's order): the very same
+    endpoints, bit for bit, statuses and iteration counts; only F, a sum over the team, may differ
+    in its last bits."""
+    k = 7
+    V = _general_teacher(k) if general else None
+    W0 = _students(k, k, 12, 5)
+    a = core.teacher_gd_per_restart
+    # 32 threads on a 2-core machine barrier slowly: the short case only (25 of them idle, as in a
+    # warp on a small net)
+    for step, opts in PROTOCOL_CASES if team < 32 else PROTOCOL_CASES[-1:]:
+        one = _gd(a, W0, V, step, **opts)
+        buf = [W0.copy(), W0, np.full(12, step), np.zeros(12, np.int64)]
+        buf += [np.zeros(12, np.int8), np.zeros(12), np.zeros(12)]
+        a(*buf, V, core.GDOptions(**opts), team=team)
+        split = dict(zip(("W", "W0", "step", "iters", "status", "F", "gmax"), buf, strict=True))
+        for key in ("W", "iters", "status", "step"):
+            assert np.array_equal(split[key], one[key]), key
+        # max_i |g_i| is exact; |G|_F (the COLT 2021 rule) is a sum over the team
+        assert _close(split["gmax"], one["gmax"], 0.0 if not opts.get("frobenius") else 1e-14)
+        assert _close(split["F"], one["F"], 1e-13)
+    with pytest.raises(ValueError, match="team must be in 1..64"):
+        a(*buf, V, core.GDOptions(), team=0)
+
+
+@pytest.mark.core
 def test_per_restart_gd_takes_every_exit():
     k = 6
     W0 = _students(k, k, 40, 2)
@@ -172,7 +201,7 @@ def _check_eigenpairs(W, V, out, tol=1e-10):
 @pytest.mark.parametrize(("k", "n"), CELLS)
 @pytest.mark.parametrize("general", [False, True])
 def test_per_restart_lanczos_equals_dense(k, n, general):
-    """The Lanczos each CUDA thread runs (core/lanczos_restart.hpp on teacher/hessian_restart.hpp),
+    """The Lanczos each CUDA warp runs (core/lanczos_restart.hpp on teacher/hessian_restart.hpp),
     on the host: random students, and at k = n the edge students (a dead neuron, a parallel and an
     antiparallel pair, a neuron on a teacher axis)."""
     V = _general_teacher(k) if general else None

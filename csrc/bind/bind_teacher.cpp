@@ -59,13 +59,14 @@ void bind_teacher(py::module_& m) {
         py::arg("V") = py::none(), py::arg("want_grad") = true,
         "teacher_evaluate restart by restart on doubles (teacher/restart.hpp): the arithmetic of\n"
         "the CUDA kernel, run on the host.");
-  m.def("teacher_gd_per_restart", &gradient_descent<teacher::gradient_descent_per_restart>,
+  m.def("teacher_gd_per_restart", &gradient_descent<teacher::gradient_descent_per_restart, int>,
         py::arg("W").noconvert(), py::arg("W0"), py::arg("step").noconvert(),
         py::arg("iters").noconvert(), py::arg("status").noconvert(), py::arg("F").noconvert(),
         py::arg("gmax").noconvert(), py::arg("V") = py::none(),
-        py::arg("options") = teacher::GDOptions(),
+        py::arg("options") = teacher::GDOptions(), py::arg("team") = 1,
         "teacher_gd restart by restart on doubles (teacher/restart.hpp): the arithmetic of the\n"
-        "CUDA kernel, run on the host.");
+        "CUDA kernel, run on the host; team > 1 splits each restart over that many OpenMP\n"
+        "threads as a warp splits it on the device.");
   m.def("teacher_smallest_eigenpairs_per_restart",
         &smallest_eigenpairs<teacher::smallest_eigenpairs_per_restart>, py::arg("W"),
         py::arg("V") = py::none(), py::kw_only(), py::arg("tol") = 1e-10, py::arg("basis") = 300,

@@ -103,10 +103,11 @@ py::tuple smallest_eigenpairs(const In& W, const std::optional<In>& V, double to
   return py::make_tuple(value, vector, residual, products, converged);
 }
 
-template <auto Kernel>
+// extra: trailing kernel arguments (the host twin's team size).
+template <auto Kernel, class... Extra>
 void gradient_descent(Out<double> W, const In& W0, Out<double> step, Out<int64_t> iters,
                       Out<int8_t> status, Out<double> F, Out<double> gmax,
-                      const std::optional<In>& V, const teacher::GDOptions& opt) {
+                      const std::optional<In>& V, const teacher::GDOptions& opt, Extra... extra) {
   require(W.ndim() == 3, "W must have shape (R, n, d)");
   const int64_t R = W.shape(0);
   const int n = int(W.shape(1)), d = int(W.shape(2));
@@ -123,7 +124,7 @@ void gradient_descent(Out<double> W, const In& W0, Out<double> step, Out<int64_t
   int8_t* st = status.mutable_data();
   const double* w0 = W0.data();
   py::gil_scoped_release release;
-  Kernel(w, w0, s, it, st, f, gm, R, n, d, T, opt);
+  Kernel(w, w0, s, it, st, f, gm, R, n, d, T, opt, extra...);
 }
 
 }  // namespace relufast::bind::teacher_glue

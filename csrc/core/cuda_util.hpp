@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <stdexcept>
 #include <string>
-#include <vector>
 
 namespace relufast::cuda {
 
@@ -56,21 +55,6 @@ inline void check_launch(const char* what) {
   check(cudaDeviceSynchronize(), what);
 }
 
-// (R, P) row-major <-> (P, R) restart-minor (element p of restart r at p * R + r: neighbouring
-// threads touch neighbouring addresses).
-template <class T>
-std::vector<T> to_device_order(const T* x, int64_t R, int64_t P) {
-  std::vector<T> y(size_t(R) * P);
-  for (int64_t r = 0; r < R; ++r)
-    for (int64_t p = 0; p < P; ++p) y[p * R + r] = x[r * P + p];
-  return y;
-}
-template <class T>
-void from_device_order(const std::vector<T>& y, int64_t R, int64_t P, T* x) {
-  for (int64_t r = 0; r < R; ++r)
-    for (int64_t p = 0; p < P; ++p) x[r * P + p] = y[p * R + r];
-}
-
 // Restarts per launch whose `bytes_each` of device memory fit in half the free memory (>= 1).
 inline int64_t batch_that_fits(int64_t R, double bytes_each) {
   size_t free = 0, total = 0;
@@ -78,7 +62,5 @@ inline int64_t batch_that_fits(int64_t R, double bytes_each) {
   const double fit = 0.5 * double(free) / (bytes_each > 1.0 ? bytes_each : 1.0);
   return fit >= double(R) ? R : (fit < 1.0 ? 1 : int64_t(fit));
 }
-
-inline unsigned grid_for(long long R, int block) { return unsigned((R + block - 1) / block); }
 
 }  // namespace relufast::cuda

@@ -3,6 +3,7 @@
 // adds the same two numbers in every lane, and IEEE addition is commutative). .cu files only.
 #pragma once
 #include <cmath>
+#include <cstdint>
 
 namespace relufast::cuda {
 
@@ -24,5 +25,20 @@ struct Warp {
     return __shfl_sync(0xffffffffu, x, 0);
   }
 };
+
+// Kernels with one warp per problem: LANES threads each, WARP_BLOCK threads (4 problems) a block.
+constexpr int LANES = 32;
+constexpr int WARP_BLOCK = 128;
+
+// This thread's problem (one per warp; >= the count for a whole idle warp) and its warp.
+__device__ __forceinline__ int64_t warp_problem() {
+  return (int64_t(blockIdx.x) * blockDim.x + threadIdx.x) / LANES;
+}
+__device__ __forceinline__ Warp this_warp() { return Warp{threadIdx.x % LANES}; }
+
+// Blocks of WARP_BLOCK threads for `problems` warps.
+inline unsigned warp_blocks(int64_t problems) {
+  return unsigned((problems * LANES + WARP_BLOCK - 1) / WARP_BLOCK);
+}
 
 }  // namespace relufast::cuda

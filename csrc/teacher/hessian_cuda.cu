@@ -21,40 +21,34 @@ namespace {
 using relufast::cuda::batch_that_fits;
 using relufast::cuda::check_launch;
 using relufast::cuda::DeviceBuffer;
-using relufast::cuda::grid_for;
+using relufast::cuda::LANES;
+using relufast::cuda::this_warp;
 using relufast::cuda::Warp;
-
-constexpr int BLOCK = 128;  // 4 warps: 4 restarts per block
-constexpr int LANES = 32;
-
-// This thread's restart (one per warp) and its warp, or r >= R for a whole idle warp.
-__device__ __forceinline__ int64_t warp_restart() {
-  return (int64_t(blockIdx.x) * blockDim.x + threadIdx.x) / LANES;
-}
+using relufast::cuda::WARP_BLOCK;
+using relufast::cuda::warp_blocks;
+using relufast::cuda::warp_problem;
 
 __global__ void hessian_kernel(const double* w, double* H, double* scratch, int64_t R, int n, int d,
                                TeacherView T, int64_t ns) {
-  const int64_t r = warp_restart(), nd = int64_t(n) * d;
+  const int64_t r = warp_problem(), nd = int64_t(n) * d;
   if (r >= R) return;
-  hessian_restart(Warp{threadIdx.x % LANES}, w + r * nd, n, d, T, H + r * nd * nd,
-                  scratch + r * ns);
+  hessian_restart(this_warp(), w + r * nd, n, d, T, H + r * nd * nd, scratch + r * ns);
 }
 
 __global__ void hvp_kernel(const double* w, const double* x, double* hx, double* scratch, int64_t R,
                            int n, int d, TeacherView T, int64_t ns) {
-  const int64_t r = warp_restart(), nd = int64_t(n) * d;
+  const int64_t r = warp_problem(), nd = int64_t(n) * d;
   if (r >= R) return;
-  hvp_restart(Warp{threadIdx.x % LANES}, w + r * nd, x + r * nd, n, d, T, hx + r * nd,
-              scratch + r * ns);
+  hvp_restart(this_warp(), w + r * nd, x + r * nd, n, d, T, hx + r * nd, scratch + r * ns);
 }
 
 __global__ void eigenpairs_kernel(const double* w, double* vec, double* scratch, double* value,
                                   double* residual, int64_t* products, bool* converged, int64_t R,
                                   int64_t r0, int n, int d, TeacherView T, LanczosOptions opt,
                                   int m, int64_t ns) {
-  const int64_t r = warp_restart(), nd = int64_t(n) * d;
+  const int64_t r = warp_problem(), nd = int64_t(n) * d;
   if (r >= R) return;
-  const Warp tm{threadIdx.x % LANES};
+  const Warp tm = this_warp();
   double* s = scratch + r * ns;
   const HessianProduct<Warp> H{tm, w + r * nd, n, d, T, s + lanczos::scratch_size(nd, m)};
   const lanczos::Result res =
@@ -68,8 +62,6 @@ __global__ void eigenpairs_kernel(const double* w, double* vec, double* scratch,
   }
 }
 
-unsigned blocks_for(int64_t restarts) { return grid_for(restarts * LANES, BLOCK); }
-
 }  // namespace
 
 void hessian(const double* W, int64_t R, int n, int d, const Teacher& T, double* H) {
@@ -82,7 +74,7 @@ void hessian(const double* W, int64_t R, int n, int d, const Teacher& T, double*
     const int64_t B = std::min(batch, R - r0);
     DeviceBuffer<double> w(W + r0 * nd, size_t(B * nd));
     DeviceBuffer<double> h{size_t(B * nd * nd)}, scratch{size_t(B * ns)};
-    hessian_kernel<<<blocks_for(B), BLOCK>>>(w.p, h.p, scratch.p, B, n, d, dt.view, ns);
+    hessian_kernel<<<warp_blocks(B), WARP_BLOCK>>>(w.p, h.p, scratch.p, B, n, d, dt.view, ns);
     check_launch("teacher Hessian kernel");
     h.download(H + r0 * nd * nd);
   }
@@ -99,7 +91,7 @@ void hessian_vector(const double* W, const double* X, int64_t R, int n, int d, c
     const int64_t B = std::min(batch, R - r0);
     DeviceBuffer<double> w(W + r0 * nd, size_t(B * nd)), x(X + r0 * nd, size_t(B * nd));
     DeviceBuffer<double> hx{size_t(B * nd)}, scratch{size_t(B * ns)};
-    hvp_kernel<<<blocks_for(B), BLOCK>>>(w.p, x.p, hx.p, scratch.p, B, n, d, dt.view, ns);
+    hvp_kernel<<<warp_blocks(B), WARP_BLOCK>>>(w.p, x.p, hx.p, scratch.p, B, n, d, dt.view, ns);
     check_launch("teacher Hessian-vector kernel");
     hx.download(HX + r0 * nd);
   }
@@ -121,9 +113,9 @@ void smallest_eigenpairs(const double* W, int64_t R, int n, int d, const Teacher
     DeviceBuffer<double> value{size_t(B)}, residual{size_t(B)};
     DeviceBuffer<int64_t> products{size_t(B)};
     DeviceBuffer<bool> converged{size_t(B)};
-    eigenpairs_kernel<<<blocks_for(B), BLOCK>>>(w.p, vec.p, scratch.p, value.p, residual.p,
-                                                products.p, converged.p, B, r0, n, d, dt.view, opt,
-                                                m, ns);
+    eigenpairs_kernel<<<warp_blocks(B), WARP_BLOCK>>>(w.p, vec.p, scratch.p, value.p, residual.p,
+                                                      products.p, converged.p, B, r0, n, d, dt.view,
+                                                      opt, m, ns);
     check_launch("teacher Lanczos kernel");
     vec.download(out.vector + r0 * nd);
     value.download(out.value + r0);

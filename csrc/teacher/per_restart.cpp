@@ -1,5 +1,5 @@
 // The per-restart teacher path (teacher/restart.hpp) on the host: one restart after another on
-// doubles, OpenMP across restarts. It is the arithmetic every CUDA thread runs, here so that the
+// doubles, OpenMP across restarts. It is the arithmetic every CUDA warp runs, here so that the
 // tests hold it to the lane kernel on machines without a GPU.
 #ifdef _OPENMP
 #include <omp.h>
@@ -49,7 +49,7 @@ void evaluate_per_restart(const double* W, int64_t R, int n, int d, const Teache
         const RestartScratch s = restart_scratch(scratch.data(), 1, n, d);
         std::copy(W + r * nd, W + (r + 1) * nd, w.begin());
         double f, gm;
-        eval_restart({w.data(), 1}, {g.data(), 1}, n, d, tv, s, f, gm);
+        eval_restart(Solo{}, {w.data(), 1}, {g.data(), 1}, n, d, tv, s, f, gm);
         if (F) F[r] = f;
         if (gmax) gmax[r] = gm;
         if (G) std::copy(g.begin(), g.end(), G + r * nd);
@@ -60,9 +60,33 @@ void evaluate_per_restart(const double* W, int64_t R, int n, int d, const Teache
 
 void gradient_descent_per_restart(double* W, const double* W0, double* step, int64_t* iters,
                                   int8_t* status, double* F, double* gmax, int64_t R, int n, int d,
-                                  const Teacher& T, const GDOptions& opt) {
+                                  const Teacher& T, const GDOptions& opt, int members) {
   const int nd = n * d;
   const TeacherView tv = host_view(T);
+  if (members < 1 || members > 64) throw std::invalid_argument("team must be in 1..64");
+  if (members > 1) {  // the device's split, tested: one OpenMP team per restart in turn
+#ifndef _OPENMP
+    throw std::invalid_argument("team > 1 needs a build with OpenMP");
+#else
+    std::vector<double> g(static_cast<size_t>(nd));
+    std::vector<double> scratch(static_cast<size_t>(restart_scratch_size(n, d)));
+    std::vector<double> shared(static_cast<size_t>(members));
+    for (int64_t r = 0; r < R; ++r) {
+      const RestartScratch s = restart_scratch(scratch.data(), 1, n, d);
+#pragma omp parallel num_threads(members)
+      {
+        const OmpTeam tm{omp_get_thread_num(), members, shared.data()};
+        double eta = step[r], f = F[r], gm = gmax[r];
+        int64_t it = iters[r];
+        int8_t st = status[r];
+        gd_restart(tm, {W + r * nd, 1}, {const_cast<double*>(W0) + r * nd, 1}, {g.data(), 1}, n, d,
+                   tv, s, opt, eta, it, st, f, gm);
+        if (tm.leader()) step[r] = eta, iters[r] = it, status[r] = st, F[r] = f, gmax[r] = gm;
+      }
+    }
+    return;
+#endif
+  }
   const int threads = team_size(R);
   Guard guard("teacher GD", scratch_bytes(n, d), threads);
 #pragma omp parallel num_threads(threads)
@@ -74,8 +98,8 @@ void gradient_descent_per_restart(double* W, const double* W0, double* step, int
       guard.run([&] {
         const RestartScratch s = restart_scratch(scratch.data(), 1, n, d);
         std::copy(W0 + r * nd, W0 + (r + 1) * nd, w0.begin());
-        gd_restart({W + r * nd, 1}, {w0.data(), 1}, {g.data(), 1}, n, d, tv, s, opt, step[r],
-                   iters[r], status[r], F[r], gmax[r]);
+        gd_restart(Solo{}, {W + r * nd, 1}, {w0.data(), 1}, {g.data(), 1}, n, d, tv, s, opt,
+                   step[r], iters[r], status[r], F[r], gmax[r]);
       });
   }
   guard.rethrow();

@@ -1,6 +1,7 @@
-// The teacher loss, gradient and GD chunk of ONE restart on doubles: what each CUDA thread runs
-// (teacher/teacher_cuda.cu), and what the host runs restart by restart for the tests of that path
-// without a GPU (teacher/per_restart.cpp). The pair terms and the stopping rule are the same
+// The teacher loss, gradient and GD chunk of ONE restart on doubles, shared by a Team: what each
+// CUDA warp runs (teacher/teacher_cuda.cu), and what the host runs restart by restart for the tests
+// of that path without a GPU (teacher/per_restart.cpp: a Solo team, or an OpenMP team for the
+// device's split). The pair terms and the stopping rule are the same
 // functions the C++ lane kernel calls (pair_terms.hpp, gd_rule.hpp), in the same order; only the
 // square roots and divisions differ (exact here, AVX-512 estimates of ~1 ulp in the lane kernel).
 #pragma once
@@ -51,12 +52,21 @@ RELUFAST_HD inline RestartScratch restart_scratch(double* base, int64_t stride, 
           {base + (nd + 4 * n) * stride, stride}};
 }
 
-// Loss F and max_i |grad_i| of one restart w (n*d, neuron-major); the gradient into g. The order
-// of every sum is the lane kernel's (loss_lanes.hpp: eval_block).
-RELUFAST_HD inline void eval_restart(Strided w, Strided g, int n, int d, const TeacherView& T,
-                                     const RestartScratch& s, double& F, double& gmax) {
-  double f = T.half_vv;
-  for (int i = 0; i < n; ++i) {  // norms, alive flags, unit vectors
+// Loss F and max_i |grad_i| of one restart w (n*d, neuron-major); the gradient into g. A Team
+// (core/team.hpp) shares the work by neuron: member t owns neurons t, t + size, ... (their unit
+// rows, their row of P, their gradient rows), and computes each of its pairs itself (a pair is
+// computed by both its owners), so that a neuron's terms arrive in the lane kernel's order: its
+// pair terms for j = 0, 1, ..., its teacher terms, each sum in loss_lanes.hpp's order. Gradients
+// are therefore the same bits for every team size; F (and |G|_F) are sums over the team, the same
+// bits as the lane kernel's for a Solo team and within rounding of them otherwise. On return g and
+// the scratch rows are complete for every member.
+template <class Team>
+RELUFAST_HD inline void eval_restart(const Team& tm, Strided w, Strided g, int n, int d,
+                                     const TeacherView& T, const RestartScratch& s, double& F,
+                                     double& gmax) {
+  const int r0 = tm.rank(), rs = tm.size();
+  double f = tm.leader() ? T.half_vv : 0.0;
+  for (int i = r0; i < n; i += rs) {  // norms, alive flags, unit vectors
     double sq = 0.0;
     for (int m = 0; m < d; ++m) sq += w[i * d + m] * w[i * d + m];
     double wn, al, inv;
@@ -75,33 +85,38 @@ RELUFAST_HD inline void eval_restart(Strided w, Strided g, int n, int d, const T
     for (int m = 0; m < d; ++m) uu += s.wb[i * d + m] * s.wb[i * d + m];
     s.un[i] = std::sqrt(uu);
   }
-  for (int i = 0; i < n; ++i) s.P[i * n + i] = 0.0;
-  for (int i = 0; i < n; ++i)  // student pairs i < j, in the lane kernel's order
-    for (int j = i + 1; j < n; ++j) {
+  tm.sync();
+  for (int i = r0; i < n; i += rs) {  // neuron i's student pairs, j = 0, 1, ... as lo < hi
+    s.P[i * n + i] = 0.0;
+    double a = s.a[i];
+    for (int j = 0; j < n; ++j) {
+      if (j == i) continue;
+      const int lo = j < i ? j : i, hi = j < i ? i : j;
       double c = 0.0;
-      for (int m = 0; m < d; ++m) c += s.wb[i * d + m] * s.wb[j * d + m];
+      for (int m = 0; m < d; ++m) c += s.wb[lo * d + m] * s.wb[hi * d + m];
       double sn = std::sqrt((1.0 - c) * (1.0 + c));
       if (std::fabs(c) > 0.9) {
         double D = 0.0, S = 0.0;
         for (int m = 0; m < d; ++m)
-          add_pair_sums(s.wb[i * d + m], s.wb[j * d + m], s.un[i], s.un[j], D, S);
+          add_pair_sums(s.wb[lo * d + m], s.wb[hi * d + m], s.un[lo], s.un[hi], D, S);
         pair_from_sums(D, S, sn, c);
       }
-      double pt, sa, sb;
-      student_pair(c, sn, s.alive[i] * s.alive[j], s.wn[i], s.wn[j], pt, sa, sb, f);
+      double pt, sa, sb, fp = 0.0;
+      student_pair(c, sn, s.alive[lo] * s.alive[hi], s.wn[lo], s.wn[hi], pt, sa, sb, fp);
       s.P[i * n + j] = pt;
-      s.P[j * n + i] = pt;
-      s.a[i] += sa;
-      s.a[j] += sb;
+      a += j < i ? sb : sa;
+      if (j > i) f += fp;  // each pair's share of F once, by its lower neuron
     }
-  for (int i = 0; i < n; ++i)  // g_i = w_i / 2 + sum_j P_ij w_j
+    s.a[i] = a;
+  }
+  for (int i = r0; i < n; i += rs)  // g_i = w_i / 2 + sum_j P_ij w_j
     for (int m = 0; m < d; ++m) {
       double acc = 0.5 * w[i * d + m];
       for (int j = 0; j < n; ++j) acc += s.P[i * n + j] * w[j * d + m];
       g[i * d + m] = acc;
     }
   if (T.identity) {
-    for (int i = 0; i < n; ++i) {
+    for (int i = r0; i < n; i += rs) {
       // sin t to e_j = |wb without coordinate j|: prefix plus suffix sums of squares, each in
       // the lane kernel's order (no cancellation anywhere).
       double a = s.a[i];
@@ -118,7 +133,7 @@ RELUFAST_HD inline void eval_restart(Strided w, Strided g, int n, int d, const T
       s.a[i] = a;
     }
   } else {
-    for (int i = 0; i < n; ++i)
+    for (int i = r0; i < n; i += rs)
       for (int j = 0; j < T.k; ++j) {
         if (T.vn[j] == 0.0) continue;  // a zero teacher row contributes nothing
         double D = 0.0, S = 0.0;
@@ -131,7 +146,7 @@ RELUFAST_HD inline void eval_restart(Strided w, Strided g, int n, int d, const T
       }
   }
   double gm = 0.0;
-  for (int i = 0; i < n; ++i) {
+  for (int i = r0; i < n; i += rs) {
     double sq = 0.0;
     for (int m = 0; m < d; ++m) {
       const double x = g[i * d + m] + s.a[i] * s.wb[i * d + m];
@@ -140,28 +155,35 @@ RELUFAST_HD inline void eval_restart(Strided w, Strided g, int n, int d, const T
     }
     gm = dmax(gm, std::sqrt(sq));
   }
-  F = f;
-  gmax = gm;
+  // the reductions also order the members: all have read every w_j before any moves one
+  F = tm.sum(f);
+  gmax = tm.max(gm);
+  tm.sync();
 }
 
 // One chunk of gradient descent of one restart (the lane kernel's loop, gradient_descent in
 // teacher.cpp): evaluate, decide (gd_decide), move or go back to w0 (gd_move), at most opt.steps
-// times and only while RUNNING. f and gm receive the last evaluated values.
-RELUFAST_HD inline void gd_restart(Strided w, Strided w0, Strided g, int n, int d,
+// times and only while RUNNING. f and gm receive the last evaluated values. Every member takes the
+// same decisions (from team-reduced F and norms) and moves its own neurons.
+template <class Team>
+RELUFAST_HD inline void gd_restart(const Team& tm, Strided w, Strided w0, Strided g, int n, int d,
                                    const TeacherView& T, const RestartScratch& s,
                                    const GDOptions& opt, double& eta, int64_t& iters,
                                    int8_t& status, double& f, double& gm) {
-  const int nd = n * d;
+  const int64_t lo = int64_t(tm.rank()) * d, stride = int64_t(tm.size()) * d, nd = int64_t(n) * d;
   for (int64_t k = 0; k < opt.steps && status == RUNNING; ++k) {
-    eval_restart(w, g, n, d, T, s, f, gm);
-    if (opt.frobenius) {  // |G|_F instead of max_i |g_i|, summed in coordinate order as on the CPU
+    eval_restart(tm, w, g, n, d, T, s, f, gm);
+    if (opt.frobenius) {  // |G|_F instead of max_i |g_i|, summed in coordinate order on one member
       double sq = 0.0;
-      for (int p = 0; p < nd; ++p) sq += g[p] * g[p];
-      gm = std::sqrt(sq);
+      for (int64_t i0 = lo; i0 < nd; i0 += stride)
+        for (int64_t p = i0; p < i0 + d; ++p) sq += g[p] * g[p];
+      gm = std::sqrt(tm.sum(sq));
     }
     bool reset = false;
     const double move = gd_decide(opt, f, gm, eta, iters, status, reset);
-    for (int p = 0; p < nd; ++p) w[p] = gd_move(w[p], g[p], w0[p], move, reset);
+    for (int64_t i0 = lo; i0 < nd; i0 += stride)
+      for (int64_t p = i0; p < i0 + d; ++p) w[p] = gd_move(w[p], g[p], w0[p], move, reset);
+    tm.sync();
   }
 }
 

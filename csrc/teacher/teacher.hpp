@@ -61,12 +61,13 @@ void gradient_descent(double* W, const double* W0, double* step, int64_t* iters,
                       double* F, double* gmax, int64_t R, int n, int d, const Teacher& T,
                       const GDOptions& opt);
 
-// The same two kernels restart by restart on doubles (teacher/restart.hpp, what each CUDA thread
-// runs), on the host: the CUDA path's arithmetic, testable without a GPU. Same arguments.
+// The same two kernels restart by restart on doubles (teacher/restart.hpp, what each CUDA warp
+// runs), on the host: the CUDA path's arithmetic, testable without a GPU. Same arguments; team > 1
+// runs each restart on an OpenMP team of that many threads, split as a warp splits it.
 void evaluate_per_restart(const double* W, int64_t R, int n, int d, const Teacher& T, double* F,
                           double* G, double* gmax);
 void gradient_descent_per_restart(double* W, const double* W0, double* step, int64_t* iters,
                                   int8_t* status, double* F, double* gmax, int64_t R, int n, int d,
-                                  const Teacher& T, const GDOptions& opt);
+                                  const Teacher& T, const GDOptions& opt, int team);
 
 }  // namespace relufast::teacher

@@ -1,6 +1,6 @@
 """The CUDA backend: registered only when ``relufast._core`` was built with CUDA and a device is visible.
 
-What runs on the device (one thread per restart, through ``csrc/teacher/restart.hpp``: the pair
+What runs on the device (one warp per restart, through ``csrc/teacher/restart.hpp``: the pair
 terms and the GD stopping rule the C++ lane kernel calls, in the same order):
 
 - ("teacher", "loss_grad"): ``_core.cuda_teacher_evaluate``, identity or general teacher V;
@@ -11,7 +11,7 @@ terms and the GD stopping rule the C++ lane kernel calls, in the same order):
   ``cuda_teacher_hessian_vector`` (``csrc/teacher/hessian_restart.hpp``, the closed form the C++
   kernels run);
 - ("teacher", "smallest_eigenpairs"): ``_core.cuda_teacher_smallest_eigenpairs``, the whole Lanczos
-  of each restart on its thread (``csrc/core/lanczos_restart.hpp``: full reorthogonalisation,
+  of each restart on its warp (``csrc/core/lanczos_restart.hpp``: full reorthogonalisation,
   Sturm bisection, the residual recomputed), so ``teacher.min_eigenvalues`` never brings a Hessian
   to the host.
 
@@ -22,9 +22,11 @@ under "cuda" would make the registry lie about where work runs.
 
 Results equal the C++ backend's to about 1e-12 per evaluation (same formulas and order of sums; the
 lane kernel's AVX-512 square-root and division estimates are within ~1 ulp of the exact ones the
-device uses), so GD endpoints agree to ~1e-10 after the same steps. The host twin of the device
-path (``_core.teacher_evaluate_per_restart`` / ``teacher_gd_per_restart``) is tested on every
-machine, a GPU or not.
+device uses), so GD endpoints agree to ~1e-10 after the same steps. The host twins of the device
+path (``_core.teacher_evaluate_per_restart``, ``teacher_gd_per_restart``,
+``teacher_smallest_eigenpairs_per_restart``) are tested on every machine, a GPU or not, also with
+each restart split over an OpenMP team as a warp splits it (``team=``): the same GD endpoints bit
+for bit, F (a sum over the team) within rounding.
 """
 
 from __future__ import annotations
