@@ -1,5 +1,8 @@
 // Host-side helpers of the CUDA kernels (.cu files only): errors as exceptions, device buffers
-// from plain cudaMalloc (never managed memory), freed by their destructor.
+// freed by their destructor (never managed memory). Everything runs on the calling host thread's
+// own stream (cudaStreamPerThread) with stream-ordered allocation and no device-wide
+// synchronisation, so the cells of a table run side by side on the device when host threads
+// submit them (safran_shamir.table with a thread pool executor).
 #pragma once
 #include <cuda_runtime.h>
 
@@ -23,20 +26,25 @@ struct DeviceBuffer {
   T* p = nullptr;
   size_t n = 0;
   explicit DeviceBuffer(size_t count) : n(count) {
-    if (n) check(cudaMalloc(&p, n * sizeof(T)), "cudaMalloc");
+    if (n) check(cudaMallocAsync(&p, n * sizeof(T), cudaStreamPerThread), "cudaMallocAsync");
   }
   DeviceBuffer(const T* host, size_t count) : DeviceBuffer(count) { upload(host); }
   DeviceBuffer(const DeviceBuffer&) = delete;
   DeviceBuffer& operator=(const DeviceBuffer&) = delete;
   ~DeviceBuffer() {
-    if (p) cudaFree(p);
+    if (p) cudaFreeAsync(p, cudaStreamPerThread);  // cudaFree would wait for the whole device
   }
+  // From pageable host memory: returns once the data are staged, so `host` may change after.
   void upload(const T* host) {
     if (n)
-      check(cudaMemcpy(p, host, n * sizeof(T), cudaMemcpyHostToDevice), "cudaMemcpy to device");
+      check(cudaMemcpyAsync(p, host, n * sizeof(T), cudaMemcpyHostToDevice, cudaStreamPerThread),
+            "copy to device");
   }
   void download(T* host) const {
-    if (n) check(cudaMemcpy(host, p, n * sizeof(T), cudaMemcpyDeviceToHost), "cudaMemcpy to host");
+    if (!n) return;
+    check(cudaMemcpyAsync(host, p, n * sizeof(T), cudaMemcpyDeviceToHost, cudaStreamPerThread),
+          "copy to host");
+    check(cudaStreamSynchronize(cudaStreamPerThread), "copy to host");
   }
 };
 
@@ -49,10 +57,13 @@ inline void require_device() {
   }
 }
 
-// Launch errors, then the kernel's own (synchronising).
+// The stream every kernel of this host thread runs on.
+inline cudaStream_t stream() { return cudaStreamPerThread; }
+
+// Launch errors, then the kernel's own (waiting for this thread's stream only).
 inline void check_launch(const char* what) {
   check(cudaGetLastError(), what);
-  check(cudaDeviceSynchronize(), what);
+  check(cudaStreamSynchronize(cudaStreamPerThread), what);
 }
 
 // Restarts per launch whose `bytes_each` of device memory fit in half the free memory (>= 1).

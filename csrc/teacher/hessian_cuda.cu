@@ -74,7 +74,8 @@ void hessian(const double* W, int64_t R, int n, int d, const Teacher& T, double*
     const int64_t B = std::min(batch, R - r0);
     DeviceBuffer<double> w(W + r0 * nd, size_t(B * nd));
     DeviceBuffer<double> h{size_t(B * nd * nd)}, scratch{size_t(B * ns)};
-    hessian_kernel<<<warp_blocks(B), WARP_BLOCK>>>(w.p, h.p, scratch.p, B, n, d, dt.view, ns);
+    hessian_kernel<<<warp_blocks(B), WARP_BLOCK, 0, relufast::cuda::stream()>>>(
+        w.p, h.p, scratch.p, B, n, d, dt.view, ns);
     check_launch("teacher Hessian kernel");
     h.download(H + r0 * nd * nd);
   }
@@ -91,7 +92,8 @@ void hessian_vector(const double* W, const double* X, int64_t R, int n, int d, c
     const int64_t B = std::min(batch, R - r0);
     DeviceBuffer<double> w(W + r0 * nd, size_t(B * nd)), x(X + r0 * nd, size_t(B * nd));
     DeviceBuffer<double> hx{size_t(B * nd)}, scratch{size_t(B * ns)};
-    hvp_kernel<<<warp_blocks(B), WARP_BLOCK>>>(w.p, x.p, hx.p, scratch.p, B, n, d, dt.view, ns);
+    hvp_kernel<<<warp_blocks(B), WARP_BLOCK, 0, relufast::cuda::stream()>>>(
+        w.p, x.p, hx.p, scratch.p, B, n, d, dt.view, ns);
     check_launch("teacher Hessian-vector kernel");
     hx.download(HX + r0 * nd);
   }
@@ -113,9 +115,9 @@ void smallest_eigenpairs(const double* W, int64_t R, int n, int d, const Teacher
     DeviceBuffer<double> value{size_t(B)}, residual{size_t(B)};
     DeviceBuffer<int64_t> products{size_t(B)};
     DeviceBuffer<bool> converged{size_t(B)};
-    eigenpairs_kernel<<<warp_blocks(B), WARP_BLOCK>>>(w.p, vec.p, scratch.p, value.p, residual.p,
-                                                      products.p, converged.p, B, r0, n, d, dt.view,
-                                                      opt, m, ns);
+    eigenpairs_kernel<<<warp_blocks(B), WARP_BLOCK, 0, relufast::cuda::stream()>>>(
+        w.p, vec.p, scratch.p, value.p, residual.p, products.p, converged.p, B, r0, n, d, dt.view,
+        opt, m, ns);
     check_launch("teacher Lanczos kernel");
     vec.download(out.vector + r0 * nd);
     value.download(out.value + r0);

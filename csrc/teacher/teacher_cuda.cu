@@ -59,8 +59,8 @@ void evaluate(const double* W, int64_t R, int n, int d, const Teacher& T, double
   const DeviceTeacher dt(T);
   DeviceBuffer<double> w(W, size_t(R * nd)), g{size_t(R * nd)}, scratch { size_t(R * ns) };
   DeviceBuffer<double> f{size_t(R)}, gm{size_t(R)};
-  evaluate_kernel<<<warp_blocks(R), WARP_BLOCK>>>(w.p, g.p, scratch.p, f.p, gm.p, R, n, d, dt.view,
-                                                  ns);
+  evaluate_kernel<<<warp_blocks(R), WARP_BLOCK, 0, relufast::cuda::stream()>>>(
+      w.p, g.p, scratch.p, f.p, gm.p, R, n, d, dt.view, ns);
   check_launch("teacher evaluate kernel");
   if (F) f.download(F);
   if (gmax) gm.download(gmax);
@@ -79,8 +79,8 @@ void gradient_descent(double* W, const double* W0, double* step, int64_t* iters,
   DeviceBuffer<double> s(step, size_t(R)), f(F, size_t(R)), gm(gmax, size_t(R));
   DeviceBuffer<int64_t> it(iters, size_t(R));
   DeviceBuffer<int8_t> st(status, size_t(R));
-  gd_kernel<<<warp_blocks(R), WARP_BLOCK>>>(w.p, w0.p, g.p, scratch.p, s.p, it.p, st.p, f.p, gm.p,
-                                            R, n, d, dt.view, opt, ns);
+  gd_kernel<<<warp_blocks(R), WARP_BLOCK, 0, relufast::cuda::stream()>>>(
+      w.p, w0.p, g.p, scratch.p, s.p, it.p, st.p, f.p, gm.p, R, n, d, dt.view, opt, ns);
   check_launch("teacher GD kernel");
   w.download(W);
   s.download(step);
