@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
   python3 -c "import relufast; print(relufast.info())"
 } 2>&1 | tee "$OUT/build.log"
 echo "== pytest -m cuda ==" | tee "$OUT/tests.log"
-timeout 120 python3 -m pytest -q -p no:cacheprovider -m cuda tests/test_cuda.py -rs 2>&1 | tail -25 \
+timeout 120 python3 -m pytest -q -p no:cacheprovider -m cuda tests/test_cuda*.py -rs 2>&1 | tail -25 \
   | tee -a "$OUT/tests.log"
 echo "== benchmark ==" | tee "$OUT/bench.log"
 timeout 200 python3 benchmarks/bench_gpu.py --out "$OUT" 2>&1 | tee -a "$OUT/bench.log"

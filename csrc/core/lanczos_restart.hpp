@@ -186,17 +186,21 @@ RELUFAST_HD inline Result smallest(const Team& tm, const MatVec& mv, int64_t N, 
       const double* q = Q + int64_t(j) * N;
       mv(q, w);
       ++res.products;
-      // full reorthogonalisation against the whole basis (twice is enough, Kahan-Parlett): no
-      // ghosts, and alpha, beta stay those of an orthonormal basis
-      double a = 0.0;
-      for (int twice = 0; twice < 2; ++twice)
+      // full reorthogonalisation against the whole basis: no ghosts, and alpha, beta stay those
+      // of an orthonormal basis. A second pass only where the first cancelled more than half the
+      // norm (Daniel-Gragg-Kaufman-Stewart; "twice is enough"): the basis is read once, not twice.
+      double a = 0.0, before = norm2(tm, w, N), b = 0.0;
+      for (int twice = 0; twice < 2; ++twice) {
         for (int i = 0; i <= j; ++i) {
           const double* qi = Q + int64_t(i) * N;
           const double c = dot(tm, w, qi, N);
           for (int64_t p = r0; p < N; p += rs) w[p] = w[p] - c * qi[p];
           if (i == j) a += c;
         }
-      const double b = norm2(tm, w, N);
+        b = norm2(tm, w, N);
+        if (b > 0.7071067811865476 * before) break;
+        before = b;
+      }
       k = j + 1;
       // the Ritz pair of this basis, every step: O(k) bisection against O(k N) of
       // reorthogonalisation; the leader solves, the team reads theta, scale, u
