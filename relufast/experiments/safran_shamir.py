@@ -1246,7 +1246,9 @@ def table(
     With ``executor``, ``store`` or ``shard_size`` the restarts run as shards (see :func:`sweep`):
     on any ``concurrent.futures.Executor`` (a Dask cluster's ``Client(...).get_executor()``), each
     finished shard kept in ``store`` (a directory or :class:`relufast.store.Store`) so that a rerun
-    resumes; the rows are the same bit for bit as without.
+    resumes; the rows are the same bit for bit as without. On the CUDA backend a
+    ``concurrent.futures.ThreadPoolExecutor`` runs the cells side by side on the device (each host
+    thread launches on its own stream; pass ``threads_per_worker=None``).
     """
     ks = [positive_int(k, "ks") for k in _iterable(ks, "ks")]
     extra = [positive_int(e, "extra", minimum=0) for e in _iterable(extra, "extra")]
