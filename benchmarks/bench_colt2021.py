@@ -9,7 +9,11 @@ k >= 20 and extrapolated. Estimate = runs x median steps / rate, plus lambda_min
 timed here on the endpoints of the measured GD); the mean run is longer than the median (a tail
 of slow runs), which the last column shows from the reference cells.
 
-    python benchmarks/bench_colt2021.py [--ks 50 100] [--runs 500] [--workers 2]
+    python benchmarks/bench_colt2021.py [--ks 50 100] [--runs 500] [--workers 2] [--measure 50]
+
+``--measure K ...`` then runs the whole protocol (``safran_shamir.run(k, k, runs, 0,
+protocol="colt2021")``: GD, lambda_min, labels, families) at each K and prints its wall time beside
+the estimate.
 """
 
 from __future__ import annotations
@@ -65,6 +69,7 @@ def main(argv=None) -> None:
     ap.add_argument("--steps", type=int, default=200, help="GD steps timed per k")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--workers", type=int, default=2, help="LocalCluster worker processes (0: skip)")
+    ap.add_argument("--measure", type=int, nargs="*", default=[], help="k values to run in full and time")
     args = ap.parse_args(argv)
 
     ref = reference.load(reference.FILES["teacher_2021"])
@@ -111,6 +116,20 @@ def main(argv=None) -> None:
         "one worker of N like these: the Dask column x workers / N (shards are independent; the driver only "
         "collects endpoints)"
     )
+    if args.measure:
+        cols = "k | runs | wall s | spurious % | families | mean steps"
+        print(f"measured in full ({args.threads} threads): {cols}")
+    for k in args.measure:
+        backend.set_num_threads(args.threads)
+        t0 = time.perf_counter()
+        res = ss.run(k, k, args.runs, 0, protocol="colt2021")
+        wall = time.perf_counter() - t0
+        summary = res.summary()
+        print(
+            f"{k} | {args.runs} | {wall:.1f} | {summary['pct_spurious']:.1f} | {len(res.families)} | "
+            f"{res.iterations.mean():.0f}",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":
