@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-__all__ = ["gd_options", "teacher_kernels"]
+__all__ = ["gd_options", "teacher_kernels", "mlp_train_kernel"]
 
 
 def gd_options(core: Any, opt: Any) -> Any:
@@ -33,3 +34,29 @@ def teacher_kernels(core: Any, evaluate: Any, gd: Any) -> dict[tuple[str, str], 
         gd(s.W, s.W0, s.step, s.iters, s.status, s.F, s.gmax, V, gd_options(core, opt))
 
     return {("teacher", "loss_grad"): teacher_loss_grad, ("teacher", "gd_chunk"): teacher_gd_chunk}
+
+
+def mlp_train_kernel(core: Any, train: Any) -> Any:
+    """The registry's ("mlp", "train_chunk") over binding ``train`` (the signature of
+    ``_core.mlp_train``, which the tiny-net bindings share).
+    """
+
+    @functools.lru_cache(maxsize=64)
+    def native_net(net):
+        return core.Net(list(net.sizes), net.output_bias, net.activation_code)
+
+    def mlp_train_chunk(prob, s, opt):
+        options = core.TrainOptions(
+            optimizer=core.Optimizer.ADAM if opt.optimizer == "adam" else core.Optimizer.GD,
+            lr=opt.lr,
+            steps=opt.steps,
+            t0=opt.t0,
+            batch=opt.batch,
+            seed=opt.seed,
+            beta1=opt.beta1,
+            beta2=opt.beta2,
+            eps=opt.eps,
+        )
+        train(s.p, s.m, s.v, prob.X, prob.Y, prob.labels, native_net(prob.net), prob.loss_code, options)
+
+    return mlp_train_chunk
