@@ -2,8 +2,9 @@
 
 Prints and writes OUT/bench_gpu.json and OUT/bench_gpu.txt. Every part that cannot run here (no
 device, no CUDA build, no JAX or PyTorch with CUDA) is reported as skipped, not estimated.
-Not yet on the device (so not timed for relufast-cuda): the five-point [1, H, 1] trainer and the
-Hessian eigenvalues; the peers are timed for them so the next session has the baseline.
+Not yet on the device (so not timed for relufast-cuda): the Hessian eigenvalues; the peers are
+timed for them so the next session has the baseline. The five-point [1, H, 1] trainer has its own
+peer benchmark, benchmarks/gpu_tiny.py.
 """
 
 from __future__ import annotations
@@ -167,7 +168,7 @@ def main() -> None:
         skip("relufast-cuda teacher GD", why)
     results["teacher_gd"] = rows
 
-    skip("relufast-cuda five-point net (GD, Adam)", "no device kernel yet (mlp train_chunk runs on the CPU)")
+    skip("relufast-cuda five-point net (GD, Adam)", "timed by benchmarks/gpu_tiny.py, not here")
     skip("relufast-cuda Hessian eigenvalues", "no device kernel yet (Hessian and eigvalsh run on the CPU)")
 
     if why is None:
