@@ -26,13 +26,12 @@ from relufast.train import TrainState, train
 core = pytest.importorskip("relufast._core")
 
 # Endpoint tolerances, relative to the largest parameter, after 150 steps. Both paths run the same
-# formulas in the same order, but not bit for bit: after one GD step a few restarts in 21 differ by
-# ~1 ulp (the compiler contracts multiply-adds differently in the scalar and the vector code), and
-# SSE's GD amplifies that to 7e-14 at worst over 150 steps (measured on AVX-512, h = 4, no output
-# bias). Adam's square root and division are the AVX-512 estimates (~1 ulp) in the lane kernel,
-# exact in the per-restart path; its normalised steps damp the differences (4e-15 at worst). Well
-# below any real difference (a wrong gradient term moves an endpoint by ~1e-3).
-GD_TOL = 1e-12
+# formulas in the same order with the same fmas (tiny_restart.hpp writes out the multiply-adds the
+# lane kernel's compiler contracts), so GD agrees bit for bit here (measured: 0 on AVX-512); the
+# tolerance leaves room for a host whose compiler contracts differently. Adam's square root and
+# division are the AVX-512 estimates (~1 ulp) in the lane kernel, exact in the per-restart path:
+# measured 1.7e-15 at worst. Far below any real difference (a wrong term moves an endpoint ~1e-3).
+GD_TOL = 1e-14
 ADAM_TOL = 1e-12
 
 
@@ -263,17 +262,28 @@ def test_train_without_a_cuda_trainer_says_what_is_available():
 @pytest.mark.parametrize("sizes", [(1, 1, 1), (1, 4, 1)])
 @pytest.mark.parametrize("optimizer", [0, 1])
 def test_device_matches_the_lane_kernel_on_five_points(sizes, optimizer):
+    """The device against its host twin (the same arithmetic) and the C++ lane kernel, 1e-10.
+
+    Against the lane kernel, Adam on [1, 4, 1] is the exception: the five-point nets sit on kinks
+    (x = 3 meets z = 0), where the lane kernel's ~1 ulp square-root and division estimates pick the
+    other branch now and then; on the host the twin and the lane kernel differ by 3e-7 there after
+    500 steps (bit for bit equal for GD, and for Adam on [1, 1, 1]), so that case gets 1e-6.
+    """
     X, Y = fp.X.reshape(-1, 1), fp.Y.reshape(-1, 1)
     net = core.Net(list(sizes))
     R = 1000 + 3  # several blocks and a partial one
     p0 = np.random.default_rng(2).normal(size=(R, net.n_params))
-    want = _run(core.mlp_train, p0, X, Y, net, 0, optimizer, (500,), 0)
-    got = _run(core.cuda_mlp_tiny_train, p0, X, Y, net, 0, optimizer, (200, 300), 0)
+    with np.errstate(over="ignore", invalid="ignore"):  # a few GD restarts diverge at lr 0.01
+        want = _run(core.mlp_train, p0, X, Y, net, 0, optimizer, (500,), 0)
+        twin = _run(core.mlp_tiny_train_per_restart, p0, X, Y, net, 0, optimizer, (500,), 0)
+        got = _run(core.cuda_mlp_tiny_train, p0, X, Y, net, 0, optimizer, (200, 300), 0)
     finite = np.isfinite(want[0]).all(axis=1)
     assert finite.sum() > R // 2
-    assert _rel(got[0][finite], want[0][finite]) < 1e-10
-    if optimizer:
-        assert _rel(got[2][finite], want[2][finite]) < 1e-10
+    np.testing.assert_array_equal(np.isfinite(got[0]).all(axis=1), finite)
+    lane_tol = 1e-6 if (optimizer and sizes[1] == 4) else 1e-10
+    for k in (0, 1, 2) if optimizer else (0,):
+        assert _rel(got[k][finite], twin[k][finite]) < 1e-10
+        assert _rel(got[k][finite], want[k][finite]) < lane_tol
 
 
 @pytest.mark.cuda

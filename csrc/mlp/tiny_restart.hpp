@@ -4,6 +4,7 @@
 // formulas and the order of every sum are the C++ lane kernel's (tiny_chunk in mlp/tiny.hpp);
 // only Adam's square root and division differ (exact here, AVX-512 estimates of ~1 ulp there).
 #pragma once
+#include <cmath>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -45,31 +46,37 @@ RELUFAST_HD void tiny_restart(Strided ps, Strided ms, Strided vs, const Data& d,
   for (int64_t t = 0; t < opt.steps; ++t) {
     double gw[H], gb[H], gv[H], gc = 0.0;
     for (int h = 0; h < H; ++h) gw[h] = gb[h] = gv[h] = 0.0;
+    // The multiply-adds are explicit fmas: the lane kernel's compiler contracts every one of them
+    // (on FMA hardware), the scalar compiler here not always (it left gw's as a multiply and an
+    // add, and the five-point nets sit on kinks, where one rounding picks the other branch).
     for (int64_t n = 0; n < N; ++n) {  // the data in order, as the lane kernel sums them
       const double x = X[n], y = Y[n];
       double z[H];
       double f = OB ? p[3 * H] : 0.0;
       for (int h = 0; h < H; ++h) {
-        z[h] = p[h] * x + p[H + h];
-        f = z[h] > 0.0 ? f + p[2 * H + h] * z[h] : f;
+        z[h] = std::fma(p[h], x, p[H + h]);
+        f = z[h] > 0.0 ? std::fma(p[2 * H + h], z[h], f) : f;
       }
       const double r = f - y;
       gc += r;
       for (int h = 0; h < H; ++h) {
         const bool on = z[h] > 0.0;
-        gv[h] = on ? gv[h] + r * z[h] : gv[h];
-        gw[h] = on ? gw[h] + r * x : gw[h];
+        gv[h] = on ? std::fma(r, z[h], gv[h]) : gv[h];
+        gw[h] = on ? std::fma(r, x, gw[h]) : gw[h];
         gb[h] = on ? gb[h] + r : gb[h];
       }
     }
     if (!ADAM) {
+      // rules::gd_update's p -= lr g as one fma, the way the lane kernel's compiler contracts it
+      // (the scalar compiler here did not for every H)
+      auto gd = [lr](double& q, double g) { q = std::fma(-lr, g, q); };
       for (int h = 0; h < H; ++h) {
         const double sv = scale * p[2 * H + h];  // v_h before its own update, as in tiny_chunk
-        rules::gd_update(p[h], sv * gw[h], lr);
-        rules::gd_update(p[H + h], sv * gb[h], lr);
-        rules::gd_update(p[2 * H + h], scale * gv[h], lr);
+        gd(p[h], sv * gw[h]);
+        gd(p[H + h], sv * gb[h]);
+        gd(p[2 * H + h], scale * gv[h]);
       }
-      if (OB) rules::gd_update(p[3 * H], scale * gc, lr);
+      if (OB) gd(p[3 * H], scale * gc);
     } else {
       const double a1 = coef[2 * t], c2 = coef[2 * t + 1];
       for (int h = 0; h < H; ++h) {
