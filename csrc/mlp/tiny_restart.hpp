@@ -1,8 +1,11 @@
 // The tiny-net trainer of ONE restart on doubles: [1, H, 1] ReLU nets (H <= 8), SSE/MSE on the
 // full batch, GD or Adam. What each CUDA thread runs (mlp/tiny_cuda.cu), and what the host runs
 // restart by restart for the tests of that path without a GPU (mlp/tiny_per_restart.cpp). The
-// formulas and the order of every sum are the C++ lane kernel's (tiny_chunk in mlp/tiny.hpp);
-// only Adam's square root and division differ (exact here, AVX-512 estimates of ~1 ulp there).
+// formulas, the order of every sum and the fused multiply-adds are the C++ lane kernel's
+// (tiny_chunk in mlp/tiny.hpp, as its compiler contracts it); only Adam's square root and division
+// may differ (exact here, AVX-512 estimates of ~1 ulp there). rules::gd_update / adam_update are
+// written out below with explicit fmas: the scalar compiler does not contract them as the vector
+// one does.
 #pragma once
 #include <cmath>
 #include <cstdint>
@@ -79,14 +82,21 @@ RELUFAST_HD void tiny_restart(Strided ps, Strided ms, Strided vs, const Data& d,
       if (OB) gd(p[3 * H], scale * gc);
     } else {
       const double a1 = coef[2 * t], c2 = coef[2 * t + 1];
+      // rules::adam_update with its multiply-adds as the lane kernel's compiler contracts them
+      auto adam = [&](int i, double g) {
+        const double mi = std::fma(b1, m[i], (1.0 - b1) * g);
+        const double vi = std::fma(b2, v[i], (1.0 - b2) * (g * g));
+        m[i] = mi;
+        v[i] = vi;
+        p[i] = std::fma(-a1, mi / std::fma(std::sqrt(vi), c2, eps), p[i]);
+      };
       for (int h = 0; h < H; ++h) {
         const double sv = scale * p[2 * H + h];
-        rules::adam_update(p[h], m[h], v[h], sv * gw[h], a1, c2, b1, b2, eps);
-        rules::adam_update(p[H + h], m[H + h], v[H + h], sv * gb[h], a1, c2, b1, b2, eps);
-        rules::adam_update(p[2 * H + h], m[2 * H + h], v[2 * H + h], scale * gv[h], a1, c2, b1, b2,
-                           eps);
+        adam(h, sv * gw[h]);
+        adam(H + h, sv * gb[h]);
+        adam(2 * H + h, scale * gv[h]);
       }
-      if (OB) rules::adam_update(p[3 * H], m[3 * H], v[3 * H], scale * gc, a1, c2, b1, b2, eps);
+      if (OB) adam(3 * H, scale * gc);
     }
   }
   for (int i = 0; i < P; ++i) ps[i] = p[i];

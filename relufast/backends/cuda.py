@@ -26,8 +26,8 @@ device uses), so GD endpoints agree to ~1e-10 after the same steps. The host twi
 path (``_core.teacher_evaluate_per_restart`` / ``teacher_gd_per_restart``) is tested on every
 machine, a GPU or not.
 The tiny-net trainer's host twin is ``_core.mlp_tiny_train_per_restart``, held to the lane kernel
-(GD bit for bit, the same fmas; Adam to 2e-15 relative after 150 steps, the lane kernel's square
-roots and divisions being AVX-512 estimates) and to the NumPy reference (6e-16).
+(bit for bit on AVX-512, GD and Adam: the same fmas, and the lane kernel's square-root and
+division estimates rounded as the exact ones on these runs) and to the NumPy reference (6e-16).
 """
 
 from __future__ import annotations
