@@ -141,12 +141,10 @@ def five_points(why: str | None) -> None:
     except ImportError as e:
         skip("five-point net", f"benchmarks/gpu_tiny.py: {e}")
         return
-    rows = gpu_tiny.rows(cuda=why is None)
+    rows = gpu_tiny.rows()
     for row in rows:
         say(gpu_tiny.describe(row))
     results["five_points"] = rows
-    if why is not None:
-        skip("relufast-cuda five-point net", why)
 
 
 def eigenvalues(why: str | None, k: int = 20, R: int = 1000) -> None:

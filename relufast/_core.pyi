@@ -189,6 +189,21 @@ def cuda_teacher_smallest_eigenpairs(
 ]:
     """teacher_smallest_eigenpairs_per_restart on the CUDA device (no Hessian leaves it)."""
 
+def cuda_mlp_tiny_train(
+    params: NDArray[numpy.float64],
+    m: NDArray[numpy.float64] | None,
+    v: NDArray[numpy.float64] | None,
+    X: ArrayLike,
+    Y: ArrayLike | None,
+    labels: ArrayLike | None,
+    net: Net,
+    loss: _Int,
+    options: TrainOptions,
+) -> None:
+    """mlp_train on the CUDA device for [1, h, 1] ReLU nets, h <= 8, sse/mse, full batch (one
+    thread per restart, the whole chunk in one launch); ValueError for any other problem.
+    """
+
 # ------------------------------------------------------------------------------------------- mlp
 
 class Optimizer:
@@ -290,6 +305,21 @@ def mlp_train(
     options: TrainOptions,
 ) -> None:
     """One chunk of training in place (m, v: Adam's moments, None for GD)."""
+
+def mlp_tiny_train_per_restart(
+    params: NDArray[numpy.float64],
+    m: NDArray[numpy.float64] | None,
+    v: NDArray[numpy.float64] | None,
+    X: ArrayLike,
+    Y: ArrayLike | None,
+    labels: ArrayLike | None,
+    net: Net,
+    loss: _Int,
+    options: TrainOptions,
+) -> None:
+    """mlp_train restart by restart on doubles (the CUDA tiny-net kernel's arithmetic, on the
+    host): [1, h, 1] ReLU nets, h <= 8, sse/mse, full batch only (ValueError otherwise).
+    """
 
 def mlp_permutation(seed: _Int, r: _Int, epoch: _Int, N: _Int) -> NDArray[numpy.int64]:
     """The data order of restart r in epoch ``epoch`` (mini-batch training)."""

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ._kernels import get, resolve
+from ._kernels import get, registered, resolve
 from ._seeding import block_normals
 from ._validate import check_memory, positive_float, positive_int
 from .objectives.mlp import Net, Problem, check_params
@@ -256,7 +256,9 @@ def train(
         Mini-batch size in [1, N] for "sgd"/"adam"; None (or N) means full batch.
     seed : int
         Seed of the mini-batch data order (unused for full batch).
-    backend : {"auto", "cpu", "numpy"}
+    backend : {"auto", "cuda", "cpu", "numpy"}
+        "cuda" trains [1, h, 1] ReLU nets (h <= 8) with sse/mse on the full batch only (ValueError
+        otherwise); "auto" takes the fastest backend that trains this net.
     chunk : int
         Steps per chunk; the loss history is recorded and ``progress`` called after each (native
         calls of about 0.2 s each run it, so that Ctrl-C lands within about that).
@@ -298,15 +300,20 @@ def train(
     B = 0 if batch_size is None or batch_size == N else batch_size
     if optimizer == "gd" and B:
         raise ValueError("batch_size: optimizer='gd' is full-batch; use optimizer='sgd' for mini-batches")
-    be = resolve(backend, "mlp", "train_chunk")
-    step_chunk = get("mlp", "train_chunk", be)
-    loss_grad = get("mlp", "loss_grad", be)
     adam = optimizer == "adam"
     R, P = p.shape
     state = TrainState(p, np.zeros((R, P)) if adam else None, np.zeros((R, P)) if adam else None)
     opts = TrainOptions(
         optimizer="adam" if adam else "gd", lr=lr, batch=B, seed=seed, beta1=b1, beta2=b2, eps=eps
     )
+    # the trainer's case: some backends train some nets only (the CUDA one: [1, h, 1], full batch)
+    case = (prob, opts)
+    be = resolve(backend, "mlp", "train_chunk", case=case)
+    step_chunk = get("mlp", "train_chunk", be, case=case)
+    # the recorded full-data loss runs where the trainer runs, or on the fastest backend that has
+    # the kernel (the CUDA backend has only the trainer)
+    loss_be = be if be in registered("mlp", "loss_grad") else "auto"
+    loss_grad = get("mlp", "loss_grad", loss_be)
 
     def full_loss() -> np.ndarray:
         # a diverging restart is a legitimate outcome (its loss becomes inf/nan), not a warning

@@ -2,7 +2,7 @@
 # The C++ core under AddressSanitizer and UndefinedBehaviorSanitizer: a separate build (build/sanitize,
 # C++ only, -fsanitize=address,undefined,float-cast-overflow) loaded in place of the installed core,
 # and the kernel tests run against it (tests/test_core.py, test_teacher.py, test_mlp.py,
-# test_minima.py, test_optim.py, test_lanczos.py, test_kernels.py, test_train.py, test_cuda.py: the
+# test_minima.py, test_optim.py, test_lanczos.py, test_kernels.py, test_train.py, test_cuda*.py: the
 # host twins of the device path; arguments replace
 # that list). A sanitizer report is a finding: the script prints their count and exits 1 when there
 # is any or a test fails.
@@ -54,7 +54,7 @@ where=$(LD_PRELOAD=$PRELOAD python -c "import relufast._core as c; print(c.__fil
 [ "$where" = "$P/relufast/$(basename "$B"/_core*.so)" ] || { echo "sanitize: loaded $where"; exit 1; }
 
 ARGS=(tests/test_core.py tests/test_teacher.py tests/test_mlp.py tests/test_minima.py tests/test_optim.py
-  tests/test_lanczos.py tests/test_kernels.py tests/test_train.py tests/test_cuda.py)
+  tests/test_lanczos.py tests/test_kernels.py tests/test_train.py tests/test_cuda.py tests/test_cuda_tiny.py)
 [ $# -gt 0 ] && ARGS=("$@")
 for i in "${!ARGS[@]}"; do  # paths are the repository's
   [ -e "$ROOT/${ARGS[$i]%%::*}" ] && ARGS[$i]=$ROOT/${ARGS[$i]}

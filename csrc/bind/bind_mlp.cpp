@@ -3,40 +3,15 @@
 #include <vector>
 
 #include "bind/common.hpp"
+#include "bind/mlp_glue.hpp"
 #include "mlp/mlp.hpp"
+#include "mlp/tiny_restart.hpp"
 
 namespace relufast::bind {
 
+using namespace mlp_glue;
+
 namespace {
-
-using Labels = py::array_t<int64_t, py::array::c_style | py::array::forcecast>;
-
-// Checks shapes against the net and builds the kernel's view of the data.
-mlp::Data make_data(const mlp::Net& net, const In& X, const std::optional<In>& Y,
-                    const std::optional<Labels>& labels, int loss) {
-  require(loss >= 0 && loss <= 2, "loss code must be 0 (sse), 1 (mse) or 2 (ce)");
-  require(X.ndim() == 2 && X.shape(1) == net.sizes[0] && X.shape(0) > 0,
-          "X must have shape (N, d_in) with N > 0");
-  mlp::Data d;
-  d.X = X.data();
-  d.N = X.shape(0);
-  d.loss = mlp::Loss(loss);
-  const int dout = net.sizes.back();
-  if (loss == mlp::CE) {
-    require(labels.has_value(), "labels are required for the ce loss");
-    require(labels->ndim() == 1 && labels->shape(0) == d.N, "labels must have shape (N,)");
-    const int64_t* lab = labels->data();
-    for (int64_t n = 0; n < d.N; ++n)
-      require(lab[n] >= 0 && lab[n] < dout, "labels must lie in [0, d_out)");
-    d.labels = lab;
-  } else {
-    require(Y.has_value(), "Y is required for the sse and mse losses");
-    require(Y->ndim() == 2 && Y->shape(0) == d.N && Y->shape(1) == dout,
-            "Y must have shape (N, d_out)");
-    d.Y = Y->data();
-  }
-  return d;
-}
 
 void check_params(const mlp::Net& net, const In& params) {
   require(params.ndim() == 2 && params.shape(1) == net.P, "params must have shape (R, P)");
@@ -87,28 +62,6 @@ py::array_t<double> hessian(const In& params, const In& X, const std::optional<I
     mlp::hessian(p, R, net, d, h);
   }
   return H;
-}
-
-void train(Out<double> params, std::optional<Out<double>> m, std::optional<Out<double>> v,
-           const In& X, const std::optional<In>& Y, const std::optional<Labels>& labels,
-           const mlp::Net& net, int loss, const mlp::TrainOptions& opt) {
-  require(params.ndim() == 2 && params.shape(1) == net.P, "params must have shape (R, P)");
-  const mlp::Data d = make_data(net, X, Y, labels, loss);
-  require(opt.optimizer == mlp::GD || opt.optimizer == mlp::ADAM,
-          "optimizer code must be 0 (gd) or 1 (adam)");
-  require(opt.steps >= 0 && opt.t0 >= 0 && opt.batch >= 0, "steps, t0 and batch must be >= 0");
-  const int64_t R = params.shape(0);
-  double *pm = nullptr, *pv = nullptr;
-  if (opt.optimizer == mlp::ADAM) {
-    require(m.has_value() && v.has_value(), "adam needs the moment arrays m and v");
-    require(m->ndim() == 2 && m->shape(0) == R && m->shape(1) == net.P, "m must match params");
-    require(v->ndim() == 2 && v->shape(0) == R && v->shape(1) == net.P, "v must match params");
-    pm = m->mutable_data();
-    pv = v->mutable_data();
-  }
-  double* p = params.mutable_data();
-  py::gil_scoped_release release;
-  mlp::train(p, pm, pv, R, net, d, opt);
 }
 
 py::array_t<int64_t> permutation(uint64_t seed, int64_t r, int64_t epoch, int64_t N) {
@@ -182,11 +135,18 @@ void bind_mlp(py::module_& m) {
   m.def("mlp_hessian", &hessian, py::arg("params"), py::arg("X"), py::arg("Y"), py::arg("labels"),
         py::arg("sizes"), py::arg("loss"), py::arg("output_bias"), py::arg("activation") = 0,
         "Exact Hessians (R, P, P) of R MLPs (relu'' = 0, relu'(0) = 0; or sigmoid), symmetrised.");
-  m.def("mlp_train", &train, py::arg("params").noconvert(), py::arg("m").noconvert(),
+  m.def("mlp_train", &train<mlp::train>, py::arg("params").noconvert(), py::arg("m").noconvert(),
         py::arg("v").noconvert(), py::arg("X"), py::arg("Y"), py::arg("labels"), py::arg("net"),
         py::arg("loss"), py::arg("options"),
         "Run one chunk of training in place: net a Net, loss 0 sse, 1 mse, 2 ce, options a\n"
         "TrainOptions (optimizer GD/SGD or ADAM; batch 0 = full batch). m, v: Adam's moments.");
+  m.def("mlp_tiny_train_per_restart", &train<mlp::train_tiny_per_restart>,
+        py::arg("params").noconvert(), py::arg("m").noconvert(), py::arg("v").noconvert(),
+        py::arg("X"), py::arg("Y"), py::arg("labels"), py::arg("net"), py::arg("loss"),
+        py::arg("options"),
+        "mlp_train restart by restart on doubles (mlp/tiny_restart.hpp): the arithmetic of the\n"
+        "CUDA tiny-net kernel, run on the host. [1, h, 1] ReLU nets, h <= 8, sse/mse, full batch\n"
+        "only (ValueError otherwise).");
   m.def("mlp_permutation", &permutation, py::arg("seed"), py::arg("r"), py::arg("epoch"),
         py::arg("N"), "The data order of restart r in epoch `epoch` (mini-batch training).");
 }

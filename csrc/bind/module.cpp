@@ -15,6 +15,7 @@ void bind_linalg(py::module_& m);
 void bind_mlp(py::module_& m);
 #ifdef RELUFAST_WITH_CUDA
 void bind_cuda(py::module_& m);
+void bind_cuda_mlp(py::module_& m);
 #endif
 }  // namespace bind
 }  // namespace relufast
@@ -48,5 +49,6 @@ PYBIND11_MODULE(_core, m) {
   relufast::bind::bind_mlp(m);
 #ifdef RELUFAST_WITH_CUDA
   relufast::bind::bind_cuda(m);
+  relufast::bind::bind_cuda_mlp(m);
 #endif
 }

@@ -66,6 +66,9 @@ inline void check_launch(const char* what) {
   check(cudaStreamSynchronize(cudaStreamPerThread), what);
 }
 
+// Blocks of `block` threads for one thread per restart.
+inline unsigned grid_for(long long R, int block) { return unsigned((R + block - 1) / block); }
+
 // Restarts per launch whose `bytes_each` of device memory fit in half the free memory (>= 1).
 inline int64_t batch_that_fits(int64_t R, double bytes_each) {
   size_t free = 0, total = 0;

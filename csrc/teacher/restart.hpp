@@ -10,18 +10,13 @@
 
 #include "core/hd.hpp"
 #include "core/math.hpp"
+#include "core/strided.hpp"
 #include "teacher/gd_rule.hpp"
 #include "teacher/pair_terms.hpp"
 
 namespace relufast::teacher {
 
-// Element i of one restart's array at p[i * stride]: stride 1 on the host, stride R on the device
-// (restart-minor, so that neighbouring threads read neighbouring addresses).
-struct Strided {
-  double* p;
-  int64_t stride;
-  RELUFAST_HD RELUFAST_INLINE double& operator[](int64_t i) const { return p[i * stride]; }
-};
+using relufast::Strided;  // core/strided.hpp: stride 1 on the host, R on the device
 
 // The teacher as plain pointers (host or device memory): rows v (k, d), unit rows vb, norms vn,
 // lengths vbn of the unit rows.

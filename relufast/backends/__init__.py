@@ -29,4 +29,18 @@ backend (CUDA only: no Hessian leaves the device); backends without it get the h
 :mod:`relufast.lanczos` on their ``hessian_operator``.
 
 Inputs arrive validated (float64, C-contiguous, batch-first); see :mod:`relufast._kernels`.
+
+Some kernels run some cases only: ``register(..., accepts=fn)`` with ``fn(case)`` returning None or
+the reason it cannot, and callers pass the case as ``get(..., case=case)`` ("auto" then skips the
+backends that reject it; an explicit one that rejects it is a ValueError with the reason). The
+cases callers pass:
+
+=========  ===============  ================================================================
+objective  kernel           case
+=========  ===============  ================================================================
+mlp        train_chunk      (Problem, TrainOptions): the net, data and loss, and the batch size
+=========  ===============  ================================================================
+
+Only the CUDA backend's ("mlp", "train_chunk") uses ``accepts`` so far ([1, h, 1] ReLU nets,
+h <= 8, sse/mse, full batch); the CPU and NumPy trainers take every case.
 """

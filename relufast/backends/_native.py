@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from ..lanczos import Smallest
 
-__all__ = ["gd_options", "teacher_kernels", "smallest_eigenpairs"]
+__all__ = ["gd_options", "teacher_kernels", "smallest_eigenpairs", "mlp_train_kernel"]
 
 
 def gd_options(core: Any, opt: Any) -> Any:
@@ -47,3 +48,29 @@ def smallest_eigenpairs(binding: Any) -> Any:
         return Smallest(value, vector, residual, products, converged)
 
     return teacher_smallest_eigenpairs
+
+
+def mlp_train_kernel(core: Any, train: Any) -> Any:
+    """The registry's ("mlp", "train_chunk") over binding ``train`` (the signature of
+    ``_core.mlp_train``, which the tiny-net bindings share).
+    """
+
+    @functools.lru_cache(maxsize=64)
+    def native_net(net):
+        return core.Net(list(net.sizes), net.output_bias, net.activation_code)
+
+    def mlp_train_chunk(prob, s, opt):
+        options = core.TrainOptions(
+            optimizer=core.Optimizer.ADAM if opt.optimizer == "adam" else core.Optimizer.GD,
+            lr=opt.lr,
+            steps=opt.steps,
+            t0=opt.t0,
+            batch=opt.batch,
+            seed=opt.seed,
+            beta1=opt.beta1,
+            beta2=opt.beta2,
+            eps=opt.eps,
+        )
+        train(s.p, s.m, s.v, prob.X, prob.Y, prob.labels, native_net(prob.net), prob.loss_code, options)
+
+    return mlp_train_chunk

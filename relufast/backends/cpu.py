@@ -6,13 +6,12 @@ calls ``relufast._core``'s kernels; everything else goes through the registry.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from .. import backend as _backend
 from .._kernels import register
 from ..objectives.teacher.operator import HessianOperator
-from ._native import teacher_kernels
+from ._native import mlp_train_kernel, teacher_kernels
 
 BACKEND = "cpu"
 
@@ -40,29 +39,9 @@ def _register(core: Any) -> None:
     def mlp_hessian(prob, p2):
         return core.mlp_hessian(p2, *data_args(prob), prob.net.activation_code)
 
-    @functools.lru_cache(maxsize=64)
-    def native_net(net):
-        return core.Net(list(net.sizes), net.output_bias, net.activation_code)
-
-    def mlp_train_chunk(prob, s, opt):
-        options = core.TrainOptions(
-            optimizer=core.Optimizer.ADAM if opt.optimizer == "adam" else core.Optimizer.GD,
-            lr=opt.lr,
-            steps=opt.steps,
-            t0=opt.t0,
-            batch=opt.batch,
-            seed=opt.seed,
-            beta1=opt.beta1,
-            beta2=opt.beta2,
-            eps=opt.eps,
-        )
-        core.mlp_train(
-            s.p, s.m, s.v, prob.X, prob.Y, prob.labels, native_net(prob.net), prob.loss_code, options
-        )
-
     register("mlp", "loss_grad", BACKEND, mlp_loss_grad)
     register("mlp", "hessian", BACKEND, mlp_hessian)
-    register("mlp", "train_chunk", BACKEND, mlp_train_chunk)
+    register("mlp", "train_chunk", BACKEND, mlp_train_kernel(core, core.mlp_train))
 
 
 if _backend.has_core():
