@@ -347,7 +347,17 @@ def test_shipped_reference_file():
     ref = reference.load("more_minima.json")
     assert ref is not None
     assert ref["params"] == {"restarts": 10_000, "steps": 300_000, "lr": 1e-3, "seed": 0}
-    assert ref["published"] == {k: c.to_summary() for k, c in mm.check_all().items()}
+    now = {k: c.to_summary() for k, c in mm.check_all().items()}
+    # everything exact but the float cross-check of the gradient: its rounding (~1e-14) depends on
+    # the CPU's BLAS kernels (8.0e-15 vs 8.2e-15 for prop3_b on AVX2 and AVX-512 machines)
+    for key, summary in now.items():
+        shipped = ref["published"][key]
+        g, g_ref = summary.pop("grad_float_max"), shipped.pop("grad_float_max")
+        assert summary == shipped, key
+        assert (g is None) == (g_ref is None), key
+        if g is not None:
+            assert abs(g - g_ref) <= 1e-13 * (1 + abs(g_ref)), key
+    assert set(now) == set(ref["published"])
     for key in mm.PROPS:
         rows = ref["basins"][key]["rows"]
         assert sum(r["count"] for r in rows) == 10_000
