@@ -83,7 +83,6 @@ py::tuple smallest_eigenpairs(const In& W, const std::optional<In>& V, double to
   require(tol > 0.0 && std::isfinite(tol), "tol must be a finite number > 0");
   require(basis >= 1, "basis must be >= 1");
   require(max_restarts >= 0, "max_restarts must be >= 0");
-  require(team >= 1 && team <= 64, "team must be in 1..64");
   const int64_t R = W.shape(0);
   const int n = int(W.shape(1)), d = int(W.shape(2));
   const Teacher T = make_teacher(V, d);

@@ -31,6 +31,26 @@ void allocate(int n, int d, std::initializer_list<std::vector<double>*> bufs,
   for (auto* b : bufs) b->resize(size_t(n) * d);
   scratch.resize(size_t(restart_scratch_size(n, d)));
 }
+
+// The host twins' `team`: 1 (one thread per restart) up to 64 (a warp's split, and more).
+void check_team(int members) {
+  if (members < 1 || members > 64) throw std::invalid_argument("team must be in 1..64");
+}
+
+// one(team, r) for r = 0 .. R-1, each restart on an OpenMP team of `members` threads that splits
+// it as a warp does on the device: the tests of that split.
+template <class F>
+void on_teams([[maybe_unused]] int64_t R, [[maybe_unused]] int members, [[maybe_unused]] F&& one) {
+#ifndef _OPENMP
+  throw std::invalid_argument("team > 1 needs a build with OpenMP");
+#else
+  std::vector<double> shared(static_cast<size_t>(members));
+  for (int64_t r = 0; r < R; ++r) {
+#pragma omp parallel num_threads(members)
+    one(OmpTeam{omp_get_thread_num(), members, shared.data()}, r);
+  }
+#endif
+}
 }  // namespace
 
 void evaluate_per_restart(const double* W, int64_t R, int n, int d, const Teacher& T, double* F,
@@ -63,29 +83,20 @@ void gradient_descent_per_restart(double* W, const double* W0, double* step, int
                                   const Teacher& T, const GDOptions& opt, int members) {
   const int nd = n * d;
   const TeacherView tv = host_view(T);
-  if (members < 1 || members > 64) throw std::invalid_argument("team must be in 1..64");
-  if (members > 1) {  // the device's split, tested: one OpenMP team per restart in turn
-#ifndef _OPENMP
-    throw std::invalid_argument("team > 1 needs a build with OpenMP");
-#else
+  check_team(members);
+  if (members > 1) {
     std::vector<double> g(static_cast<size_t>(nd));
     std::vector<double> scratch(static_cast<size_t>(restart_scratch_size(n, d)));
-    std::vector<double> shared(static_cast<size_t>(members));
-    for (int64_t r = 0; r < R; ++r) {
-      const RestartScratch s = restart_scratch(scratch.data(), 1, n, d);
-#pragma omp parallel num_threads(members)
-      {
-        const OmpTeam tm{omp_get_thread_num(), members, shared.data()};
-        double eta = step[r], f = F[r], gm = gmax[r];
-        int64_t it = iters[r];
-        int8_t st = status[r];
-        gd_restart(tm, {W + r * nd, 1}, {const_cast<double*>(W0) + r * nd, 1}, {g.data(), 1}, n, d,
-                   tv, s, opt, eta, it, st, f, gm);
-        if (tm.leader()) step[r] = eta, iters[r] = it, status[r] = st, F[r] = f, gmax[r] = gm;
-      }
-    }
+    const RestartScratch s = restart_scratch(scratch.data(), 1, n, d);
+    on_teams(R, members, [&](const OmpTeam& tm, int64_t r) {
+      double eta = step[r], f = F[r], gm = gmax[r];
+      int64_t it = iters[r];
+      int8_t st = status[r];
+      gd_restart(tm, {W + r * nd, 1}, {const_cast<double*>(W0) + r * nd, 1}, {g.data(), 1}, n, d,
+                 tv, s, opt, eta, it, st, f, gm);
+      if (tm.leader()) step[r] = eta, iters[r] = it, status[r] = st, F[r] = f, gmax[r] = gm;
+    });
     return;
-#endif
   }
   const int threads = team_size(R);
   Guard guard("teacher GD", scratch_bytes(n, d), threads);
@@ -110,6 +121,7 @@ void smallest_eigenpairs_per_restart(const double* W, int64_t R, int n, int d, c
   const int64_t nd = int64_t(n) * d;
   const int m = int(std::min<int64_t>(opt.basis, nd));
   const int members = opt.team;
+  check_team(members);
   const int64_t nl = lanczos::scratch_size(nd, m), nh = hessian_scratch_size(n, d, members);
   const TeacherView tv = host_view(T);
   auto one = [&](const auto& tm, int64_t r, double* scratch) {
@@ -124,20 +136,13 @@ void smallest_eigenpairs_per_restart(const double* W, int64_t R, int n, int d, c
       out.converged[r] = res.converged;
     }
   };
-  if (members > 1) {  // the device's partitioning, tested: one OpenMP team per restart in turn
-#ifndef _OPENMP
-    throw std::invalid_argument("team > 1 needs a build with OpenMP");
-#else
+  if (members > 1) {
     Guard guard("teacher Lanczos", 0, 1);
-    std::vector<double> scratch, shared(static_cast<size_t>(members));
+    std::vector<double> scratch;
     guard.run([&] { scratch.resize(size_t(nl + nh)); });
     guard.rethrow();
-    for (int64_t r = 0; r < R; ++r) {
-#pragma omp parallel num_threads(members)
-      one(OmpTeam{omp_get_thread_num(), members, shared.data()}, r, scratch.data());
-    }
+    on_teams(R, members, [&](const OmpTeam& tm, int64_t r) { one(tm, r, scratch.data()); });
     return;
-#endif
   }
   const int threads = team_size(R);
   Guard guard("teacher Lanczos", sizeof(double) * size_t(nl + nh), threads);

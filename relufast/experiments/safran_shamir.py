@@ -792,11 +792,6 @@ class CellSpec:
 SHARD_FIELDS = ("W", "F", "grad_norm", "iterations", "step", "status", "lambda_min", "certified")
 
 
-def _stage_backend(be: str, objective: str, kernel: str) -> str:
-    """``be`` if it provides ``kernel`` of ``objective`` here, else the fastest backend that does."""
-    return _backend.nearest(be, objective, kernel)
-
-
 def run_shard(
     spec: CellSpec, start: int, count: int, progress: Callable[[int, int], object] | None = None
 ) -> dict[str, np.ndarray]:
@@ -810,7 +805,7 @@ def run_shard(
     be = spec.backend
     # Hessians, eigenvalues and the Newton polish run on ``be`` where it has those kernels, else on
     # the fastest backend that has them (the CUDA backend runs GD only)
-    hbe = _stage_backend(be, "teacher", "hessian")
+    hbe = _backend.nearest(be, "teacher", "hessian")
     W0 = initial_students(spec.k, spec.n, count, spec.seed, d=spec.d, start=start)
     gd = optim.teacher_gd(
         W0,
@@ -962,7 +957,7 @@ def classify(
         hessian_for=spec.hessian_for,
         pd_tol=pd_tol,
         d=spec.d,
-        hessian_backend=_stage_backend(spec.backend, "teacher", "hessian"),
+        hessian_backend=_backend.nearest(spec.backend, "teacher", "hessian"),
         teacher="identity" if spec.V is None else "given",
         families=(
             "up to permuting neurons and coordinates"
