@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from relufast import optim
 from relufast.experiments import safran_shamir as ss
 from relufast.objectives import teacher
 from relufast.objectives.teacher import certificate
@@ -81,7 +82,7 @@ def test_capped_runs_certified_get_the_uncapped_label_and_the_rest_are_counted()
     assert off.summary()["not_converged"] == nc.sum() + cert.sum()
 
 
-def test_basin_needs_the_start_inside_the_enclosed_ball():
+def test_basin_needs_the_start_inside_the_contraction_ball():
     W = np.eye(3)
     near = W + 1e-7
     c = certificate.certify_minimum(W, start=near[None], step=0.1)
@@ -89,6 +90,26 @@ def test_basin_needs_the_start_inside_the_enclosed_ball():
     far = W + 0.2
     assert not certificate.certify_minimum(W, start=far[None], step=0.1).basin[0]
     assert not certificate.certify_minimum(W, start=near[None], step=100.0).basin[0]  # GD would blow up
+    top = np.linalg.eigvalsh(teacher.hessian(W))[-1]
+    assert not certificate.certify_minimum(W, start=near[None], step=2.01 / top).basin[0]  # T expands
+
+
+def test_gd_from_a_basin_start_ends_at_the_certified_minimum():
+    """The contraction argument, checked by running GD on: every run it admits converges there."""
+    W0 = ss.initial_students(10, 10, 120, seed=1)
+    gd = optim.teacher_gd(W0, max_iters=4000)
+    open_ = np.flatnonzero((gd.status == optim.Status.MAX_ITERS) & (gd.F >= ss.SPURIOUS_F))
+    S = gd.W[open_]
+    W, _ = optim.newton_polish(S)
+    c = certificate.certify_minimum(W, start=S, step=gd.step[open_])
+    basin = np.flatnonzero(c.basin)
+    assert basin.size >= 10 and np.all(c.certified[basin])
+    assert np.all(gd.step[open_] == 0.1)
+    on = optim.teacher_gd(S[basin])  # the uncapped protocol, resumed
+    assert np.all(on.status == optim.Status.CONVERGED)
+    moved = np.linalg.norm((on.W - W[basin]).reshape(basin.size, -1), axis=1)
+    assert np.all(moved <= c.radius[basin] + 1e-8)  # F: float sums of O(n^2) terms, ~4e-14 off
+    assert np.all(on.F >= c.F_low[basin] - 1e-12) and np.all(c.F_low[basin] >= ss.SPURIOUS_F)
 
 
 def test_bad_input_is_a_clear_error():
