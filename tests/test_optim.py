@@ -161,6 +161,47 @@ def test_newton_polish_goes_on_past_a_singular_hessian(be):
     assert gn[0] <= 1e-13  # the regular point is polished although its neighbour is singular
 
 
+def test_newton_cg_step_is_the_dense_solve_and_stops_at_negative_curvature():
+    rng = np.random.default_rng(3)
+    A = rng.normal(size=(3, 6, 6))
+    H = A @ A.transpose(0, 2, 1) + 0.5 * np.eye(6)  # positive definite
+    H[2] -= 3.0 * np.eye(6) + 100.0 * np.outer(np.ones(6), np.ones(6)) / 6  # indefinite
+    g = rng.normal(size=(3, 6))
+
+    def matvec(X, rows):
+        return np.einsum("rij,rj->ri", H[rows], X)
+
+    dx, ok = rules.newton_cg_step(matvec, g, rtol=1e-13, maxiter=50)
+    assert ok.tolist() == [True, True, False] and not dx[2].any()
+    dense, _ = rules.newton_step(H[:2], g[:2])
+    np.testing.assert_allclose(dx[:2], dense, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("be", ["numpy", "cpu"])
+def test_newton_polish_by_cg_matches_dense(be):
+    from relufast.experiments import safran_shamir as ss
+
+    gd = optim.teacher_gd(ss.initial_students(8, 8, 60, seed=0), tol=1e-5, backend=be)
+    near = gd.W[gd.F >= 1e-3]  # near spurious minima (positive-definite Hessians)
+    assert near.shape[0] >= 3
+    Wd, gd_ = optim.newton_polish(near, method="dense", backend=be)
+    Wc, gc = optim.newton_polish(near, method="cg", backend=be)
+    assert np.all(gc <= 1e-13) and np.all(gd_ <= 1e-13)
+    np.testing.assert_allclose(Wc, Wd, atol=1e-12)
+
+
+def test_newton_polish_auto_takes_cg_above_dense_max():
+    from relufast.objectives.teacher import DENSE_MAX
+
+    k = 25  # n d = 625 > DENSE_MAX
+    assert k * k > DENSE_MAX
+    W = np.eye(k) + 1e-3 * np.random.default_rng(0).normal(size=(k, k))  # near the global minimum
+    _, g = optim.newton_polish(W)
+    assert g <= 1e-13
+    with pytest.raises(ValueError, match="method must be 'auto', 'dense' or 'cg'"):
+        optim.newton_polish(W, method="lu")
+
+
 def test_teacher_gd_shapes_follow_w0():
     r = optim.teacher_gd(np.eye(3) + 0.05, backend="numpy")
     assert r.W.shape == (3, 3) and np.ndim(r.F) == 0 and r.status == Status.SMALL_LOSS
