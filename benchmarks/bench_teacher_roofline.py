@@ -1,0 +1,163 @@
+"""How close the teacher GD kernel runs to this core's limits at k = n = 20, and what 5x JAX needs.
+
+One pinned thread, R restarts, identity teacher, step 0.1, no early stop. It prints:
+
+* the native GD rate (restart-iterations/s, process CPU time) and the public ``teacher.grad`` on
+  the same batch, per restart-evaluation, beside one native GD step;
+* with ``perf`` on the machine: instructions and cycles per restart-iteration of the GD loop (a
+  subprocess running only that loop; Python's share is under 1 %) and the IPC;
+* the core's float64 FMA peak (``harness/peak.py``) and the kernel's useful float64 work per
+  restart-iteration (the FMAs of its dot products, Gram coupling, norms and gradient assembly, as
+  counted from ``csrc/teacher/loss_lanes.hpp``; the 590 angle evaluations at k = n = 20 come on
+  top), so the share of peak is a lower bound;
+* the rate 5x the JAX peer needs (its best formulation's rate read from --jax-results) and the
+  instructions per restart-iteration that rate allows at the measured clock and IPC.
+
+    python benchmarks/bench_teacher_roofline.py [--restarts 1000] [--out results/roofline.txt]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from relufast import backend, optim, teacher
+from relufast.experiments import safran_shamir as ss
+
+sys.path.insert(0, str(Path(__file__).parent))
+from harness.peak import measure_peak
+
+K = 20
+_LOOP = """
+import sys
+from relufast import backend, optim
+from relufast.experiments import safran_shamir as ss
+backend.set_num_threads(1)
+W0 = ss.initial_students({k}, {k}, {R}, 0)
+optim.teacher_gd(W0, tol=1e-300, f_stop=0.0, max_iters={steps}, chunk={steps})
+"""
+
+
+def useful_fmas(n: int, k: int, d: int) -> int:
+    """FMAs per restart-iteration in the kernel's linear algebra (identity teacher, d = k)."""
+    norms = 3 * n * d  # |w|^2, w / |w|, |wb|
+    dots = n * (n - 1) // 2 * d  # student Gram, upper triangle
+    coupling = n * n * d  # g_i = w_i / 2 + sum_j P_ij w_j
+    teacher_sines = 2 * n * d  # prefix and suffix sums of squares
+    assembly = 2 * n * d  # g_i += a_i wb_i, |g_i|^2
+    return norms + dots + coupling + teacher_sines + assembly
+
+
+def cpu_seconds(fn) -> float:
+    t0 = time.process_time()
+    fn()
+    return time.process_time() - t0
+
+
+def perf_counts(R: int, steps: int) -> dict | None:
+    if shutil.which("perf") is None:
+        return None
+    env = dict(os.environ, OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1")
+    out = {}
+    for s in (steps, 1):  # the difference removes start-up and set-up
+        code = _LOOP.format(k=K, R=R, steps=s)
+        cmd = ["perf", "stat", "-x,", "-e", "instructions,cycles", sys.executable, "-c", code]
+        p = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        vals = {}
+        for line in p.stderr.splitlines():
+            parts = line.split(",")
+            if len(parts) > 2 and parts[2] in ("instructions", "cycles") and parts[0].isdigit():
+                vals[parts[2]] = int(parts[0])
+        if len(vals) < 2:
+            return None
+        out[s] = vals
+    work = R * (steps - 1)
+    ins = (out[steps]["instructions"] - out[1]["instructions"]) / work
+    cyc = (out[steps]["cycles"] - out[1]["cycles"]) / work
+    return {"instructions": ins, "cycles": cyc, "ipc": ins / cyc}
+
+
+def jax_rate(path: Path) -> float | None:
+    if not path.exists():
+        return None
+    for line in path.read_text().splitlines():
+        m = re.match(r"20\s+1000\s+(\S+)\s+\S+\s+(\S+)\s", line)
+        if m:
+            return float(m.group(2))
+    return None
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--restarts", type=int, default=1000)
+    ap.add_argument("--steps", type=int, default=400)
+    ap.add_argument(
+        "--jax-results",
+        default=str(Path(__file__).parent / "results" / "teacher_gd_epyc_avx512.txt"),
+        help="a bench_teacher.py report with the k=n=20, R=1000 row (relufast, numpy, jax)",
+    )
+    ap.add_argument("--out", default=None)
+    args = ap.parse_args()
+    backend.set_num_threads(1)
+    R, steps = args.restarts, args.steps
+    W0 = ss.initial_students(K, K, R, 0)
+    run = lambda: optim.teacher_gd(W0, tol=1e-300, f_stop=0.0, max_iters=steps, chunk=steps)  # noqa: E731
+    run()
+    gd_s = min(cpu_seconds(run) for _ in range(3))
+    rate = R * steps / gd_s
+    evals = 20
+    grad_s = min(cpu_seconds(lambda: [teacher.grad(W0) for _ in range(evals)]) for _ in range(3))
+    per_grad = grad_s / (evals * R)
+    peak = measure_peak()
+    fmas = useful_fmas(K, K, K)
+    flops = 2 * fmas
+    lines = [
+        f"# teacher GD roofline, k = n = {K}, R = {R}, 1 thread ({relufast_info()})",
+        f"native GD: {rate:.3g} restart-it/s = {1e6 / rate:.2f} us per restart-iteration",
+        f"public teacher.grad on the same batch: {per_grad * 1e6:.2f} us per restart-evaluation "
+        f"({per_grad * rate:.2f} GD steps)",
+        f"float64 peak of one core: {peak['measured_flops']:.3g} flop/s ({peak['method']})",
+        f"useful linear-algebra work: {fmas} FMAs = {flops} flops per restart-iteration "
+        f"(+ {K * (K - 1) // 2 + K * K} angles): {rate * flops / peak['measured_flops']:.1%} of peak",
+    ]
+    counts = perf_counts(R, steps)
+    if counts:
+        lines.append(
+            f"perf: {counts['instructions']:.0f} instructions and {counts['cycles']:.0f} cycles per "
+            f"restart-iteration (IPC {counts['ipc']:.2f}; {counts['instructions'] / 8:.0f} per "
+            "restart if every instruction were an 8-lane vector one)"
+        )
+    else:
+        lines.append("perf: not available here (instruction counts skipped)")
+    jr = jax_rate(Path(args.jax_results))
+    if jr:
+        need = 5 * jr
+        line = (
+            f"5x JAX ({jr:.3g} restart-it/s in {Path(args.jax_results).name}): {need:.3g} restart-it/s, "
+            f"{need / rate:.2f}x today's rate; the useful flops alone would then be "
+            f"{need * flops / peak['measured_flops']:.0%} of peak"
+        )
+        if counts:
+            line += (
+                f", and at today's IPC it allows {counts['instructions'] * rate / need:.0f} "
+                "instructions per restart-iteration"
+            )
+        lines.append(line)
+    print(*lines, sep="\n")
+    if args.out:
+        Path(args.out).write_text("\n".join(lines) + "\n")
+
+
+def relufast_info() -> str:
+    info = __import__("relufast").info()
+    return f"simd_lanes {info['simd_lanes']}, openmp {info['openmp']}"
+
+
+if __name__ == "__main__":
+    main()
