@@ -33,7 +33,7 @@ from relufast.experiments import safran_shamir as ss
 from relufast.objectives.teacher.certificate import certify_minimum
 
 PROTOCOL = dict(step=0.1, tol=1e-9, f_stop=1e-6)
-MAX_ITERS = 1_000_000
+MAX_ITERS = 20_000_000  # far above any run seen (the slowest Table 1 run needs 1.99e6)
 
 
 def _labels(F: np.ndarray) -> np.ndarray:
@@ -66,6 +66,7 @@ def _certified_stop(W0: np.ndarray, cap: int, uncapped_label: np.ndarray) -> dic
     if rest.size:
         assert np.all(gd.step[rest] == PROTOCOL["step"])  # no divergence restart before the cap
         on, t_rest = _timed(optim.teacher_gd, gd.W[rest], max_iters=MAX_ITERS - cap, **PROTOCOL)
+        assert np.all(np.isin(on.status, optim.FINISHED_OK)), "a resumed run did not finish"
         label[rest] = _labels(on.F)
         iters[rest] += on.iterations
     return {
@@ -104,8 +105,9 @@ def main() -> None:
         # the protocol's own labels, before any Hessian: a certified stop can only change which
         # side of F = 1e-3 a run ends on, so that is what must match
         ref = _labels(full.F)
+        assert np.all(np.isin(full.status, optim.FINISHED_OK)), "a reference run did not finish"
         base = int(full.iterations.sum())
-        best = t_full
+        best = np.inf
         for cap in args.caps:
             r = _certified_stop(W0, cap, ref)
             total = r["t_gd"] + r["t_cert"] + r["t_rest"]
@@ -121,16 +123,17 @@ def main() -> None:
         tot_unc += t_full
         tot_best += best
     summary = (
-        f"these cells: uncapped {tot_unc:.1f} s, best cap per cell {tot_best:.1f} s "
+        f"these cells: uncapped {tot_unc:.1f} s, best certified stop per cell {tot_best:.1f} s "
         f"({tot_unc / tot_best:.2f}x)"
     )
-    table1 = Path(__file__).parent / "results" / "teacher_table1_full.txt"
-    found = re.search(r"TOTAL for the full Table 1 on this machine: (\d+) s", table1.read_text())
+    table1 = Path(__file__).parent / "results" / "table1_labels.txt"  # bench_table1_labels.py
+    text = table1.read_text() if table1.exists() else ""
+    found = re.search(r"cap 1e\+06: \d+ mismatched labels in all, ([\d.]+) s", text)
     if found:
         t1 = float(found.group(1))
         summary += (
-            f"; at that speed-up the {t1:.0f} s Table 1 of {table1.name} would take "
-            f"{t1 * tot_best / tot_unc:.0f} s (target 60 s: {t1 / 60:.1f}x needed)"
+            f"; at that speed-up the {t1:.0f} s Table 1 of {table1.name} (default protocol) would "
+            f"take {t1 * tot_best / tot_unc:.0f} s (target 60 s: {t1 / 60:.1f}x needed)"
         )
     lines.append(summary)
     print(summary)

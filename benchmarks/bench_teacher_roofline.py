@@ -10,8 +10,9 @@ One pinned thread, R restarts, identity teacher, step 0.1, no early stop. It pri
   restart-iteration (the FMAs of its dot products, Gram coupling, norms and gradient assembly, as
   counted from ``csrc/teacher/loss_lanes.hpp``; the 590 angle evaluations at k = n = 20 come on
   top), so the share of peak is a lower bound;
-* the rate 5x the JAX peer needs (its best formulation's rate read from --jax-results) and the
-  instructions per restart-iteration that rate allows at the measured clock and IPC.
+* the rate 5x the JAX peer needs (the JAX column of the --jax-results report, with relufast's
+  rate from that same run beside it) and, with perf, the instructions per restart-iteration that
+  rate allows at the measured IPC.
 
     python benchmarks/bench_teacher_roofline.py [--restarts 1000] [--out results/roofline.txt]
 """
@@ -26,6 +27,8 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from threadpoolctl import threadpool_limits
 
 from relufast import backend, optim, teacher
 from relufast.experiments import safran_shamir as ss
@@ -83,13 +86,14 @@ def perf_counts(R: int, steps: int) -> dict | None:
     return {"instructions": ins, "cycles": cyc, "ipc": ins / cyc}
 
 
-def jax_rate(path: Path) -> float | None:
+def report_rates(path: Path) -> tuple[float, float] | None:
+    """(relufast, jax) restart-it/s of the k = n = 20, R = 1000 row of a bench_teacher.py report."""
     if not path.exists():
         return None
     for line in path.read_text().splitlines():
         m = re.match(r"20\s+1000\s+(\S+)\s+\S+\s+(\S+)\s", line)
         if m:
-            return float(m.group(2))
+            return float(m.group(1)), float(m.group(2))
     return None
 
 
@@ -105,6 +109,9 @@ def main() -> None:
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     backend.set_num_threads(1)
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one pinned core
+    threadpool_limits(1)  # no BLAS threads beside the measured one
     R, steps = args.restarts, args.steps
     W0 = ss.initial_students(K, K, R, 0)
     run = lambda: optim.teacher_gd(W0, tol=1e-300, f_stop=0.0, max_iters=steps, chunk=steps)  # noqa: E731
@@ -135,13 +142,15 @@ def main() -> None:
         )
     else:
         lines.append("perf: not available here (instruction counts skipped)")
-    jr = jax_rate(Path(args.jax_results))
-    if jr:
+    rates = report_rates(Path(args.jax_results))
+    if rates:
+        ours, jr = rates
         need = 5 * jr
         line = (
-            f"5x JAX ({jr:.3g} restart-it/s in {Path(args.jax_results).name}): {need:.3g} restart-it/s, "
-            f"{need / rate:.2f}x today's rate; the useful flops alone would then be "
-            f"{need * flops / peak['measured_flops']:.0%} of peak"
+            f"5x JAX (JAX column of {Path(args.jax_results).name}: {jr:.3g} restart-it/s, relufast "
+            f"{ours:.3g} in the same run, {ours / jr:.2f}x): {need:.3g} restart-it/s, "
+            f"{need / ours:.2f}x relufast's rate in that run and {need / rate:.2f}x the rate here; "
+            f"the useful flops alone would then be {need * flops / peak['measured_flops']:.0%} of peak"
         )
         if counts:
             line += (

@@ -87,6 +87,7 @@ def test_basin_needs_the_start_inside_the_contraction_ball():
     near = W + 1e-7
     c = certificate.certify_minimum(W, start=near[None], step=0.1)
     assert c.certified[0] and c.basin[0]
+    assert certificate.certify_minimum(W, start=W[None], step=0.1).basin[0]  # GD already there
     far = W + 0.2
     assert not certificate.certify_minimum(W, start=far[None], step=0.1).basin[0]
     assert not certificate.certify_minimum(W, start=near[None], step=100.0).basin[0]  # GD would blow up

@@ -190,14 +190,20 @@ def test_newton_polish_by_cg_matches_dense(be):
     np.testing.assert_allclose(Wc, Wd, atol=1e-12)
 
 
-def test_newton_polish_auto_takes_cg_above_dense_max():
+def test_newton_polish_auto_takes_cg_above_dense_max(monkeypatch):
     from relufast.objectives.teacher import DENSE_MAX
 
     k = 25  # n d = 625 > DENSE_MAX
     assert k * k > DENSE_MAX
+    calls = []
+    cg = rules.newton_cg_step
+    monkeypatch.setattr(rules, "newton_cg_step", lambda *a, **kw: calls.append(1) or cg(*a, **kw))
+    from relufast.objectives import teacher as objective
+
+    monkeypatch.setattr(objective, "hessian", lambda *a, **kw: pytest.fail("auto formed a dense Hessian"))
     W = np.eye(k) + 1e-3 * np.random.default_rng(0).normal(size=(k, k))  # near the global minimum
     _, g = optim.newton_polish(W)
-    assert g <= 1e-13
+    assert g <= 1e-13 and calls
     with pytest.raises(ValueError, match="method must be 'auto', 'dense' or 'cg'"):
         optim.newton_polish(W, method="lu")
 

@@ -40,8 +40,8 @@ def newton_polish(
     method : {"auto", "dense", "cg"}
         "dense" forms each Hessian (8 (n d)^2 bytes) and solves it; "cg" solves by conjugate
         gradients on exact Hessian-vector products (:func:`relufast.optim.rules.newton_cg_step`,
-        to a relative residual :data:`CG_RTOL`), with nothing of size (n d)^2 formed: at
-        k = n = 100 two points took 0.3 s, where "dense" would form an 800 MB matrix per point. CG
+        to a relative residual :data:`CG_RTOL`), with nothing of size (n d)^2 formed (at
+        k = n = 100, "dense" would form an 800 MB matrix per point). CG
         assumes a positive-definite Hessian: a point where it meets a direction of curvature
         <= 0 is left where it is (near a saddle whose negative directions the gradient misses,
         it may converge to the saddle, as "dense" steps do). "auto": "dense" up to

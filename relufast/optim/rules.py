@@ -156,6 +156,6 @@ def newton_cg_step(
         p[rows] = res[rows] + (rs_new / rs[rows])[:, None] * p[rows]
         rs[rows] = rs_new
         live[rows] = rs_new > goal[rows]
-    ok &= np.isfinite(dx).all(axis=1)
+    ok &= np.isfinite(dx).all(axis=1) & np.isfinite(g).all(axis=1)
     dx[~ok] = 0.0
     return dx, ok

@@ -47,12 +47,15 @@ ball lies between ``lo`` and ``hi``. The ball ``B(W*, rho')`` lies in ``B(W, Rb)
 ``hi = gershgorin(H(W)) + L(Rb) Rb`` (Gershgorin's bound on the largest eigenvalue, with the
 rounding margin). S lies within ``rho = |S - W| + radius`` of W*; with ``rho' = 1.01 rho`` and a
 bound ``e`` on the rounding of one float64 GD step, ``lo > 0`` and ``q rho' + e <= rho'`` keep
-every iterate in the ball, so GD converges there (to within ``e / (1 - q)``, where it meets the
-gradient tolerance: H stays positive definite and ``F >= F(W*)``), and the run gets the label the
-uncapped protocol would give it. Because ``rho`` scales with ``|S - W|``, not with its square
-root over the condition number (as an argument from sublevel sets would), it holds once GD is
-within about ``lam / L`` of the minimum: ``benchmarks/bench_certified_stop.py`` measures how
-often.
+every iterate in the ball (``rho'`` grows to ``2 e / (1 - q)`` where S is that close to W*), so GD
+converges to W* (in exact arithmetic; in float64 to within ``e / (1 - q)`` of it, where the
+gradient is at most ``hi e / (1 - q)``: that this is below the protocol's tolerance is not
+checked). H stays positive definite and ``F >= F(W*)`` on the ball, so the run gets the label the
+uncapped protocol would give it. The rounding bound ``e`` is a generous model of the kernels'
+float64 error (``64 m eps`` per gradient), not a proven bound. Because ``rho`` scales with
+``|S - W|``, not with its square root over the condition number (as an argument from sublevel
+sets would), it holds once GD is within about ``lam / L`` of the minimum;
+``benchmarks/bench_certified_stop.py`` measures how often.
 
 tests/test_certificate.py checks the bound against measured ratios ``|H(W') - H(W)|_2 / |W' - W|``
 at random, near-aligned and near-opposed points.
@@ -238,11 +241,15 @@ def certify_minimum(
         )
         for r_ in np.flatnonzero(certified & (rho < 0.5 * min_norm)):
             ball = 1.01 * rho[r_]
-            Rb = ball + radius[r_]
-            L = float(hessian_lipschitz(W3[r_], Vf, Rb))
-            lo, hi = mu0[r_] - L * Rb, top[r_] + L * Rb
-            q = max(1.0 - eta[r_] * lo, eta[r_] * hi - 1.0)
-            basin[r_] = bool(lo > 0 and q * ball + e_step[r_] <= ball)
+            for _ in range(2):  # a start at W* itself needs the ball the rounding keeps GD in
+                Rb = ball + radius[r_]
+                L = float(hessian_lipschitz(W3[r_], Vf, Rb))
+                lo, hi = mu0[r_] - L * Rb, top[r_] + L * Rb
+                q = max(1.0 - eta[r_] * lo, eta[r_] * hi - 1.0)
+                basin[r_] = bool(lo > 0 and q * ball + e_step[r_] <= ball)
+                if basin[r_] or not (lo > 0 and q < 1):
+                    break
+                ball = max(ball, 2 * e_step[r_] / (1 - q))
     return Certificate(
         certified=certified,
         radius=radius,
