@@ -392,6 +392,40 @@ def test_teacher_gd_stopping_rules():
     np.testing.assert_array_equal(b[3], 0)
 
 
+def test_teacher_gd_restart_is_its_own_lane_alone(restore_threads):
+    """Lanes are refilled as restarts stop: a restart's result must equal its run alone, whatever
+    ran beside it, in which order, on how many threads, and in how many chunks."""
+    rng = np.random.default_rng(4)
+    R = 45  # more than the lanes of two threads, not a multiple of them
+    W0 = rng.normal(size=(R, 4, 4)) / 2
+    W0[::7] *= 60.0  # these diverge: reset to W0 and the step halved, until DIVERGED
+    step = np.where(np.arange(R) % 3 == 0, 0.5, 0.05)
+    opt = dict(tol=1e-6, diverge=50.0, max_iters=700)
+
+    def gd(W0, step, status, chunks, steps):
+        b = _gd_buffers(W0)
+        b[2][:], b[4][:] = step, status
+        for _ in range(chunks):
+            core.teacher_gd(*b, None, core.GDOptions(steps=steps, **opt))
+        return [b[0], b[2], b[3], b[4], b[5], b[6]]
+
+    status0 = np.zeros(R, np.int8)
+    status0[5] = status0[30] = int(core.Status.CONVERGED)  # not RUNNING: must not move at all
+    alone = [gd(W0[r : r + 1], step[r : r + 1], status0[r : r + 1], 1, 900) for r in range(R)]
+    alone = [np.concatenate(x) for x in zip(*alone)]
+    stopped = np.flatnonzero(alone[3] != int(core.Status.RUNNING))
+    assert len(np.unique(alone[2])) > 10 and len(stopped) == R  # a mix of stopping times
+    names = ("CONVERGED", "MAX_ITERS", "DIVERGED")
+    assert set(alone[3].tolist()) == {int(getattr(core.Status, s)) for s in names}
+    perm = rng.permutation(R)
+    for threads, chunks, steps in [(1, 1, 900), (2, 1, 900), (2, 9, 100), (1, 4, 237)]:
+        core.set_num_threads(threads)
+        got = gd(W0[perm], step[perm], status0[perm], chunks, steps)
+        for a, b in zip(alone, got):
+            np.testing.assert_array_equal(a[perm], b)
+    np.testing.assert_array_equal(alone[0][[5, 30]], W0[[5, 30]])
+
+
 @pytest.mark.parametrize("sizes", [[1, 3, 1], [2, 4, 3]])  # the tiny-net path and the generic one
 @pytest.mark.parametrize("optimizer", ["gd", "adam"])
 def test_mlp_train_chunk_matches_the_documented_update(sizes, optimizer):

@@ -1,5 +1,6 @@
 // The teacher kernels on the CPU: the teacher's constants, loss/gradient of R restarts, and the
 // chunked gradient descent driver (lanes of restarts through loss_lanes.hpp and gd_rule.hpp).
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -82,12 +83,18 @@ void evaluate(const double* W, int64_t R, int n, int d, const Teacher& T, double
   guard.rethrow();
 }
 
+// Each thread keeps one block of L lanes full: a lane whose restart stops (or has run this call's
+// opt.steps) writes it back and takes the next waiting restart, so no lane idles while restarts
+// wait (a fixed block of L would run until its slowest lane). A restart's arithmetic is its own
+// lane's alone, so the result does not depend on which lane or thread ran it, nor when.
 void gradient_descent(double* W, const double* W0, double* step, int64_t* iters, int8_t* status,
                       double* F, double* gmax, int64_t R, int n, int d, const Teacher& T,
                       const GDOptions& opt) {
+  if (opt.steps <= 0) return;
   const int nd = n * d;
   const int threads = team_size(num_blocks(R));
   Guard guard("teacher GD", Scratch::bytes(n, d, 3), threads);
+  std::atomic<int64_t> next{0};  // the next restart no thread has taken
 #pragma omp parallel num_threads(threads)
   {
     std::unique_ptr<Scratch> sp;
@@ -96,31 +103,34 @@ void gradient_descent(double* W, const double* W0, double* step, int64_t* iters,
       sp = std::make_unique<Scratch>(n, d);
       for (auto* v : {&w, &w0, &g}) v->resize(size_t(nd) * L);
     });
-    double f[L], gm[L], eta[L], move[L], reset[L];
-    int64_t it[L];
-    int8_t st[L];
-#pragma omp for schedule(dynamic, 1)
-    for (int64_t b = 0; b < num_blocks(R); ++b) guard.run([&] {
-        Scratch& s = *sp;
-        const int64_t r0 = b * L;
-        pack_block(W, R, r0, nd, w.data());
-        pack_block(W0, R, r0, nd, w0.data());
-        for (int l = 0; l < L; ++l) {
-          const int64_t r = std::min(r0 + l, R - 1);
-          eta[l] = step[r];
-          it[l] = iters[r];
-          st[l] = (r0 + l < R) ? status[r] : int8_t(CONVERGED);  // padding lanes never run
-          f[l] = F[r];
-          gm[l] = gmax[r];
-        }
-        for (int64_t k = 0; k < opt.steps; ++k) {
-          bool any = false;
-          for (int l = 0; l < L; ++l) any |= st[l] == RUNNING;
-          if (!any) break;
-          double fl[L], gl[L];
-          eval_block(w.data(), n, d, T, g.data(), fl, gl, s);
-          if (opt.frobenius) {  // |G|_F instead of max_i |g_i|, summed in coordinate order
-    LANE_LOOP gl[l] = 0.0;
+    guard.run([&] {
+      Scratch& s = *sp;
+      double f[L], gm[L], eta[L], move[L], reset[L];
+      int64_t it[L], lane_r[L], lane_k[L];  // the lane's restart (-1: idle), its steps this call
+      int8_t st[L];
+      const auto take = [&]() -> int64_t {  // the next RUNNING restart, or -1
+        for (int64_t r; (r = next.fetch_add(1, std::memory_order_relaxed)) < R;)
+          if (status[r] == RUNNING) return r;
+        return -1;
+      };
+      const auto load = [&](int l, int64_t r) {
+        for (int p = 0; p < nd; ++p) w[p * L + l] = W[r * nd + p], w0[p * L + l] = W0[r * nd + p];
+        lane_r[l] = r, lane_k[l] = 0;
+        eta[l] = step[r], it[l] = iters[r], st[l] = status[r], f[l] = F[r], gm[l] = gmax[r];
+      };
+      const auto idle = [&](int l, int from) {  // real numbers (a start) in a lane that never runs
+        for (int p = 0; p < nd; ++p) w[p * L + l] = w0[p * L + l] = w0[p * L + from];
+        lane_r[l] = -1, st[l] = CONVERGED;
+      };
+      int live = 0;
+      for (int64_t r; live < L && (r = take()) >= 0; ++live) load(live, r);
+      if (live == 0) return;
+      for (int l = live; l < L; ++l) idle(l, 0);
+      while (live > 0) {
+        double fl[L], gl[L];
+        eval_block(w.data(), n, d, T, g.data(), fl, gl, s);
+        if (opt.frobenius) {  // |G|_F instead of max_i |g_i|, summed in coordinate order
+          LANE_LOOP gl[l] = 0.0;
           for (int p = 0; p < nd; ++p) LANE_LOOP gl[l] += g[p * L + l] * g[p * L + l];
           LANE_LOOP gl[l] = std::sqrt(gl[l]);
         }
@@ -136,14 +146,15 @@ void gradient_descent(double* W, const double* W0, double* step, int64_t* iters,
         for (int p = 0; p < nd; ++p) LANE_LOOP {
           w[p * L + l] = gd_move(w[p * L + l], g[p * L + l], w0[p * L + l], move[l], reset[l] != 0.0);
         }
-      }
-      unpack_block(w.data(), R, r0, nd, W);
-      for (int l = 0; l < L && r0 + l < R; ++l) {
-        step[r0 + l] = eta[l];
-        iters[r0 + l] = it[l];
-        status[r0 + l] = st[l];
-        F[r0 + l] = f[l];
-        gmax[r0 + l] = gm[l];
+        for (int l = 0; l < L; ++l) {
+          const int64_t r = lane_r[l];
+          if (r < 0 || (st[l] == RUNNING && ++lane_k[l] < opt.steps)) continue;
+          for (int p = 0; p < nd; ++p) W[r * nd + p] = w[p * L + l];
+          step[r] = eta[l], iters[r] = it[l], status[r] = st[l], F[r] = f[l], gmax[r] = gm[l];
+          const int64_t q = take();
+          if (q >= 0) load(l, q);
+          else idle(l, l), --live;
+        }
       }
     });
   }
