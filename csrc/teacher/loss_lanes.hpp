@@ -17,6 +17,9 @@ namespace relufast::teacher {
 namespace {
 
 constexpr int L = LANES;
+// Angles computed side by side before their results are summed in order: independent chains of
+// the angle's long dependent sequence (division estimate, polynomial) for the out-of-order core.
+constexpr int AB = 4;
 
 // Per-thread scratch for one block of L restarts, laid out [row][lane].
 struct Scratch {
@@ -54,16 +57,49 @@ void pair_sums(const double* ub, const double* vb, const double* nu, const doubl
   LANE_LOOP D[l] = x[l], S[l] = y[l];
 }
 
-// Dot products of unit vector u with J consecutive neurons v_q = v0 + q*stride: J independent
-// accumulator chains (a single chain would be bound by the FMA latency).
-template <int J>
-void dots(const double* u, const double* v0, size_t stride, int d, double* out) {
-  lanes acc[J] = {};
+// Dot products of I consecutive neurons u_r = u0 + r*stride with J consecutive neurons v_q = v0 +
+// q*stride into out[r] + q*L: I x J independent accumulator chains (one would be bound by the FMA
+// latency), and each load serves I or J of them. Every chain sums over m in order, as one would.
+template <int I, int J>
+void dots(const double* u0, const double* v0, size_t stride, int d, double* const* out) {
+  lanes acc[I][J] = {};
   for (int m = 0; m < d; ++m) {
-    const lanes x = load(u + m * L);
-    for (int q = 0; q < J; ++q) acc[q] += x * load(v0 + q * stride + m * L);
+    lanes x[I];
+    for (int r = 0; r < I; ++r) x[r] = in_register(load(u0 + r * stride + m * L));
+    for (int q = 0; q < J; ++q) {
+      const lanes y = in_register(load(v0 + q * stride + m * L));
+      for (int r = 0; r < I; ++r) acc[r][q] += x[r] * y;
+    }
   }
-  for (int q = 0; q < J; ++q) store(out + q * L, acc[q]);
+  for (int r = 0; r < I; ++r)
+    for (int q = 0; q < J; ++q) store(out[r] + q * L, acc[r][q]);
+}
+
+// The cosines c of student pairs (i, j > i) in rows i0 .. i0 + I - 1: the pairs within those rows
+// one row at a time, then the columns past them I rows at a time. Pair (i, j) is c[p(i, j) L].
+template <int I>
+void pair_dots(const double* wb, int n, int d, int i0, double* c) {
+  const size_t dl = size_t(d) * L;
+  const auto at = [&](int i, int j) {  // the pairs' fixed order: (0, 1), (0, 2), ..., (1, 2), ...
+    return c + (size_t(i) * n - size_t(i) * (i + 1) / 2 + (j - i - 1)) * L;
+  };
+  for (int r = 0; r + 1 < I; ++r) {
+    const int i = i0 + r;
+    for (int j = i + 1; j < i0 + I; ++j) {
+      double* o[1] = {at(i, j)};
+      dots<1, 1>(wb + i * dl, wb + j * dl, dl, d, o);
+    }
+  }
+  double* o[I];
+  int j = i0 + I;
+  for (; j + 4 <= n; j += 4) {
+    for (int r = 0; r < I; ++r) o[r] = at(i0 + r, j);
+    dots<I, 4>(wb + i0 * dl, wb + j * dl, dl, d, o);
+  }
+  for (; j < n; ++j) {
+    for (int r = 0; r < I; ++r) o[r] = at(i0 + r, j);
+    dots<I, 1>(wb + i0 * dl, wb + j * dl, dl, d, o);
+  }
 }
 
 // Student pairs, phase 1: cos t and sin t of every pair. Cheap path from one dot product of unit
@@ -73,13 +109,9 @@ void dots(const double* u, const double* v0, size_t stride, int d, double* out) 
 void student_geometry(const double* wb, int n, int d, Scratch& s) {
   const size_t dl = size_t(d) * L;
   double* c = s.c.data();
-  size_t p = 0;
-  for (int i = 0; i < n; ++i) {
-    const double* u = wb + i * dl;
-    int j = i + 1;
-    for (; j + 4 <= n; j += 4, p += 4) dots<4>(u, wb + j * dl, dl, d, c + p * L);
-    for (; j < n; ++j, ++p) dots<1>(u, wb + j * dl, dl, d, c + p * L);
-  }
+  int i = 0;
+  for (; i + 2 <= n; i += 2) pair_dots<2>(wb, n, d, i, c);
+  for (; i < n; ++i) pair_dots<1>(wb, n, d, i, c);
   const size_t np = s.pi.size();
   double* sn = s.sn.data();
   for (size_t q = 0; q < np * L; q += L) {
@@ -106,23 +138,29 @@ void student_geometry(const double* wb, int n, int d, Scratch& s) {
 // Student pairs, phase 2: angles, the pairs' share of F, the coupling matrix P_ij = (pi - t)/2pi
 // (gradient term on the other neuron) and sa, sb (terms on each neuron's own direction).
 void student_angles(int n, Scratch& s, double* f) {
-  for (size_t p = 0; p < s.pi.size(); ++p) {
-    const int i = s.pi[p], j = s.pj[p];
-    const double *c = s.c.data() + p * L, *sn = s.sn.data() + p * L;
-    const double *al_i = s.alive.data() + i * L, *al_j = s.alive.data() + j * L;
-    const double *wn_i = s.wn.data() + i * L, *wn_j = s.wn.data() + j * L;
-    double *sa = s.sa.data() + p * L, *sb = s.sb.data() + p * L;
-    double *Pij = s.P.data() + (size_t(i) * n + j) * L, *Pji = s.P.data() + (size_t(j) * n + i) * L;
-    const lanes cc = load(c), ss = load(sn);
-    const lanes both = load(al_i) * load(al_j), wi = load(wn_i), wj = load(wn_j);
-    lanes pt, pa, pb, fl = load(f);
-    student_pair(cc, ss, both, wi, wj, pt, pa, pb, fl);
-    store(Pij, pt);
-    store(Pji, pt);
-    store(sa, pa);
-    store(sb, pb);
-    store(f, fl);
+  const size_t np = s.pi.size();
+  lanes fl = load(f);
+  for (size_t p0 = 0; p0 < np; p0 += AB) {  // AB independent angles first, then the sums in order
+    const int m = int(std::min(np - p0, size_t(AB)));
+    lanes cc[AB], ss[AB], t[AB];
+    for (int q = 0; q < m; ++q) {
+      cc[q] = load(s.c.data() + (p0 + q) * L), ss[q] = load(s.sn.data() + (p0 + q) * L);
+      t[q] = angle(ss[q], cc[q]);
+    }
+    for (int q = 0; q < m; ++q) {
+      const size_t p = p0 + q;
+      const int i = s.pi[p], j = s.pj[p];
+      const lanes both = load(s.alive.data() + i * L) * load(s.alive.data() + j * L);
+      const lanes wi = load(s.wn.data() + i * L), wj = load(s.wn.data() + j * L);
+      lanes pt, pa, pb;
+      student_terms(t[q], cc[q], ss[q], both, wi, wj, pt, pa, pb, fl);
+      store(s.P.data() + (size_t(i) * n + j) * L, pt);
+      store(s.P.data() + (size_t(j) * n + i) * L, pt);
+      store(s.sa.data() + p * L, pa);
+      store(s.sb.data() + p * L, pb);
+    }
   }
+  store(f, fl);
   for (size_t p = 0; p < s.pi.size(); ++p) {
     double *a_i = s.a.data() + s.pi[p] * L, *a_j = s.a.data() + s.pj[p] * L;
     const double *sa = s.sa.data() + p * L, *sb = s.sb.data() + p * L;
@@ -143,7 +181,7 @@ void couple_tile(const double* w, const double* P, int n, int d, int i0, int m0,
     for (int r = 0; r < R; ++r) p[r] = load(P + (size_t(i0 + r) * n + j) * L);
     const double* wj = w + j * dl + m0 * L;
     for (int t = 0; t < T; ++t) {
-      const lanes x = load(wj + t * L);
+      const lanes x = in_register(load(wj + t * L));
       for (int r = 0; r < R; ++r) acc[r][t] += p[r] * x;
     }
   }
@@ -154,13 +192,15 @@ void couple_tile(const double* w, const double* P, int n, int d, int i0, int m0,
 template <int R>
 void couple_rows(const double* w, const double* P, int n, int d, int i0, double* g) {
   int m = 0;
-  for (; m + 8 <= d; m += 8) couple_tile<R, 8>(w, P, n, d, i0, m, g);
+  for (; m + 4 <= d; m += 4) couple_tile<R, 4>(w, P, n, d, i0, m, g);
+  for (; m + 2 <= d; m += 2) couple_tile<R, 2>(w, P, n, d, i0, m, g);
   for (; m < d; ++m) couple_tile<R, 1>(w, P, n, d, i0, m, g);
 }
 
 void student_coupling(const double* w, int n, int d, Scratch& s, double* g) {
   for (int i = 0; i < n; ++i) store(s.P.data() + (size_t(i) * n + i) * L, lanes{});
   int i = 0;
+  for (; i + 4 <= n; i += 4) couple_rows<4>(w, s.P.data(), n, d, i, g);
   for (; i + 2 <= n; i += 2) couple_rows<2>(w, s.P.data(), n, d, i, g);
   for (; i < n; ++i) couple_rows<1>(w, s.P.data(), n, d, i, g);
 }
@@ -192,11 +232,18 @@ void identity_teacher(const double* wb, double* g, double* f, int n, int d, Scra
     const lanes al = load(s.alive.data() + i * L), wn = load(s.wn.data() + i * L);
     lanes a = load(s.a.data() + i * L);
     double* gi = g + i * dl;
-    for (int j = 0; j < d; ++j) {
-      const lanes c = load(u + j * L), sint = load(sn + j * L);
-      lanes gj = load(gi + j * L);
-      identity_pair(c, sint, al, wn, a, gj, fl);
-      store(gi + j * L, gj);
+    for (int j0 = 0; j0 < d; j0 += AB) {  // AB independent angles first, then their sums in order
+      const int m = std::min(AB, d - j0);
+      lanes c[AB], sint[AB], t[AB];
+      for (int q = 0; q < m; ++q) {
+        c[q] = load(u + (j0 + q) * L), sint[q] = load(sn + (j0 + q) * L);
+        t[q] = angle(sint[q], c[q]);
+      }
+      for (int q = 0; q < m; ++q) {
+        lanes gj = load(gi + (j0 + q) * L);
+        identity_terms(t[q], c[q], sint[q], al, wn, a, gj, fl);
+        store(gi + (j0 + q) * L, gj);
+      }
     }
     store(s.a.data() + i * L, a);
   }

@@ -61,27 +61,35 @@ RELUFAST_HD RELUFAST_INLINE void pair_from_sums(double D, double S, double& sint
 
 // Two students i < j at angle t (cos c, sin s), both = alive_i alive_j, norms wi, wj: the coupling
 // pt = (pi - t)/2pi (gradient term on the other neuron), sa, sb (terms on each neuron's own
-// direction) and the pair's share of F, added to f. angle() is the lane or the double overload.
+// direction) and the pair's share of F, added to f. angle() is the lane or the double overload;
+// student_terms is the same from the angle t = angle(s, c).
 template <class T>
-RELUFAST_HD RELUFAST_INLINE void student_pair(T c, T s, T both, T wi, T wj, T& pt, T& sa, T& sb,
-                                              T& f) {
-  const T t = angle(s, c);
+RELUFAST_HD RELUFAST_INLINE void student_terms(T t, T c, T s, T both, T wi, T wj, T& pt, T& sa,
+                                               T& sb, T& f) {
   pt = (PI - t) * INV2PI * both;
   sa = wj * s * INV2PI * both;
   sb = wi * s * INV2PI * both;
   const T k = kappa(t, s, c);
   f = f + (k != 0.0 ? wi * wj * k : T{});  // an opposite pair adds 0, not inf * 0 at huge norms
 }
+template <class T>
+RELUFAST_HD RELUFAST_INLINE void student_pair(T c, T s, T both, T wi, T wj, T& pt, T& sa, T& sb,
+                                              T& f) {
+  student_terms(angle(s, c), c, s, both, wi, wj, pt, sa, sb, f);
+}
 
 // Student (unit vector wb, norm wn, alive al) against the identity teacher's e_j: cos t = wb_j,
 // sin t = |wb without coordinate j|. Updates a (own-direction term), the gradient coordinate gj
-// and f.
+// and f; identity_terms is the same from the angle t = angle(sint, c).
 template <class T>
-RELUFAST_HD RELUFAST_INLINE void identity_pair(T c, T sint, T al, T wn, T& a, T& gj, T& f) {
-  const T t = angle(sint, c);
+RELUFAST_HD RELUFAST_INLINE void identity_terms(T t, T c, T sint, T al, T wn, T& a, T& gj, T& f) {
   a -= sint * INV2PI * al;
   gj = gj - (PI - t) * INV2PI * al;
   f -= wn * kappa(t, sint, c);
+}
+template <class T>
+RELUFAST_HD RELUFAST_INLINE void identity_pair(T c, T sint, T al, T wn, T& a, T& gj, T& f) {
+  identity_terms(angle(sint, c), c, sint, al, wn, a, gj, f);
 }
 
 // Student against a general teacher row of norm vn, from the sums D, S of add_pair_sums:

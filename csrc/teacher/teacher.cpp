@@ -130,7 +130,7 @@ void gradient_descent(double* W, const double* W0, double* step, int64_t* iters,
         double fl[L], gl[L];
         eval_block(w.data(), n, d, T, g.data(), fl, gl, s);
         if (opt.frobenius) {  // |G|_F instead of max_i |g_i|, summed in coordinate order
-          LANE_LOOP gl[l] = 0.0;
+    LANE_LOOP gl[l] = 0.0;
           for (int p = 0; p < nd; ++p) LANE_LOOP gl[l] += g[p * L + l] * g[p * L + l];
           LANE_LOOP gl[l] = std::sqrt(gl[l]);
         }
