@@ -1,5 +1,6 @@
 // The teacher kernels on the CPU: the teacher's constants, loss/gradient of R restarts, and the
 // chunked gradient descent driver (lanes of restarts through loss_lanes.hpp and gd_rule.hpp).
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstring>
@@ -85,14 +86,21 @@ void evaluate(const double* W, int64_t R, int n, int d, const Teacher& T, double
 
 // Each thread keeps one block of L lanes full: a lane whose restart stops (or has run this call's
 // opt.steps) writes it back and takes the next waiting restart, so no lane idles while restarts
-// wait (a fixed block of L would run until its slowest lane). A restart's arithmetic is its own
-// lane's alone, so the result does not depend on which lane or thread ran it, nor when.
+// wait (a fixed block of L would run until its slowest lane). A block costs the same with one
+// live lane as with L, so fewer restarts than the threads' lanes (the slow last ones of a run) are
+// shared out evenly, up to one per thread, rather than packed into one block on one thread. A
+// restart's arithmetic is its own lane's alone, so the result does not depend on which lane or
+// thread ran it, nor when.
 void gradient_descent(double* W, const double* W0, double* step, int64_t* iters, int8_t* status,
                       double* F, double* gmax, int64_t R, int n, int d, const Teacher& T,
                       const GDOptions& opt) {
   if (opt.steps <= 0) return;
   const int nd = n * d;
-  const int threads = team_size(num_blocks(R));
+  int64_t running = 0;
+  for (int64_t r = 0; r < R; ++r) running += status[r] == RUNNING;
+  if (running == 0) return;
+  const int threads = team_size(running);
+  const int share = int(std::min<int64_t>(L, (running + threads - 1) / threads));  // first lanes
   Guard guard("teacher GD", Scratch::bytes(n, d, 3), threads);
   std::atomic<int64_t> next{0};  // the next restart no thread has taken
 #pragma omp parallel num_threads(threads)
@@ -123,7 +131,7 @@ void gradient_descent(double* W, const double* W0, double* step, int64_t* iters,
         lane_r[l] = -1, st[l] = CONVERGED;
       };
       int live = 0;
-      for (int64_t r; live < L && (r = take()) >= 0; ++live) load(live, r);
+      for (int64_t r; live < share && (r = take()) >= 0; ++live) load(live, r);
       if (live == 0) return;
       for (int l = live; l < L; ++l) idle(l, 0);
       while (live > 0) {
