@@ -426,6 +426,38 @@ def test_teacher_gd_restart_is_its_own_lane_alone(restore_threads):
     np.testing.assert_array_equal(alone[0][[5, 30]], W0[[5, 30]])
 
 
+@pytest.mark.parametrize("n, d, teacher", [(7, 5, "gaussian"), (5, 5, "identity"), (3, 1, "gaussian")])
+@pytest.mark.parametrize("frobenius", [False, True])
+def test_teacher_gd_refilled_lane_runs_its_own_steps(restore_threads, n, d, teacher, frobenius):
+    """One call runs `steps` evaluations of each restart, also of those a lane takes over from a
+    restart that stopped: mid-run states (iterations included) equal each restart's call alone, on
+    shapes off the kernel's tiles (n = 7, 5, 3; d = 5, 1), a general teacher and the Frobenius norm."""
+    rng = np.random.default_rng(11)
+    R = 29
+    W0 = rng.normal(size=(R, n, d)) / 2
+    V = rng.normal(size=(4, d)) if teacher == "gaussian" else None
+    step = np.where(np.arange(R) % 3 == 0, 0.5, 0.05)
+    # Restarts that come in with iterations behind them stop at the cap after 1 to 59 more steps.
+    iters0 = np.where(np.arange(R) % 2 == 0, 1000 - (7 * np.arange(R)) % 59 - 1, 0)
+    opt = core.GDOptions(steps=60, tol=1e-12, max_iters=1000, frobenius=frobenius)
+
+    def gd(rows, threads):
+        core.set_num_threads(threads)
+        b = _gd_buffers(W0[rows])
+        b[2][:], b[3][:] = step[rows], iters0[rows]
+        core.teacher_gd(*b, V, opt)
+        return [b[0], b[2], b[3], b[4], b[5], b[6]]
+
+    alone = [np.concatenate(x) for x in zip(*[gd([r], 1) for r in range(R)])]
+    running = alone[3] == int(core.Status.RUNNING)
+    assert 0 < running.sum() < R  # some stop inside the call (their lanes are refilled), some not
+    np.testing.assert_array_equal(alone[2], np.where(running, 60, 1000))
+    perm = rng.permutation(R)
+    for threads in (1, 2):
+        for a, b in zip(alone, gd(perm, threads)):
+            np.testing.assert_array_equal(a[perm], b)
+
+
 @pytest.mark.parametrize("sizes", [[1, 3, 1], [2, 4, 3]])  # the tiny-net path and the generic one
 @pytest.mark.parametrize("optimizer", ["gd", "adam"])
 def test_mlp_train_chunk_matches_the_documented_update(sizes, optimizer):

@@ -40,4 +40,13 @@ inline int thread_id() {
 #endif
 }
 
+// Threads of the team running the caller (what OpenMP started, which may be fewer than asked).
+inline int threads_in_team() {
+#ifdef _OPENMP
+  return omp_get_num_threads();
+#else
+  return 1;
+#endif
+}
+
 }  // namespace relufast

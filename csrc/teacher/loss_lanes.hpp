@@ -2,6 +2,7 @@
 // C++ kernels: included by teacher.cpp only, so every function here stays local to that
 // translation unit and inlines as it always did.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>

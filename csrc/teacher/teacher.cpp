@@ -100,7 +100,6 @@ void gradient_descent(double* W, const double* W0, double* step, int64_t* iters,
   for (int64_t r = 0; r < R; ++r) running += status[r] == RUNNING;
   if (running == 0) return;
   const int threads = team_size(running);
-  const int share = int(std::min<int64_t>(L, (running + threads - 1) / threads));  // first lanes
   Guard guard("teacher GD", Scratch::bytes(n, d, 3), threads);
   std::atomic<int64_t> next{0};  // the next restart no thread has taken
 #pragma omp parallel num_threads(threads)
@@ -130,6 +129,8 @@ void gradient_descent(double* W, const double* W0, double* step, int64_t* iters,
         for (int p = 0; p < nd; ++p) w[p * L + l] = w0[p * L + l] = w0[p * L + from];
         lane_r[l] = -1, st[l] = CONVERGED;
       };
+      const int team = threads_in_team();  // the threads started, not those asked for
+      const int share = int(std::min<int64_t>(L, (running + team - 1) / team));  // first lanes
       int live = 0;
       for (int64_t r; live < share && (r = take()) >= 0; ++live) load(live, r);
       if (live == 0) return;
