@@ -230,6 +230,32 @@ def test_teacher_gd_cancel_keeps_the_unfinished_running():
     assert np.all(r.status == Status.RUNNING) and np.all(r.iterations == 5)
 
 
+@pytest.mark.parametrize("be", ["numpy", "cpu"])
+def test_teacher_gd_resumed_ends_where_one_call_ends(be):
+    """A resumed run is the run uninterrupted, bit for bit: stopped by a looser tol, by the cap, or
+    cancelled, on every backend; finished runs keep their endpoints."""
+    from relufast.experiments import safran_shamir as ss
+
+    W0 = ss.initial_students(5, 6, 16, seed=3)
+    opt = dict(tol=1e-8, max_iters=3000, backend=be)
+    one = optim.teacher_gd(W0, **opt)
+    loose = optim.teacher_gd(W0, tol=1e-2, max_iters=1000, backend=be)
+    cancelled = optim.teacher_gd(W0, backend=be, chunk=7, progress=lambda d, t: False)
+    assert {Status.CONVERGED, Status.MAX_ITERS} <= set(loose.status.tolist())
+    for first in (loose, cancelled):
+        on = optim.teacher_gd(W0, **opt, resume=first)
+        for name in ("W", "F", "grad_norm", "iterations", "step", "status"):
+            np.testing.assert_array_equal(getattr(on, name), getattr(one, name), err_msg=name)
+    done = optim.teacher_gd(W0, **opt, resume=one)  # nothing resumable is left unfinished
+    np.testing.assert_array_equal(done.iterations, one.iterations)
+    single = optim.teacher_gd(W0[0], **opt, resume=optim.teacher_gd(W0[0], tol=1e-2, backend=be))
+    np.testing.assert_array_equal(single.W, one.W[0])
+    with pytest.raises(TypeError, match="resume must be a GDResult"):
+        optim.teacher_gd(W0, resume=one.W)
+    with pytest.raises(ValueError, match=r"resume.W has shape \(16, 6, 5\), expected \(3, 6, 5\)"):
+        optim.teacher_gd(W0[:3], resume=one)
+
+
 @pytest.mark.core
 def test_status_is_the_bound_enum():
     core = backend.core()

@@ -8,10 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._kernels import get
-from .._validate import positive_float, positive_int
+from .._validate import BadTypeError, positive_float, positive_int
 from ..objectives import teacher as _teacher
 from .loop import Batch, ProgressFn, run_chunks
 from .options import GDOptions
+from .status import Status
 
 __all__ = ["GDResult", "GDState", "NORMS", "teacher_gd"]
 
@@ -57,6 +58,7 @@ def teacher_gd(
     chunk: int = 2000,
     backend: str = "auto",
     progress: ProgressFn | None = None,
+    resume: GDResult | None = None,
 ) -> GDResult:
     """Full-batch gradient descent on the teacher-student loss for R restarts at once.
 
@@ -82,6 +84,12 @@ def teacher_gd(
     progress : callable(done, total), optional
         Called after every chunk with the number of finished restarts; returning False stops the
         run there (unfinished restarts keep status RUNNING).
+    resume : GDResult, optional
+        An earlier call's endpoints on the same ``W0`` (and ``step``): its CONVERGED, MAX_ITERS and
+        RUNNING restarts go on from where they stopped under this call's ``tol`` and ``max_iters``
+        (the others keep their endpoints). A restart resumed this way ends bit for bit where one
+        call with these settings would have ended it: the stopping rule only ever halts a restart,
+        it never changes a step.
 
     Returns
     -------
@@ -119,6 +127,8 @@ def teacher_gd(
         F=np.full(R, np.nan),
         gmax=np.full(R, np.nan),
     )
+    if resume is not None:
+        _resume_into(state, resume, single)
 
     def advance(part: GDState, n: int, t0: int) -> None:
         kernel(part, V, dataclasses.replace(opts, steps=n))
@@ -135,3 +145,36 @@ def teacher_gd(
     if single:
         out = GDResult(**{f.name: getattr(out, f.name)[0] for f in dataclasses.fields(out)})
     return out
+
+
+#: The statuses :func:`teacher_gd` resumes: stopped by its tolerance or cap, or not stopped at all.
+_RESUMABLE = (Status.RUNNING, Status.CONVERGED, Status.MAX_ITERS)
+
+
+def _resume_into(state: GDState, resume: GDResult, single: bool) -> None:
+    """Load an earlier call's endpoints into ``state``, its resumable restarts set RUNNING."""
+    if not isinstance(resume, GDResult):
+        raise BadTypeError(
+            f"resume must be a GDResult of an earlier teacher_gd call, got {type(resume).__name__}"
+        )
+    R = state.W.shape[0]
+    shapes = {
+        "W": state.W.shape,
+        "F": (R,),
+        "grad_norm": (R,),
+        "iterations": (R,),
+        "step": (R,),
+        "status": (R,),
+    }
+    fields = {}
+    for name, shape in shapes.items():
+        a = np.asarray(getattr(resume, name))
+        a = a[None] if single else a
+        if a.shape != shape:
+            raise ValueError(f"resume.{name} has shape {a.shape}, expected {shape} (the W0 of this call)")
+        fields[name] = a
+    state.W[:] = fields["W"]
+    state.F[:], state.gmax[:] = fields["F"], fields["grad_norm"]
+    state.iters[:], state.step[:] = fields["iterations"], fields["step"]
+    status = fields["status"].astype(np.int8)
+    state.status[:] = np.where(np.isin(status, _RESUMABLE), Status.RUNNING, status)
