@@ -207,6 +207,8 @@ def _knobs(args: argparse.Namespace) -> dict[str, Any]:
         "step": args.step,
         "tol": args.tol,
         "max_iters": args.max_iters,
+        "certify_after": args.certify_after,
+        "certify_tol": args.certify_tol,
         "polish": args.polish,
         "hessian": not args.no_hessian,
         "teacher": args.teacher,
@@ -405,6 +407,20 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--backend", default="auto", choices=_backend.BACKENDS)
     t.add_argument("--threads", type=int, default=0, help="OpenMP threads (default: all cores)")
     t.add_argument("--max-iters", type=int, default=None, help="safety cap on GD steps per run (default 1e6)")
+    t.add_argument(
+        "--certify-after",
+        type=int,
+        default=None,
+        metavar="STEPS",
+        help="hand runs still going after STEPS to Newton and the certificate once their gradient "
+        "norm is --certify-tol (default: the protocol's, 20000 for icml2018; 0: never)",
+    )
+    t.add_argument(
+        "--certify-tol",
+        type=float,
+        default=None,
+        help="gradient norm of that hand-off (default: the protocol's, 1e-5 for icml2018)",
+    )
     t.add_argument("--polish", action="store_true", help="Newton-polish spurious endpoints")
     t.add_argument(
         "--out",

@@ -82,6 +82,48 @@ def test_capped_runs_certified_get_the_uncapped_label_and_the_rest_are_counted()
     assert off.summary()["not_converged"] == nc.sum() + cert.sum()
 
 
+def test_slow_runs_handed_to_newton_keep_their_label_and_the_rest_are_gd_bit_for_bit(monkeypatch):
+    """certify_after: runs GD has not finished after that many steps are certified once their
+    gradient reaches certify_tol; every other run, and every one the certificate does not prove,
+    is GD's own run to the end."""
+    gd_only = ss.run(10, 10, 200, seed=1, certify_after=0)
+    handed = ss.run(10, 10, 200, seed=1, certify_after=3000)
+    cert = handed.certified
+    assert cert.sum() >= 10 and np.all(gd_only.iterations[cert] > 3000)
+    np.testing.assert_array_equal(handed.label, gd_only.label)
+    for name in ("W", "F", "grad_norm", "iterations", "step", "status", "lambda_min"):
+        np.testing.assert_array_equal(
+            getattr(handed, name)[~cert], getattr(gd_only, name)[~cert], err_msg=name
+        )
+    # the certified: the same minimum (polished past GD's tolerance) in fewer steps
+    assert np.all(handed.iterations[cert] < gd_only.iterations[cert])
+    assert np.all(handed.grad_norm[cert] < gd_only.grad_norm[cert])
+    np.testing.assert_allclose(handed.F[cert], gd_only.F[cert], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(handed.lambda_min[cert], gd_only.lambda_min[cert], rtol=0, atol=1e-8)
+    assert handed.summary()["certified"] == cert.sum()
+    sharded = ss.run(10, 10, 200, seed=1, certify_after=3000, shard_size=64)
+    np.testing.assert_array_equal(sharded.W, handed.W)
+
+    # where the certificate fails, the run goes on under GD: to the very end GD would have taken
+    real = ss.certify_minimum
+
+    def every_other_fails(W, *args, **kw):
+        c = real(W, *args, **kw)
+        c.certified[::2] = c.basin[::2] = False
+        return c
+
+    monkeypatch.setattr(ss, "certify_minimum", every_other_fails)
+    half = ss.run(10, 10, 200, seed=1, certify_after=3000)
+    assert 0 < half.certified.sum() < cert.sum()
+    back = cert & ~half.certified
+    for name in ("W", "F", "iterations", "status", "lambda_min"):
+        np.testing.assert_array_equal(
+            getattr(half, name)[~half.certified], getattr(gd_only, name)[~half.certified]
+        )
+    assert np.all(half.iterations[back] == gd_only.iterations[back])
+    np.testing.assert_array_equal(half.label, gd_only.label)
+
+
 def test_basin_needs_the_start_inside_the_contraction_ball():
     W = np.eye(3)
     near = W + 1e-7

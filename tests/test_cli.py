@@ -74,6 +74,8 @@ TABLE = ["table", "--k", "5", "--extra", "0", "--quiet"]
         (["--restarts", "5", "--workers", "-2"], "--workers must be"),
         (["--restarts", "5", "--shard-size", "0"], "--shard-size must be"),
         (["--restarts", "5", "--max-iters", "0"], "max_iters must be"),
+        (["--restarts", "5", "--certify-after", "-1"], "certify_after must be"),
+        (["--restarts", "5", "--certify-tol=-1e-5"], "certify_tol must be"),
         (["--restarts", str(10**15)], "would need about"),
         (["--restarts", "5", "--scheduler", "tcp://x:1", "--workers", "2"], "exclude each other"),
     ],

@@ -291,7 +291,16 @@ def test_protocols_by_name_and_overrides():
     spec = ss.cell_spec(10, 10, protocol="colt2021", step=0.3, tol=1e-10)
     assert (spec.step, spec.tol, spec.norm) == (0.3, 1e-10, "frobenius")
     spec = ss.cell_spec(10, 11)
-    assert (spec.step, spec.tol, spec.norm, spec.f_stop) == (0.1, 1e-9, "max", 1e-6)
+    assert (spec.step, spec.tol, spec.norm, spec.f_stop) == (0.1, 1e-9, "max", ss.SPURIOUS_F)
+    assert (spec.certify_after, spec.certify_tol) == (20_000, 1e-5)
+    assert (
+        ss.cell_spec(10, 10, protocol="colt2021").certify_after,
+        ss.cell_spec(10, 10, certify_after=0).certify_after,
+    ) == (0, 0)
+    with pytest.raises(ValueError, match="certify_after must be"):
+        ss.cell_spec(10, 10, certify_after=-1)
+    with pytest.raises(ValueError, match="certify_tol must be"):
+        ss.cell_spec(10, 10, certify_tol=float("nan"))
     with pytest.raises(ValueError, match="protocol must be one of"):
         ss.run(6, 6, 4, protocol="neurips2019")
     with pytest.raises(ValueError, match="norm must be one of"):

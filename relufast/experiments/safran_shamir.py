@@ -8,15 +8,23 @@ from the same init with the step halved. Endpoints with F >= 1e-3 are spurious-m
 a positive-definite exact Hessian certifies them (else: saddle).
 
 Project choices, all visible in :class:`Result.config`:
-- early stop at F < 1e-6 (``f_stop``; on by default): convergence to the global manifold for n > k is
-  very slow and GD decreases F monotonically at this step, so the label cannot change;
-- a safety cap ``max_iters`` (the paper has none); capped runs are labelled "not converged";
+- early stop at F < 1e-3 (``f_stop`` = :data:`SPURIOUS_F`; the 2021 protocol keeps 1e-6):
+  convergence to the global manifold for n > k is very slow and GD decreases F monotonically at
+  this step, so a run that is under the spurious threshold stays under it and its label ("global")
+  cannot change;
+- a hand-off to Newton's method for slow runs (``certify_after``, ``certify_tol``): a run GD has not
+  finished after 20,000 steps is Newton-polished and certified once its gradient norm is 1e-5
+  instead of waited out at GD's linear rate; a run the certificate does not prove goes on under GD,
+  bit for bit the run it would have been (:func:`run_shard`);
+- a safety cap ``max_iters`` (the paper has none); capped runs are labelled "not converged" unless
+  certified;
 - restart i's init depends only on (seed, k, n, i), never on how many restarts run.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
 import hashlib
 import math
@@ -199,6 +207,11 @@ class Protocol:
         Project choice: stop once F < f_stop (the label cannot change, see the module notes).
     max_iters : int
         Project choice: a safety cap; capped runs are reported as "not converged".
+    certify_after, certify_tol : int, float
+        Project choice: a run GD has not finished after ``certify_after`` steps is handed to
+        Newton's method and the certificate once its gradient norm (the same norm as ``tol``) is
+        at most ``certify_tol`` and F >= 1e-3 (:func:`run_shard`); one not proven goes on under
+        GD to ``tol``. ``certify_after = 0`` (or ``certify_tol <= tol``) turns this off.
     diverge : float
         Restart from the initial point with half the step when the norm exceeds this.
     restarts : int
@@ -216,6 +229,8 @@ class Protocol:
     diverge: float
     restarts: int
     reference: str
+    certify_after: int = 0
+    certify_tol: float = 0.0
 
     def step_for(self, k: int) -> float:
         """The GD step at teacher width k."""
@@ -231,11 +246,13 @@ PROTOCOLS = {
         step_over_k=False,
         tol=1e-9,
         norm="max",
-        f_stop=1e-6,
+        f_stop=SPURIOUS_F,
         max_iters=1_000_000,
         diverge=1e4,
         restarts=1000,
         reference="Safran & Shamir, ICML 2018",
+        certify_after=20_000,
+        certify_tol=1e-5,
     ),
     "colt2021": Protocol(
         "colt2021",
@@ -334,7 +351,7 @@ class Result:
     config: dict = field(default_factory=dict)
     wall_time: float = 0.0
     backend: str = ""
-    certified: np.ndarray | None = None  # capped runs proven next to a strict local minimum
+    certified: np.ndarray | None = None  # slow or capped runs proven next to a strict local minimum
 
     @property
     def restarts(self) -> int:
@@ -765,6 +782,8 @@ class CellSpec:
     chunk: int
     backend: str
     certify: bool = True
+    certify_after: int = 0
+    certify_tol: float = 0.0
 
     def store_config(self, protocol: str = "") -> dict:
         """The settings that fix the results (what a store of this cell's shards must agree on)."""
@@ -781,6 +800,8 @@ class CellSpec:
             "polish",
             "hessian_for",
             "certify",
+            "certify_after",
+            "certify_tol",
         )
         out = {key: getattr(self, key) for key in keys}
         out["protocol"] = protocol
@@ -797,6 +818,12 @@ def run_shard(
 ) -> dict[str, np.ndarray]:
     """GD, optional Newton polish and lambda_min of restarts ``start .. start + count - 1`` of a cell.
 
+    With ``spec.certify_after`` on (and ``certify`` and ``hessian``), the runs GD has not finished
+    after that many steps are handed over as soon as their gradient norm reaches
+    ``spec.certify_tol``: Newton-polished and certified (:func:`_certify`), where GD's linear rate
+    would crawl on (at (14, 15), 54 such runs took 4/5 of the cell's steps). A run not proven
+    goes on under GD from where it stopped, bit for bit the run it would have been.
+
     Returns
     -------
     dict
@@ -807,54 +834,44 @@ def run_shard(
     # the fastest backend that has them (the CUDA backend runs GD only)
     hbe = _backend.nearest(be, "teacher", "hessian")
     W0 = initial_students(spec.k, spec.n, count, spec.seed, d=spec.d, start=start)
-    gd = optim.teacher_gd(
-        W0,
-        spec.V,
-        step=spec.step,
-        tol=spec.tol,
-        diverge=spec.diverge,
-        f_stop=spec.f_stop,
-        max_iters=spec.max_iters,
-        norm=spec.norm,
-        chunk=spec.chunk,
-        backend=be,
-        progress=progress,
+    handoff = (
+        spec.certify
+        and spec.hessian
+        and 0 < spec.certify_after < spec.max_iters
+        and spec.certify_tol > spec.tol
     )
+    gd_kw = dict(
+        step=spec.step, diverge=spec.diverge, f_stop=spec.f_stop, norm=spec.norm, chunk=spec.chunk, backend=be
+    )
+    cap = spec.certify_after if handoff else spec.max_iters
+    gd = optim.teacher_gd(W0, spec.V, tol=spec.tol, max_iters=cap, progress=progress, **gd_kw)
+    lam = np.full(count, np.nan)
+    certified = np.zeros(count, dtype=bool)
+    slow = np.flatnonzero(gd.status == optim.Status.MAX_ITERS) if handoff else np.arange(0)
+    if slow.size:
+        on = None if progress is None else (lambda done, total: progress(count - total + done, count))
+        handed = _handoff(spec, W0[slow], _take(gd, slow), gd_kw, hbe, on)
+        for name in ("W", "F", "grad_norm", "iterations", "step", "status"):
+            getattr(gd, name)[slow] = handed[name]
+        lam[slow], certified[slow] = handed["lambda_min"], handed["certified"]
     W, F, gnorm = gd.W, gd.F, gd.grad_norm
-    cand = np.flatnonzero((gd.status == optim.Status.CONVERGED) & (F >= SPURIOUS_F))
+    cand = np.flatnonzero((gd.status == optim.Status.CONVERGED) & (F >= SPURIOUS_F) & ~certified)
     # runs the cap stopped near a minimum of tiny lambda_min (GD's linear rate crawls there) are
     # Newton-polished and certified instead of waited out (objectives.teacher.certificate)
     capped = np.flatnonzero((gd.status == optim.Status.MAX_ITERS) & (F >= SPURIOUS_F))
-    rescue = capped if spec.certify and spec.hessian else capped[:0]
-    lam = np.full(count, np.nan)
-    certified = np.zeros(count, dtype=bool)
-    finished = np.isin(gd.status, optim.FINISHED_OK)
+    if spec.certify and spec.hessian:
+        for name, a in _certify(spec, gd, capped, lam, certified, hbe).items():
+            getattr(gd, name)[capped] = a  # the polished points, proven or not
+    finished = np.isin(gd.status, optim.FINISHED_OK) & ~certified
     which = cand if spec.hessian_for == "candidates" else np.flatnonzero(finished)
-    polish = np.union1d(cand if spec.polish else cand[:0], rescue)
     m = spec.n * spec.d
     # Hessians are (n d)^2 doubles each (1.3 GB for 1000 at k = n = 20): work in bounded chunks.
-    start_points = W[rescue].copy()  # GD's capped points
-    for part in _chunks(polish, m, _HESSIAN_BYTES):
+    for part in _chunks(cand if spec.polish else cand[:0], m, _HESSIAN_BYTES):
         W[part], _ = optim.newton_polish(W[part], spec.V, backend=hbe)
         F[part], G = objective.loss_and_grad(W[part], spec.V, backend=hbe)
         gnorm[part] = _norm(G, spec.norm)
-    for part in _chunks(np.union1d(which, rescue) if spec.hessian else [], m, _HESSIAN_BYTES):
+    for part in _chunks(which if spec.hessian else [], m, _HESSIAN_BYTES):
         lam[part] = objective.min_eigenvalues(W[part], spec.V, backend=hbe)
-    for part in _chunks(np.arange(rescue.size), m, _HESSIAN_BYTES):  # each certificate is per restart
-        idx, S = rescue[part], start_points[part]
-        cert = certify_minimum(W[idx], spec.V, lambda_min=lam[idx], start=S, step=gd.step[idx], backend=hbe)
-        # a strict local minimum is proven next to the polished point. It is the capped run's own
-        # when GD provably converges there (cert.basin: the GD map contracts towards it on a ball
-        # that holds GD's point), or, as evidence rather than proof, when Newton's displacement
-        # stays within the Newton radius 2 |g(S)| / lambda of GD's point: stopped after only 5000
-        # steps (instead of 1e6) one run at (k, n, seed) = (13, 14, 1) passed that test and then
-        # went on to the global minimum. cert.basin needs GD within about lambda / L of the
-        # minimum (L from hessian_lipschitz), out of reach at the cap for the slowest runs, whose
-        # lambda is tiny (issue 9: about 4e-5 at (17, 18), seed 777).
-        gS = objective.grad(S, spec.V, backend=hbe)
-        newton_radius = 2 * np.sqrt(np.einsum("rnd,rnd->r", gS, gS)) / np.maximum(cert.lambda_min, 1e-300)
-        moved = np.sqrt(np.einsum("rnd,rnd->r", W[idx] - S, W[idx] - S))
-        certified[idx] = cert.basin | (cert.certified & (moved <= newton_radius))
     return {
         "W": W,
         "F": F,
@@ -865,6 +882,82 @@ def run_shard(
         "lambda_min": lam,
         "certified": certified,
     }
+
+
+def _handoff(
+    spec: CellSpec,
+    W0: np.ndarray,
+    gd: optim.GDResult,
+    gd_kw: dict[str, Any],
+    hbe: str,
+    progress: Callable[[int, int], object] | None,
+) -> dict[str, np.ndarray]:
+    """GD's slow runs (``gd``, capped at ``certify_after``) to ``certify_tol``, certified there.
+
+    Returns the per-run arrays of :data:`SHARD_FIELDS` for these runs: the certified ones at their
+    polished points, the others where GD, resumed to ``spec.tol``, ends them.
+    """
+    R = W0.shape[0]
+    lam = np.full(R, np.nan)
+    certified = np.zeros(R, dtype=bool)
+    gd = optim.teacher_gd(
+        W0, spec.V, tol=spec.certify_tol, max_iters=spec.max_iters, resume=gd, progress=progress, **gd_kw
+    )
+    near = np.flatnonzero((gd.status == optim.Status.CONVERGED) & (gd.F >= SPURIOUS_F))
+    proven = _certify(spec, gd, near, lam, certified, hbe)
+    # the others GD stopped at certify_tol (those at F < 1e-3 too) go on from there
+    rest = np.flatnonzero((gd.status == optim.Status.CONVERGED) & ~certified)
+    if rest.size:
+        more = optim.teacher_gd(
+            W0[rest], spec.V, tol=spec.tol, max_iters=spec.max_iters, resume=_take(gd, rest), **gd_kw
+        )
+        for f in dataclasses.fields(more):
+            getattr(gd, f.name)[rest] = getattr(more, f.name)
+    ok = certified[near]
+    for name, a in proven.items():
+        getattr(gd, name)[near[ok]] = a[ok]
+    out = {f.name: getattr(gd, f.name) for f in dataclasses.fields(gd)}
+    return {**out, "lambda_min": lam, "certified": certified}
+
+
+def _take(gd: optim.GDResult, idx: np.ndarray) -> optim.GDResult:
+    """Rows ``idx`` of a GD result."""
+    return optim.GDResult(**{f.name: getattr(gd, f.name)[idx] for f in dataclasses.fields(gd)})
+
+
+def _certify(
+    spec: CellSpec, gd: optim.GDResult, idx: np.ndarray, lam: np.ndarray, certified: np.ndarray, hbe: str
+) -> dict[str, np.ndarray]:
+    """Newton-polish GD's points ``idx`` and prove a strict local minimum next to each.
+
+    Sets ``lam[idx]`` (lambda_min at the polished points) and ``certified[idx]``; returns the
+    polished ``W``, ``F`` and ``grad_norm`` of ``idx`` (``gd`` itself is left as it was).
+    """
+    W, F, gnorm = gd.W[idx].copy(), gd.F[idx].copy(), gd.grad_norm[idx].copy()
+    m = spec.n * spec.d
+    # Hessians are (n d)^2 doubles each (1.3 GB for 1000 at k = n = 20): work in bounded chunks.
+    for part in _chunks(np.arange(idx.size), m, _HESSIAN_BYTES):
+        S = gd.W[idx[part]]  # GD's points
+        W[part], _ = optim.newton_polish(S, spec.V, backend=hbe)
+        F[part], G = objective.loss_and_grad(W[part], spec.V, backend=hbe)
+        gnorm[part] = _norm(G, spec.norm)
+        lam[idx[part]] = objective.min_eigenvalues(W[part], spec.V, backend=hbe)
+        cert = certify_minimum(
+            W[part], spec.V, lambda_min=lam[idx[part]], start=S, step=gd.step[idx[part]], backend=hbe
+        )
+        # a strict local minimum is proven next to the polished point. It is GD's own when GD
+        # provably converges there (cert.basin: the GD map contracts towards it on a ball that
+        # holds GD's point), or, as evidence rather than proof, when Newton's displacement stays
+        # within the Newton radius 2 |g(S)| / lambda of GD's point: stopped after only 5000 steps
+        # (instead of 1e6) one run at (k, n, seed) = (13, 14, 1) passed that test and then went on
+        # to the global minimum. cert.basin needs GD within about lambda / L of the minimum (L
+        # from hessian_lipschitz), out of reach at the cap for the slowest runs, whose lambda is
+        # tiny (issue 9: about 4e-5 at (17, 18), seed 777).
+        gS = objective.grad(S, spec.V, backend=hbe)
+        newton_radius = 2 * np.sqrt(np.einsum("rnd,rnd->r", gS, gS)) / np.maximum(cert.lambda_min, 1e-300)
+        moved = np.sqrt(np.einsum("rnd,rnd->r", W[part] - S, W[part] - S))
+        certified[idx[part]] = cert.basin | (cert.certified & (moved <= newton_radius))
+    return {"W": W, "F": F, "grad_norm": gnorm}
 
 
 def _norm(G: np.ndarray, norm: str) -> np.ndarray:
@@ -895,6 +988,8 @@ def cell_spec(
     chunk: int = 2000,
     backend: str = "auto",
     certify: bool = True,
+    certify_after: int | None = None,
+    certify_tol: float | None = None,
 ) -> CellSpec:
     """Validate a cell's settings: the protocol's values, overridden by any knob given."""
     proto = get_protocol(protocol)
@@ -924,6 +1019,12 @@ def cell_spec(
         chunk=positive_int(chunk, "chunk"),
         backend=_backend.resolve(backend, "teacher", "gd_chunk"),
         certify=flag(certify, "certify"),
+        certify_after=positive_int(
+            proto.certify_after if certify_after is None else certify_after, "certify_after", minimum=0
+        ),
+        certify_tol=positive_float(
+            proto.certify_tol if certify_tol is None else certify_tol, "certify_tol", allow_zero=True
+        ),
     )
 
 
@@ -954,6 +1055,9 @@ def classify(
         f_stop=spec.f_stop,
         max_iters=spec.max_iters,
         diverge=spec.diverge,
+        certify=spec.certify,
+        certify_after=spec.certify_after,
+        certify_tol=spec.certify_tol,
         hessian=spec.hessian,
         polish=spec.polish,
         hessian_for=spec.hessian_for,
@@ -1007,6 +1111,8 @@ def run(
     polish: bool = False,
     hessian_for: str = "candidates",
     certify: bool = True,
+    certify_after: int | None = None,
+    certify_tol: float | None = None,
     pd_tol: float = 0.0,
     chunk: int = 2000,
     progress: Callable[[int, int], object] | None = None,
@@ -1043,6 +1149,11 @@ def run(
         Newton-polish spurious candidates with the exact Hessian to ``|grad| ~ 1e-13``.
     hessian_for : {"candidates", "all"}
         Compute lambda_min for endpoints with F >= 1e-3 only, or for all converged endpoints.
+    certify_after, certify_tol : int, float, optional
+        Override the protocol's hand-off of slow runs to Newton's method and the certificate: runs
+        GD has not finished after ``certify_after`` steps (0: none) are certified once their
+        gradient norm is at most ``certify_tol`` (:class:`Protocol`); proven ones count in
+        ``Result.certified``, the others go on under GD as if never stopped.
     certify : bool
         Runs stopped by ``max_iters`` at F >= 1e-3 are Newton-polished and, where
         :func:`relufast.objectives.teacher.certificate.certify_minimum` proves a strict local
@@ -1081,6 +1192,8 @@ def run(
         polish=polish,
         hessian_for=hessian_for,
         certify=certify,
+        certify_after=certify_after,
+        certify_tol=certify_tol,
         chunk=chunk,
     )
     if progress is not None and not callable(progress):
