@@ -840,7 +840,7 @@ def run_shard(
         and 0 < spec.certify_after < spec.max_iters
         and spec.certify_tol > spec.tol
     )
-    gd_kw = dict(
+    gd_kw: dict[str, Any] = dict(
         step=spec.step, diverge=spec.diverge, f_stop=spec.f_stop, norm=spec.norm, chunk=spec.chunk, backend=be
     )
     cap = spec.certify_after if handoff else spec.max_iters
