@@ -82,6 +82,7 @@ def test_capped_runs_certified_get_the_uncapped_label_and_the_rest_are_counted()
     assert off.summary()["not_converged"] == nc.sum() + cert.sum()
 
 
+@pytest.mark.core  # 25 s on the C++ core, 214 s on NumPy, whose resumed GD test_optim checks
 def test_slow_runs_handed_to_newton_keep_their_label_and_the_rest_are_gd_bit_for_bit(monkeypatch):
     """certify_after: runs GD has not finished after that many steps are certified once their
     gradient reaches certify_tol; every other run, and every one the certificate does not prove,
