@@ -24,7 +24,6 @@ Project choices, all visible in :class:`Result.config`:
 from __future__ import annotations
 
 import csv
-import dataclasses
 import functools
 import hashlib
 import math
@@ -850,10 +849,8 @@ def run_shard(
     slow = np.flatnonzero(gd.status == optim.Status.MAX_ITERS) if handoff else np.arange(0)
     if slow.size:
         on = None if progress is None else (lambda done, total: progress(count - total + done, count))
-        handed = _handoff(spec, W0[slow], _take(gd, slow), gd_kw, hbe, on)
-        for name in ("W", "F", "grad_norm", "iterations", "step", "status"):
-            getattr(gd, name)[slow] = handed[name]
-        lam[slow], certified[slow] = handed["lambda_min"], handed["certified"]
+        handed, lam[slow], certified[slow] = _handoff(spec, W0[slow], gd.take(slow), gd_kw, hbe, on)
+        gd.put(slow, handed)
     W, F, gnorm = gd.W, gd.F, gd.grad_norm
     cand = np.flatnonzero((gd.status == optim.Status.CONVERGED) & (F >= SPURIOUS_F) & ~certified)
     # runs the cap stopped near a minimum of tiny lambda_min (GD's linear rate crawls there) are
@@ -891,11 +888,11 @@ def _handoff(
     gd_kw: dict[str, Any],
     hbe: str,
     progress: Callable[[int, int], object] | None,
-) -> dict[str, np.ndarray]:
+) -> tuple[optim.GDResult, np.ndarray, np.ndarray]:
     """GD's slow runs (``gd``, capped at ``certify_after``) to ``certify_tol``, certified there.
 
-    Returns the per-run arrays of :data:`SHARD_FIELDS` for these runs: the certified ones at their
-    polished points, the others where GD, resumed to ``spec.tol``, ends them.
+    Returns their endpoints (the certified ones at their polished points, the others where GD,
+    resumed to ``spec.tol``, ends them), lambda_min (NaN where not computed) and which are certified.
     """
     R = W0.shape[0]
     lam = np.full(R, np.nan)
@@ -908,21 +905,16 @@ def _handoff(
     # the others GD stopped at certify_tol (those at F < 1e-3 too) go on from there
     rest = np.flatnonzero((gd.status == optim.Status.CONVERGED) & ~certified)
     if rest.size:
-        more = optim.teacher_gd(
-            W0[rest], spec.V, tol=spec.tol, max_iters=spec.max_iters, resume=_take(gd, rest), **gd_kw
+        gd.put(
+            rest,
+            optim.teacher_gd(
+                W0[rest], spec.V, tol=spec.tol, max_iters=spec.max_iters, resume=gd.take(rest), **gd_kw
+            ),
         )
-        for f in dataclasses.fields(more):
-            getattr(gd, f.name)[rest] = getattr(more, f.name)
     ok = certified[near]
     for name, a in proven.items():
         getattr(gd, name)[near[ok]] = a[ok]
-    out = {f.name: getattr(gd, f.name) for f in dataclasses.fields(gd)}
-    return {**out, "lambda_min": lam, "certified": certified}
-
-
-def _take(gd: optim.GDResult, idx: np.ndarray) -> optim.GDResult:
-    """Rows ``idx`` of a GD result."""
-    return optim.GDResult(**{f.name: getattr(gd, f.name)[idx] for f in dataclasses.fields(gd)})
+    return gd, lam, certified
 
 
 def _certify(

@@ -44,6 +44,15 @@ class GDResult:
     step: np.ndarray  # final step size (halved on each divergence restart)
     status: np.ndarray  # Status codes (int8); RUNNING where progress cancelled the run
 
+    def take(self, idx) -> GDResult:
+        """The restarts ``idx`` (an index or an index array) as a result of their own."""
+        return GDResult(**{f.name: getattr(self, f.name)[idx] for f in dataclasses.fields(self)})
+
+    def put(self, idx, other: GDResult) -> None:
+        """Write ``other``'s restarts into rows ``idx``, in place."""
+        for f in dataclasses.fields(self):
+            getattr(self, f.name)[idx] = getattr(other, f.name)
+
 
 def teacher_gd(
     W0,
@@ -142,9 +151,7 @@ def teacher_gd(
         step=state.step,
         status=state.status,
     )
-    if single:
-        out = GDResult(**{f.name: getattr(out, f.name)[0] for f in dataclasses.fields(out)})
-    return out
+    return out.take(0) if single else out
 
 
 #: The statuses :func:`teacher_gd` resumes: stopped by its tolerance or cap, or not stopped at all.
