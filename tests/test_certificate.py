@@ -125,6 +125,37 @@ def test_slow_runs_handed_to_newton_keep_their_label_and_the_rest_are_gd_bit_for
     np.testing.assert_array_equal(half.label, gd_only.label)
 
 
+@pytest.mark.core  # 25 s on the C++ core
+def test_a_run_refused_at_certify_tol_is_tried_again_at_the_retry_steps(monkeypatch):
+    """A run whose first certificate fails goes on under GD and is tried again each time it
+    reaches 2, 4, 8, ... x certify_after steps: certified there, it keeps GD's label; every run
+    never certified is GD's own run bit for bit."""
+    assert ss._retries(ss.cell_spec(6, 6)) == (40_000, 80_000, 160_000, 320_000, 640_000)
+    assert ss._retries(ss.cell_spec(6, 6, certify_after=600_000)) == ()
+    gd_only = ss.run(10, 10, 200, seed=1, certify_after=0)
+    real = ss.certify_minimum
+    calls = []
+
+    def first_call_fails(W, *args, **kw):  # each shard's first certificate: GD's points at 1e-5
+        c = real(W, *args, **kw)
+        if not calls:
+            c.certified[:] = c.basin[:] = False
+        calls.append(len(c.certified))
+        return c
+
+    monkeypatch.setattr(ss, "certify_minimum", first_call_fails)
+    late = ss.run(10, 10, 200, seed=1, certify_after=1500)
+    cert = late.certified
+    assert len(calls) >= 2 and cert.sum() >= 5
+    # certified at a retry: GD stopped there at exactly 3000, 6000, ... steps
+    assert set(late.iterations[cert]) <= {3000 * 2**j for j in range(9)}
+    assert np.all(gd_only.iterations[cert] > late.iterations[cert])
+    np.testing.assert_array_equal(late.label, gd_only.label)
+    np.testing.assert_allclose(late.F[cert], gd_only.F[cert], rtol=0, atol=1e-12)
+    for name in ("W", "F", "grad_norm", "iterations", "step", "status", "lambda_min"):
+        np.testing.assert_array_equal(getattr(late, name)[~cert], getattr(gd_only, name)[~cert], err_msg=name)
+
+
 def test_basin_needs_the_start_inside_the_contraction_ball():
     W = np.eye(3)
     near = W + 1e-7

@@ -15,7 +15,8 @@ Project choices, all visible in :class:`Result.config`:
 - a hand-off to Newton's method for slow runs (``certify_after``, ``certify_tol``): a run GD has not
   finished after 20,000 steps is Newton-polished and certified once its gradient norm is 1e-5
   instead of waited out at GD's linear rate; a run the certificate does not prove goes on under GD,
-  bit for bit the run it would have been (:func:`run_shard`);
+  bit for bit the run it would have been, and is tried again at 40,000, 80,000, ... steps
+  (:func:`run_shard`);
 - a safety cap ``max_iters`` (the paper has none); capped runs are labelled "not converged" unless
   certified;
 - restart i's init depends only on (seed, k, n, i), never on how many restarts run.
@@ -210,7 +211,8 @@ class Protocol:
         Project choice: a run GD has not finished after ``certify_after`` steps is handed to
         Newton's method and the certificate once its gradient norm (the same norm as ``tol``) is
         at most ``certify_tol`` and F >= 1e-3 (:func:`run_shard`); one not proven goes on under
-        GD to ``tol``. ``certify_after = 0`` (or ``certify_tol <= tol``) turns this off.
+        GD to ``tol`` and is tried again at 2, 4, 8, ... x ``certify_after`` steps.
+        ``certify_after = 0`` (or ``certify_tol <= tol``) turns this off.
     diverge : float
         Restart from the initial point with half the step when the norm exceeds this.
     restarts : int
@@ -803,6 +805,7 @@ class CellSpec:
             "certify_tol",
         )
         out = {key: getattr(self, key) for key in keys}
+        out["certify_retries"] = list(_retries(self))
         out["protocol"] = protocol
         out["teacher"] = None if self.V is None else np.asarray(self.V).tolist()
         return out
@@ -833,12 +836,7 @@ def run_shard(
     # the fastest backend that has them (the CUDA backend runs GD only)
     hbe = _backend.nearest(be, "teacher", "hessian")
     W0 = initial_students(spec.k, spec.n, count, spec.seed, d=spec.d, start=start)
-    handoff = (
-        spec.certify
-        and spec.hessian
-        and 0 < spec.certify_after < spec.max_iters
-        and spec.certify_tol > spec.tol
-    )
+    handoff = _hands_off(spec)
     gd_kw: dict[str, Any] = dict(
         step=spec.step, diverge=spec.diverge, f_stop=spec.f_stop, norm=spec.norm, chunk=spec.chunk, backend=be
     )
@@ -855,7 +853,8 @@ def run_shard(
     cand = np.flatnonzero((gd.status == optim.Status.CONVERGED) & (F >= SPURIOUS_F) & ~certified)
     # runs the cap stopped near a minimum of tiny lambda_min (GD's linear rate crawls there) are
     # Newton-polished and certified instead of waited out (objectives.teacher.certificate)
-    capped = np.flatnonzero((gd.status == optim.Status.MAX_ITERS) & (F >= SPURIOUS_F))
+    # (those certified at a retry of the hand-off also stopped at a cap: they are done)
+    capped = np.flatnonzero((gd.status == optim.Status.MAX_ITERS) & (F >= SPURIOUS_F) & ~certified)
     if spec.certify and spec.hessian:
         for name, a in _certify(spec, gd, capped, lam, certified, hbe).items():
             getattr(gd, name)[capped] = a  # the polished points, proven or not
@@ -891,6 +890,12 @@ def _handoff(
 ) -> tuple[optim.GDResult, np.ndarray, np.ndarray]:
     """GD's slow runs (``gd``, capped at ``certify_after``) to ``certify_tol``, certified there.
 
+    A run the certificate does not prove goes on under GD to ``spec.tol`` and is tried again at
+    each of :func:`_retries` it passes with F >= 1e-3 and its gradient norm still at most
+    ``certify_tol``: next to a minimum of tiny lambda_min, Newton from GD's point at 1e-5 may land
+    on the saddle beside it (issue 9, (17, 18)), and GD, closer at each retry, would otherwise
+    crawl on to the cap, one restart per block of lanes.
+
     Returns their endpoints (the certified ones at their polished points, the others where GD,
     resumed to ``spec.tol``, ends them), lambda_min (NaN where not computed) and which are certified.
     """
@@ -900,21 +905,56 @@ def _handoff(
     gd = optim.teacher_gd(
         W0, spec.V, tol=spec.certify_tol, max_iters=spec.max_iters, resume=gd, progress=progress, **gd_kw
     )
-    near = np.flatnonzero((gd.status == optim.Status.CONVERGED) & (gd.F >= SPURIOUS_F))
-    proven = _certify(spec, gd, near, lam, certified, hbe)
+
+    def certify(idx: np.ndarray) -> None:
+        proven = _certify(spec, gd, idx, lam, certified, hbe)
+        ok = certified[idx]
+        for name, a in proven.items():
+            getattr(gd, name)[idx[ok]] = a[ok]
+
+    certify(np.flatnonzero((gd.status == optim.Status.CONVERGED) & (gd.F >= SPURIOUS_F)))
     # the others GD stopped at certify_tol (those at F < 1e-3 too) go on from there
-    rest = np.flatnonzero((gd.status == optim.Status.CONVERGED) & ~certified)
-    if rest.size:
-        gd.put(
-            rest,
-            optim.teacher_gd(
-                W0[rest], spec.V, tol=spec.tol, max_iters=spec.max_iters, resume=gd.take(rest), **gd_kw
-            ),
-        )
-    ok = certified[near]
-    for name, a in proven.items():
-        getattr(gd, name)[near[ok]] = a[ok]
+    going = (gd.status == optim.Status.CONVERGED) & ~certified
+    for cap in (*_retries(spec), spec.max_iters):
+        rows = np.flatnonzero(going & (gd.iterations < cap))
+        if rows.size:
+            gd.put(
+                rows,
+                optim.teacher_gd(
+                    W0[rows], spec.V, tol=spec.tol, max_iters=cap, resume=gd.take(rows), **gd_kw
+                ),
+            )
+        going[rows] = gd.status[rows] == optim.Status.MAX_ITERS
+        if cap < spec.max_iters:
+            certify(rows[going[rows] & (gd.F[rows] >= SPURIOUS_F) & (gd.grad_norm[rows] <= spec.certify_tol)])
+            going &= ~certified
     return gd, lam, certified
+
+
+def _hands_off(spec: CellSpec) -> bool:
+    """Whether :func:`run_shard` hands GD's slow runs to Newton and the certificate."""
+    return (
+        spec.certify
+        and spec.hessian
+        and 0 < spec.certify_after < spec.max_iters
+        and spec.certify_tol > spec.tol
+    )
+
+
+def _retries(spec: CellSpec) -> tuple[int, ...]:
+    """The step counts at which :func:`_handoff` tries a run's certificate again.
+
+    2, 4, 8, ... times ``certify_after``, below ``max_iters``: a run is certified at most twice as
+    late as it could be, at the cost of at most log2(max_iters / certify_after) certificates.
+    """
+    caps: list[int] = []
+    if not _hands_off(spec):
+        return ()
+    cap = 2 * spec.certify_after
+    while cap < spec.max_iters:
+        caps.append(cap)
+        cap *= 2
+    return tuple(caps)
 
 
 def _certify(
@@ -1050,6 +1090,7 @@ def classify(
         certify=spec.certify,
         certify_after=spec.certify_after,
         certify_tol=spec.certify_tol,
+        certify_retries=list(_retries(spec)),
         hessian=spec.hessian,
         polish=spec.polish,
         hessian_for=spec.hessian_for,
