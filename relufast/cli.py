@@ -413,7 +413,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="STEPS",
         help="hand runs still going after STEPS to Newton and the certificate once their gradient "
-        "norm is --certify-tol (default: the protocol's, 20000 for icml2018; 0: never)",
+        "norm is --certify-tol, and those not proven again at 2, 4, 8, ... x STEPS (default: the "
+        "protocol's, 20000 for icml2018; 0: never)",
     )
     t.add_argument(
         "--certify-tol",
