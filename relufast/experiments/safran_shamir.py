@@ -947,9 +947,9 @@ def _retries(spec: CellSpec) -> tuple[int, ...]:
     2, 4, 8, ... times ``certify_after``, below ``max_iters``: a run is certified at most twice as
     late as it could be, at the cost of at most log2(max_iters / certify_after) certificates.
     """
-    caps: list[int] = []
     if not _hands_off(spec):
         return ()
+    caps: list[int] = []
     cap = 2 * spec.certify_after
     while cap < spec.max_iters:
         caps.append(cap)
