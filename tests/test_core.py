@@ -339,6 +339,23 @@ def test_teacher_evaluate_matches_numpy():
     np.testing.assert_array_equal(F2, F)
 
 
+@pytest.mark.parametrize("n, d", [(1, 1), (1, 3), (2, 4), (3, 3), (1, 8), (3, 5), (4, 4), (2, 9), (5, 5)])
+def test_teacher_evaluate_moves_every_restart_through_its_lane(n, d):
+    # restarts go into blocks of lanes by in-register tile transposes (csrc/core/blocks.hpp): n d
+    # below, at and past a multiple of the lane width, R filling part of a block, one, several
+    rng = np.random.default_rng(n * 10 + d)
+    V = rng.normal(size=(min(n, d), d))
+    for R in (1, core.lanes - 1, core.lanes, 2 * core.lanes + 3):
+        W = rng.normal(size=(R, n, d))
+        F, G, gmax = core.teacher_evaluate(W, V)
+        Fn, Gn = teacher.loss_and_grad(W, V, backend="numpy")
+        np.testing.assert_allclose(F, Fn, rtol=1e-12, atol=1e-13)
+        np.testing.assert_allclose(G, Gn, rtol=1e-10, atol=1e-12)
+        for r in range(R):  # a restart's numbers are its own lane's, alone or in a batch
+            F1, G1, g1 = core.teacher_evaluate(W[r : r + 1], V)
+            assert F1[0] == F[r] and g1[0] == gmax[r] and np.array_equal(G1[0], G[r])
+
+
 def test_teacher_gd_chunk_is_gradient_descent():
     rng = np.random.default_rng(1)
     V = rng.normal(size=(3, 4))
