@@ -15,7 +15,7 @@ gradient of 1e-5 to the protocol's 1e-9), at the price of one certificate per su
 from __future__ import annotations
 
 import argparse
-import platform
+import sys
 import time
 from pathlib import Path
 
@@ -24,15 +24,13 @@ import numpy as np
 from relufast import backend
 from relufast.experiments import safran_shamir as ss
 
-
-def _ks(text: str) -> list[int]:
-    lo, _, hi = text.partition("-")
-    return list(range(int(lo), int(hi or lo) + 1))
+sys.path.insert(0, str(Path(__file__).parent))
+from harness import cells
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--ks", type=_ks, default=_ks("6-20"))
+    ap.add_argument("--ks", type=cells.ks, default=cells.ks("6-20"))
     ap.add_argument("--extra", type=int, nargs="+", default=[0, 1, 2])
     ap.add_argument("--runs", type=int, default=200)
     ap.add_argument("--after", type=int, nargs="+", default=[20_000, 6_000, 3_000])
@@ -40,18 +38,10 @@ def main() -> None:
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
     backend.set_num_threads(args.threads)
-    cpu = next(
-        (
-            ln.split(":", 1)[1].strip()
-            for ln in Path("/proc/cpuinfo").read_text().splitlines()
-            if "model name" in ln
-        ),
-        platform.processor(),
-    )
     lines = [
         f"# Table 1 hand-off at certify_after = {', '.join(map(str, args.after))} (the first is the "
         f"reference); {args.runs} runs per cell, seed 0, {args.threads} threads",
-        f"# machine: {cpu}",
+        f"# machine: {cells.machine()}, SIMD lanes {backend.info()['simd_lanes']}",
         "k   n   "
         + "  ".join(f"{'s @' + str(a):>9} {'steps':>9} {'cert':>4} {'mism':>4}" for a in args.after),
     ]

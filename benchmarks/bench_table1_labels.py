@@ -23,7 +23,7 @@ the proof of the labels; the time saved is the uncapped wall time minus the defa
 from __future__ import annotations
 
 import argparse
-import platform
+import sys
 import time
 from pathlib import Path
 
@@ -32,22 +32,8 @@ import numpy as np
 from relufast import backend
 from relufast.experiments import safran_shamir as ss
 
-
-def _ks(text: str) -> list[int]:
-    lo, _, hi = text.partition("-")
-    return list(range(int(lo), int(hi or lo) + 1))
-
-
-def _machine() -> str:
-    """The CPU's model name and widest vector extension (from /proc/cpuinfo where there is one)."""
-    try:
-        info = open("/proc/cpuinfo").read()
-    except OSError:
-        return platform.machine()
-    model = next((ln.split(":", 1)[1].strip() for ln in info.splitlines() if ln.startswith("model name")), "")
-    flags = next((ln.split(":", 1)[1].split() for ln in info.splitlines() if ln.startswith("flags")), [])
-    simd = "avx512f" if "avx512f" in flags else "avx2" if "avx2" in flags else "sse2"
-    return f"{model or platform.machine()}, {simd}"
+sys.path.insert(0, str(Path(__file__).parent))
+from harness import cells
 
 
 def _timed_run(k: int, n: int, runs: int, **kw):
@@ -87,13 +73,13 @@ def main() -> None:
         f"{proto.certify_tol:g}, f_stop {proto.f_stop:g}, max_iters {proto.max_iters:.0e}) vs uncapped GD "
         f"(max_iters {args.uncapped:.0e}, f_stop 1e-6); {args.runs} runs per cell, seed 0, "
         f"{args.threads} threads",
-        f"# machine: {_machine()}, SIMD lanes {backend.info()['simd_lanes']}",
+        f"# machine: {cells.machine()}, SIMD lanes {backend.info()['simd_lanes']}",
         "k   n   spurious  GD steps uncapped  default  mismatched  certified  not conv.  "
         "uncapped s  default s",
     ]
     print(*lines, sep="\n", flush=True)
     tot = {"ref": 0.0, "new": 0.0, "ref_it": 0, "new_it": 0, "bad": 0}
-    for k in _ks(args.ks):
+    for k in cells.ks(args.ks):
         for e in args.extra:
             n = k + e
             ref_label, it_ref, t_ref = _uncapped(k, n, args.runs, args.uncapped, args.cache)

@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 from relufast import backend
 from relufast.experiments import safran_shamir as ss
 
-
-def _ks(text: str) -> list[int]:
-    lo, _, hi = text.partition("-")
-    return list(range(int(lo), int(hi or lo) + 1))
+sys.path.insert(0, str(Path(__file__).parent))
+from harness import cells
 
 
 def _same(a: list[dict], b: list[dict]) -> bool:
@@ -45,7 +45,7 @@ def main() -> None:
     ap.add_argument("--shard", type=int, default=250)
     ap.add_argument("--out", default=None)
     args = ap.parse_args()
-    ks = _ks(args.ks)
+    ks = cells.ks(args.ks)
     backend.set_num_threads(args.threads)
     t0 = time.perf_counter()
     rows = ss.table(ks, restarts=args.runs)

@@ -6,6 +6,7 @@
 - :mod:`harness.machine` -- facts about the machine and the checkout, the report header
 - :mod:`harness.tables` -- text tables, saving a report with its JSON, re-printing a saved one
 - :mod:`harness.peak` -- the measured float64 FMA peak of one core
+- :mod:`harness.cells` -- the Table 1 scripts' --ks argument and one-line machine name
 
 Each script runs its measurements in *worker* subprocesses, one per thread count, started under
 ``taskset`` with every library's thread count set through the environment before anything is
