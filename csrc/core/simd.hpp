@@ -77,6 +77,18 @@ template <class V = lanes>
 RELUFAST_INLINE V broadcast(double x) {
   return x - V{};
 }
+// The lanes where a comparison of blocks holds (its lanes -1 or 0) as bits, lane l at bit l: one
+// branch on a block where a loop over its lanes would be LANES compares and branches.
+template <class M>
+RELUFAST_INLINE unsigned lane_bits(M m) {
+#if defined(__AVX512DQ__)
+  if constexpr (sizeof(M) == 64) return _mm512_movepi64_mask((__m512i)m);
+#endif
+  unsigned bits = 0;
+  for (int l = 0; l < int(sizeof(M) / sizeof(m[0])); ++l) bits |= m[l] ? 1u << l : 0u;
+  return bits;
+}
+constexpr unsigned ALL_LANES = (1u << LANES) - 1;
 // 0, 1, ..., LANES - 1.
 RELUFAST_INLINE lanes iota() {
   lanes v;

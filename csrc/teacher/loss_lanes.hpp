@@ -120,9 +120,8 @@ void student_geometry(const double* wb, int n, int d, Scratch& s) {
     store(sn + q, root((1.0 - x) * (1.0 + x)));
   }
   for (size_t q = 0; q < np; ++q) {
-    bool exact = false;
-    for (int l = 0; l < L; ++l) exact |= std::fabs(c[q * L + l]) > 0.9;
-    if (!exact) continue;
+    const lanes x = load(c + q * L);
+    if (!lane_bits((x > 0.9) | (x < -0.9))) continue;  // no lane with |c| > 0.9
     double D[L], S[L];
     const int i = s.pi[q], j = s.pj[q];
     pair_sums<1>(wb + i * dl, wb + j * dl, s.un.data() + i * L, s.un.data() + j * L, d, D, S);
@@ -268,8 +267,10 @@ void neuron_norm(const double* w, int d, double* wn, double* alive, double* wb, 
     f[l] += 0.25 * sq[l];
   }
   for (int m = 0; m < d; ++m) LANE_LOOP wb[m * L + l] = w[m * L + l] * inv[l];
-  for (int l = 0; l < L; ++l)  // rare: |w|^2 under- or overflows
-    if (!plain_norm(sq[l])) neuron_rescaled(w + l, L, d, wb + l, L, wn[l], alive[l]);
+  const lanes q = load(sq);  // rare: |w|^2 under- or overflows (or is NaN) in some lane
+  if (lane_bits((q >= 0x1p-900) & (q <= 0x1p900)) != ALL_LANES)
+    for (int l = 0; l < L; ++l)
+      if (!plain_norm(sq[l])) neuron_rescaled(w + l, L, d, wb + l, L, wn[l], alive[l]);
   double uu[L] = {};
   for (int m = 0; m < d; ++m) LANE_LOOP uu[l] += wb[m * L + l] * wb[m * L + l];
   LANE_LOOP un[l] = std::sqrt(uu[l]);
