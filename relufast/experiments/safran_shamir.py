@@ -635,13 +635,12 @@ def arrange_student(W: ArrayLike) -> np.ndarray:
     return W[np.ix_(rows, cols)]
 
 
-# Cost model of :func:`estimate_seconds`, measured on 2 AVX-512 cores: the C++ core takes ~4.6 ms
-# per restart and thread at k = n = 10, growing like k^4.3; n = k+1 is ~2.6x slower (GD crawls
-# towards the global manifold); the NumPy backend (one thread) is ~37x slower than 2 threads.
-_SECONDS_PER_RESTART = 0.0046  # k = n = 10, one thread of the C++ core
-_K_POWER = 4.3
-_EXTRA_FACTOR = {0: 1.0, 1: 2.6, 2: 0.85, 3: 0.85}
-_NUMPY_FACTOR = 18.5  # NumPy (one thread) vs one thread of the C++ core
+# Cost model of :func:`estimate_seconds`, fitted by benchmarks/bench_estimate.py on 2 AVX-512 cores
+# (results/estimate_fit.txt: the whole Table 1 modelled at 397 s, measured 413 s): per student
+# excess e = n - k, seconds per restart and thread of the C++ core at k = 10 and their power of k
+# (n = k+1 grows fastest: its slow runs crawl towards the global manifold); e >= 3 costs as e = 2.
+_COST = {0: (0.00494, 3.48), 1: (0.00438, 4.35), 2: (0.00285, 3.26)}
+_NUMPY_FACTOR = 62.8  # NumPy (one thread) vs one thread of the C++ core, k = n = 6..8
 
 
 def estimate_seconds(
@@ -664,23 +663,22 @@ def estimate_seconds(
     Returns
     -------
     float
-        Seconds: 4.6 ms x (k / 10)^4.3 per restart and cell (x 2.6 for n = k+1, x 0.85 for
-        n = k+2 and k+3), divided by ``threads`` on the C++ core, x 18.5 on NumPy.
+        Seconds: a_e (k / 10)^p_e per restart and cell, with (a_e, p_e) = (4.94 ms, 3.48) for
+        n = k, (4.38 ms, 4.35) for n = k+1 and (2.85 ms, 3.26) for n = k+2 and beyond, divided
+        by ``threads`` on the C++ core, x 62.8 on NumPy.
 
     Examples
     --------
     >>> round(estimate_seconds([10], [0], 1000, "numpy"), 6)
-    85.1
+    310.232
     >>> round(estimate_seconds([6, 7], [0, 1], 100, "numpy", threads=2), 6)  # threads: C++ only
-    10.015569
+    23.020903
     """
     ks = [positive_int(k, "ks") for k in _iterable(ks, "ks")]
     extras = [positive_int(e, "extras", minimum=0) for e in _iterable(extras, "extras")]
     restarts = positive_int(restarts, "restarts")
     threads = max(1, int(threads))
-    per = sum(
-        _SECONDS_PER_RESTART * (k / 10) ** _K_POWER * _EXTRA_FACTOR.get(e, 1.0) for k in ks for e in extras
-    )
+    per = sum(_COST[min(e, 2)][0] * (k / 10) ** _COST[min(e, 2)][1] for k in ks for e in extras)
     if backend == "numpy" or not _backend.has_core():
         return per * restarts * _NUMPY_FACTOR
     return per * restarts / threads
