@@ -5,7 +5,9 @@ One pinned thread, R restarts, identity teacher, step 0.1, no early stop. It pri
 * the native GD rate (restart-iterations/s, process CPU time) and the public ``teacher.grad`` on
   the same batch, per restart-evaluation, beside one native GD step: with each gradient dropped
   before the next call (its memory reused), and with every call's gradient kept, where the
-  first touch of fresh output pages adds its page faults;
+  first touch of fresh output pages adds its page faults; and the floor of that beside GD's
+  loop, which keeps each block in cache: a bare copy of the batch (W read, G written) and the
+  finiteness check of W that every public call makes;
 * with ``perf`` on the machine: instructions and cycles per restart-iteration of the GD loop (a
   subprocess running only that loop; Python's share is under 1 %) and the IPC;
 * the core's float64 FMA peak (``harness/peak.py``) and the kernel's useful float64 work per
@@ -30,6 +32,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 from threadpoolctl import threadpool_limits
 
 from relufast import backend, optim, teacher
@@ -127,15 +130,33 @@ def main() -> None:
     def grads_kept() -> list:  # all kept: every call writes fresh pages (first-touch page faults)
         return [teacher.grad(W0) for _ in range(evals)]
 
-    # the three in turn, best of 5 rounds each: a slow spell of this shared machine then slows
-    # all three, not only the one measured in it, and their ratios hold
-    times: dict[str, list[float]] = {"gd": [], "dropped": [], "kept": []}
+    G = np.empty_like(W0)
+
+    def traffic() -> None:  # what teacher.grad moves that GD's loop does not: W in, G out
+        for _ in range(evals):
+            np.copyto(G, W0)
+
+    def check() -> None:  # the public API's finiteness check of W
+        for _ in range(evals):
+            np.isfinite(W0).all()
+
+    # all in turn, best of 5 rounds each: a slow spell of this shared machine then slows
+    # them all, not only the one measured in it, and their ratios hold
+    fns = (
+        ("gd", run),
+        ("dropped", grads_dropped),
+        ("kept", grads_kept),
+        ("traffic", traffic),
+        ("check", check),
+    )
+    times: dict[str, list[float]] = {name: [] for name, _ in fns}
     for _ in range(5):
-        for name, fn in (("gd", run), ("dropped", grads_dropped), ("kept", grads_kept)):
+        for name, fn in fns:
             times[name].append(cpu_seconds(fn))
     rate = R * steps / min(times["gd"])
     per_grad = min(times["dropped"]) / (evals * R)
     per_kept = min(times["kept"]) / (evals * R)
+    per_copy, per_check = (min(times[name]) / (evals * R) for name in ("traffic", "check"))
     peak = measure_peak()
     fmas = useful_fmas(K, K, K)
     flops = 2 * fmas
@@ -145,6 +166,9 @@ def main() -> None:
         f"public teacher.grad on the same batch: {per_grad * 1e6:.2f} us per restart-evaluation "
         f"({per_grad * rate:.2f} GD steps); {per_kept * 1e6:.2f} us ({per_kept * rate:.2f} GD "
         f"steps) when every call's {R * K * K * 8 / 1e6:.1f} MB gradient is kept (fresh pages)",
+        f"its floor beside GD's loop: moving W in and G out (a bare np.copyto of the batch) "
+        f"{per_copy * 1e6:.2f} us and the finiteness check of W {per_check * 1e6:.2f} us per "
+        f"restart, so teacher.grad >= {1 + (per_copy + per_check) * rate:.2f} GD steps at this R",
         f"float64 peak of one core: {peak['measured_flops']:.3g} flop/s ({peak['method']})",
         f"useful linear-algebra work: {fmas} FMAs = {flops} flops per restart-iteration "
         f"(+ {K * (K - 1) // 2 + K * K} angles): {rate * flops / peak['measured_flops']:.1%} of peak",
