@@ -194,7 +194,12 @@ def test_estimate_seconds_cost_model(monkeypatch):
         100 * 0.00285 * 2 * (0.5**3.26 + 1.0)
     )
     assert ss.estimate_seconds([10], [0], 1000, "cpu", threads=0) == pytest.approx(4.94)  # >= 1 thread
-    assert ss.estimate_seconds([10], [0], 10, "numpy") == pytest.approx(0.0494 * 62.8)
+    # NumPy: one thread, 62.8 x one C++ thread, whatever the thread count
+    assert ss.estimate_seconds([10], [0], 1000, "numpy", threads=8) == pytest.approx(4.94 * 62.8)
+    assert ss.estimate_seconds([], [0], 1000, "cpu") == 0.0
+    # without the C++ core every backend runs NumPy
+    monkeypatch.setattr(_backend, "has_core", lambda: False)
+    assert ss.estimate_seconds([10], [0], 1000, "auto", threads=2) == pytest.approx(4.94 * 62.8)
 
 
 def test_arrange_student_is_a_symmetry():
