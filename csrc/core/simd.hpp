@@ -10,7 +10,7 @@
 
 #include "core/hd.hpp"
 
-#if defined(__AVX512F__)
+#if defined(__AVX__)
 #include <immintrin.h>
 #endif
 
@@ -83,6 +83,9 @@ template <class M>
 RELUFAST_INLINE unsigned lane_bits(M m) {
 #if defined(__AVX512DQ__)
   if constexpr (sizeof(M) == 64) return _mm512_movepi64_mask((__m512i)m);
+#endif
+#if defined(__AVX__)  // GCC lowers the loop below to 4 extracts and tests on AVX2
+  if constexpr (sizeof(M) == 32) return unsigned(_mm256_movemask_pd((__m256d)m));
 #endif
   unsigned bits = 0;
   for (int l = 0; l < int(sizeof(M) / sizeof(m[0])); ++l) bits |= m[l] ? 1u << l : 0u;

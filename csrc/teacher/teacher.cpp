@@ -120,7 +120,7 @@ void gradient_descent(double* W, const double* W0, double* step, int64_t* iters,
           if (status[r] == RUNNING) return r;
         return -1;
       };
-      const auto load = [&](int l, int64_t r) {
+      const auto load_lane = [&](int l, int64_t r) {
         for (int p = 0; p < nd; ++p) w[p * L + l] = W[r * nd + p], w0[p * L + l] = W0[r * nd + p];
         lane_r[l] = r, lane_k[l] = 0;
         eta[l] = step[r], it[l] = iters[r], st[l] = status[r], f[l] = F[r], gm[l] = gmax[r];
@@ -132,7 +132,7 @@ void gradient_descent(double* W, const double* W0, double* step, int64_t* iters,
       const int team = threads_in_team();  // the threads started, not those asked for
       const int share = int(std::min<int64_t>(L, (running + team - 1) / team));  // first lanes
       int live = 0;
-      for (int64_t r; live < share && (r = take()) >= 0; ++live) load(live, r);
+      for (int64_t r; live < share && (r = take()) >= 0; ++live) load_lane(live, r);
       if (live == 0) return;
       for (int l = live; l < L; ++l) idle(l, 0);
       while (live > 0) {
@@ -152,16 +152,16 @@ void gradient_descent(double* W, const double* W0, double* step, int64_t* iters,
           move[l] = gd_decide(opt, fl[l], gl[l], eta[l], it[l], st[l], back);
           reset[l] = back ? 1.0 : 0.0;
         }
-        for (int p = 0; p < nd; ++p) LANE_LOOP {
-          w[p * L + l] = gd_move(w[p * L + l], g[p * L + l], w0[p * L + l], move[l], reset[l] != 0.0);
-        }
+        const lanes mv = load(move), reset_mask = load(reset);
+        for (int p = 0; p < nd; ++p)
+          store(&w[p * L], gd_move(load(&w[p * L]), load(&g[p * L]), load(&w0[p * L]), mv, reset_mask != 0.0));
         for (int l = 0; l < L; ++l) {
           const int64_t r = lane_r[l];
           if (r < 0 || (st[l] == RUNNING && ++lane_k[l] < opt.steps)) continue;
           for (int p = 0; p < nd; ++p) W[r * nd + p] = w[p * L + l];
           step[r] = eta[l], iters[r] = it[l], status[r] = st[l], F[r] = f[l], gmax[r] = gm[l];
           const int64_t q = take();
-          if (q >= 0) load(l, q);
+          if (q >= 0) load_lane(l, q);
           else idle(l, l), --live;
         }
       }
