@@ -594,8 +594,9 @@ def report(info, results, args) -> str:
             "\nfloat64 peak of one core: "
             f"measured {peak.get('measured_flops', float('nan')) / 1e9:.1f} GFlop/s "
             f"({peak.get('flops_per_cycle', float('nan')):.1f} flop/cycle at a measured "
-            f"{peak.get('clock_hz', float('nan')) / 1e9:.2f} GHz); stated: clock x 32 flop/cycle "
-            f"(AVX-512, 2 FMA units) = {peak.get('stated_flops', float('nan')) / 1e9:.1f} GFlop/s. Method: "
+            f"{peak.get('clock_hz', float('nan')) / 1e9:.2f} GHz); stated: clock x "
+            f"{4 * peak.get('doubles_per_fma', 8)} flop/cycle ({peak.get('doubles_per_fma', 8)} doubles "
+            f"per FMA, 2 FMA units) = {peak.get('stated_flops', float('nan')) / 1e9:.1f} GFlop/s. Method: "
             f"{peak.get('method')}. %peak = rate x flop/it / measured peak (flop counts: see bench_mlp.py)."
         )
     sel = results[threads[0]]["selection"]
