@@ -356,6 +356,29 @@ def test_teacher_evaluate_moves_every_restart_through_its_lane(n, d):
             assert F1[0] == F[r] and g1[0] == gmax[r] and np.array_equal(G1[0], G[r])
 
 
+@pytest.mark.parametrize("k, d", [(6, 6), (9, 7), (4, 10), (1, 3)])
+def test_general_teacher_rows_in_lanes_match_numpy(k, d):
+    # the general teacher's phases (csrc/teacher/loss_lanes.hpp): sums four rows at a time and one
+    # by one, coupling four coordinates at a time and one by one, k above d, a zero row (which adds
+    # nothing), rows parallel and opposite to another, students along and against a row
+    rng = np.random.default_rng(100 * k + d)
+    V = rng.normal(size=(k, d))
+    V[k // 2] = 0.0
+    if k > 2:
+        V[1], V[2] = 3.0 * V[0], -0.5 * V[0]
+    R = 2 * core.lanes + 3
+    W = rng.normal(size=(R, 5, d))
+    W[0, 0], W[1, 1], W[2, 0] = V[0], -V[0], 0.0
+    F, G, gmax = core.teacher_evaluate(W, V)
+    Fn, Gn = teacher.loss_and_grad(W, V, backend="numpy")
+    np.testing.assert_allclose(F, Fn, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(G, Gn, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(gmax, np.linalg.norm(Gn, axis=2).max(axis=1), rtol=1e-10)
+    for r in range(R):  # a restart's numbers are its own lane's, alone or in a batch
+        F1, G1, g1 = core.teacher_evaluate(W[r : r + 1], V)
+        assert F1[0] == F[r] and g1[0] == gmax[r] and np.array_equal(G1[0], G[r])
+
+
 def test_teacher_gd_chunk_is_gradient_descent():
     rng = np.random.default_rng(1)
     V = rng.normal(size=(3, 4))

@@ -82,15 +82,21 @@ RELUFAST_INLINE lanes root(lanes v) {  // v >= 0, finite
   const __mmask8 pos = _mm512_cmp_pd_mask(x, _mm512_setzero_pd(), _CMP_GT_OQ);
   return (lanes)_mm512_maskz_mov_pd(pos, s);
 }
-#else
-RELUFAST_INLINE lanes divide(lanes a, lanes b) { return a / b; }
-RELUFAST_INLINE lanes root(lanes v) {
+#endif
+// Correctly rounded on every target (vdivpd, vsqrtpd): what divide and root are without AVX-512.
+RELUFAST_INLINE lanes exact_divide(lanes a, lanes b) { return a / b; }
+RELUFAST_INLINE lanes exact_root(lanes v) {
   for (int l = 0; l < LANES; ++l) v[l] = std::sqrt(v[l]);
   return v;
 }
+#if !defined(__AVX512F__)
+RELUFAST_INLINE lanes divide(lanes a, lanes b) { return exact_divide(a, b); }
+RELUFAST_INLINE lanes root(lanes v) { return exact_root(v); }
 #endif
 
-// angle() on lanes.
+// angle() on lanes; Exact: with exact_divide, so that every lane equals the double overload on
+// every target (with divide, on AVX-512 to about 1 ulp).
+template <bool Exact = false>
 RELUFAST_INLINE lanes angle(lanes y, lanes x) {
   constexpr double TAN_PI_8 = 0.41421356237309504880;
   const lanes zero = lanes{}, one = broadcast(1.0);
@@ -99,7 +105,7 @@ RELUFAST_INLINE lanes angle(lanes y, lanes x) {
   const auto big = lo > TAN_PI_8 * hi;
   const lanes num = big ? lo - hi : lo;
   const lanes den = big ? lo + hi : (hi > zero ? hi : one);
-  const lanes r = atan_small(divide(num, den));
+  const lanes r = atan_small(Exact ? exact_divide(num, den) : divide(num, den));
   const lanes a = big ? PIO4 + (r + 0.5 * MOREBITS) : r;
   const lanes b = y > ax ? (PIO2 - a) + MOREBITS : a;
   return x < zero ? (PI - b) + 2.0 * MOREBITS : b;

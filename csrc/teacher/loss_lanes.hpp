@@ -25,19 +25,21 @@ constexpr int AB = 4;
 // Per-thread scratch for one block of L restarts, laid out [row][lane].
 struct Scratch {
   std::vector<double> wb, wn, un, alive, a, c, sn, sa, sb, P, sint;  // un: |wb| (1 up to rounding)
-  std::vector<int> pi, pj;  // the student pairs i < j, in a fixed order
-  Scratch(int n, int d)
+  std::vector<double> tD, tS, tp;  // one student against the k rows of a general teacher
+  std::vector<int> pi, pj;         // the student pairs i < j, in a fixed order
+  Scratch(int n, int d, int k)
       : wb(size_t(n) * d * L), wn(n * L), un(n * L), alive(n * L), a(n * L),
         c(size_t(n) * n / 2 * L + L), sn(c.size()), sa(c.size()), sb(c.size()),
-        P(size_t(n) * n * L), sint(size_t(n) * d * L) {
+        P(size_t(n) * n * L), sint(size_t(n) * d * L), tD(size_t(k) * L), tS(tD.size()),
+        tp(tD.size()) {
     for (int i = 0; i < n; ++i)
       for (int j = i + 1; j < n; ++j) pi.push_back(i), pj.push_back(j);
   }
   // Bytes of one Scratch plus `blocks` more blocks [n][d][L] (a thread's packed w, g, ...).
-  static size_t bytes(int n, int d, int blocks) {
+  static size_t bytes(int n, int d, int k, int blocks) {
     const size_t pairs = size_t(n) * n / 2 * L + L, nd = size_t(n) * d * L;
-    return sizeof(double) *
-               (4 * pairs + size_t(n) * n * L + (2 + blocks) * nd + 4 * size_t(n) * L) +
+    return sizeof(double) * (4 * pairs + size_t(n) * n * L + (2 + blocks) * nd + 4 * size_t(n) * L +
+                             3 * size_t(k) * L) +
            sizeof(int) * size_t(n) * n;
   }
 };
@@ -45,16 +47,11 @@ struct Scratch {
 // The evaluation runs in phases, each a loop whose iterations are independent, so that the
 // out-of-order core overlaps the divisions and square roots (the limiting units) of many pairs.
 
-// The sums D, S of add_pair_sums per lane for unit vectors ub (lengths nu) and vb (lengths nv): vb
-// per lane (VS = 1) or shared (VS = 0, nv[0]).
-template <int VS>
+// The sums D, S of add_pair_sums per lane for unit vectors ub (lengths nu) and vb (lengths nv).
 void pair_sums(const double* ub, const double* vb, const double* nu, const double* nv, int d,
                double* D, double* S) {
   double x[L] = {}, y[L] = {};
-  for (int m = 0; m < d; ++m) LANE_LOOP {
-    const double v = vb[m * (VS ? L : 1) + (VS ? l : 0)];
-    add_pair_sums(ub[m * L + l], v, nu[l], nv[VS ? l : 0], x[l], y[l]);
-  }
+  for (int m = 0; m < d; ++m) LANE_LOOP add_pair_sums(ub[m * L + l], vb[m * L + l], nu[l], nv[l], x[l], y[l]);
   LANE_LOOP D[l] = x[l], S[l] = y[l];
 }
 
@@ -124,7 +121,7 @@ void student_geometry(const double* wb, int n, int d, Scratch& s) {
     if (!lane_bits((x > 0.9) | (x < -0.9))) continue;  // no lane with |c| > 0.9
     double D[L], S[L];
     const int i = s.pi[q], j = s.pj[q];
-    pair_sums<1>(wb + i * dl, wb + j * dl, s.un.data() + i * L, s.un.data() + j * L, d, D, S);
+    pair_sums(wb + i * dl, wb + j * dl, s.un.data() + i * L, s.un.data() + j * L, d, D, S);
     LANE_LOOP {
       const bool e = std::fabs(c[q * L + l]) > 0.9;
       double se, ce;
@@ -250,10 +247,78 @@ void identity_teacher(const double* wb, double* g, double* f, int n, int d, Scra
   store(f, fl);
 }
 
-// Student i against a general teacher row of norm vn.
-void teacher_pair(const double* D, const double* S, const double* al, const double* wn, double vn,
-                  double* a, double* pt, double* f) {
-  LANE_LOOP teacher_pair_one(D[l], S[l], al[l], wn[l], vn, a[l], pt[l], f[l]);
+// General teacher, phase 1: the sums D, S of add_pair_sums of one student (unit ub, lengths nu)
+// with J teacher rows j0.. (unit vb_j, lengths vbn_j) into D, S [j][L]: J independent chains, and
+// each load of ub serves J of them.
+template <int J>
+void teacher_sums(const double* ub, lanes nu, const Teacher& T, int j0, int d, double* D,
+                  double* S) {
+  lanes x[J] = {}, y[J] = {}, nv[J];
+  for (int q = 0; q < J; ++q) nv[q] = broadcast(T.vbn[j0 + q]);
+  const double* vb = T.vb.data() + size_t(j0) * d;
+  for (int m = 0; m < d; ++m) {
+    const lanes u = in_register(load(ub + m * L));
+    for (int q = 0; q < J; ++q) add_pair_sums(u, broadcast(vb[q * d + m]), nu, nv[q], x[q], y[q]);
+  }
+  for (int q = 0; q < J; ++q) store(D + (j0 + q) * L, x[q]), store(S + (j0 + q) * L, y[q]);
+}
+
+// General teacher, phase 3: g_i -= sum_j pt_j v_j for coordinates m0 .. m0 + M - 1 of one student,
+// accumulated in registers in row order; each pt_j load serves M coordinates.
+template <int M>
+void teacher_coupling(const double* pt, const Teacher& T, int m0, double* gi) {
+  const int d = T.d;
+  lanes acc[M];
+  for (int t = 0; t < M; ++t) acc[t] = load(gi + (m0 + t) * L);
+  for (int j = 0; j < T.k; ++j) {
+    if (T.vn[j] == 0.0) continue;  // a zero row contributes nothing (its pt_j is not set)
+    const lanes p = in_register(load(pt + j * L));
+    const double* vj = T.v.data() + size_t(j) * d + m0;
+    for (int t = 0; t < M; ++t) acc[t] -= p * vj[t];
+  }
+  for (int t = 0; t < M; ++t) store(gi + (m0 + t) * L, acc[t]);
+}
+
+// General teacher rows v_j (k x d), one student at a time: the sums D, S of its k pairs (phase 1),
+// AB angles side by side and then their terms in row order (a, F and the couplings pt_j), and
+// g_i -= sum_j pt_j v_j, each coordinate summed in row order. A zero row contributes nothing.
+// Roots and divisions exact on every target, so each lane is teacher_pair_one's double formula.
+void general_teacher(const double* wb, double* g, double* f, int n, int d, const Teacher& T,
+                     Scratch& s) {
+  const size_t dl = size_t(d) * L;
+  const int k = T.k;
+  double *D = s.tD.data(), *S = s.tS.data(), *pt = s.tp.data();
+  lanes fl = load(f);
+  for (int i = 0; i < n; ++i) {
+    const double* u = wb + i * dl;
+    const lanes nu = load(s.un.data() + i * L);
+    int j = 0;
+    for (; j + 4 <= k; j += 4) teacher_sums<4>(u, nu, T, j, d, D, S);
+    for (; j < k; ++j) teacher_sums<1>(u, nu, T, j, d, D, S);
+    const lanes al = load(s.alive.data() + i * L), wn = load(s.wn.data() + i * L);
+    lanes a = load(s.a.data() + i * L);
+    for (int j0 = 0; j0 < k; j0 += AB) {
+      const int m = std::min(AB, k - j0);
+      lanes rd[AB], rs[AB], t[AB];
+      for (int q = 0; q < m; ++q) {
+        rd[q] = exact_root(load(D + (j0 + q) * L)), rs[q] = exact_root(load(S + (j0 + q) * L));
+        t[q] = 2.0 * angle<true>(rd[q], rs[q]);
+      }
+      for (int q = 0; q < m; ++q) {
+        const int jq = j0 + q;
+        if (T.vn[jq] == 0.0) continue;
+        lanes p;
+        teacher_terms(t[q], rd[q], rs[q], load(D + jq * L), load(S + jq * L), al, wn, T.vn[jq], a,
+                      p, fl);
+        store(pt + jq * L, p);
+      }
+    }
+    store(s.a.data() + i * L, a);
+    int m = 0;
+    for (; m + 4 <= d; m += 4) teacher_coupling<4>(pt, T, m, g + i * dl);
+    for (; m < d; ++m) teacher_coupling<1>(pt, T, m, g + i * dl);
+  }
+  store(f, fl);
 }
 
 // Norm |w|, alive flag (|w| > 0), unit vector wb and its length un of one neuron; adds |w|^2/4 to
@@ -295,22 +360,8 @@ void eval_block(const double* w, int n, int d, const Teacher& T, double* g, doub
   student_angles(n, s, f);
   student_coupling(w, n, d, s, g);
 
-  if (T.identity) {
-    identity_teacher(wb, g, f, n, d, s);
-  } else {
-    double D[L], S[L], pt[L];
-    for (int i = 0; i < n; ++i) {
-      double* gi = g + i * dl;
-      for (int j = 0; j < T.k; ++j) {
-        if (T.vn[j] == 0.0) continue;  // a zero teacher row contributes nothing
-        pair_sums<0>(wb + i * dl, T.vb.data() + size_t(j) * d, s.un.data() + i * L, &T.vbn[j], d,
-                     D, S);
-        teacher_pair(D, S, alive + i * L, wn + i * L, T.vn[j], a + i * L, pt, f);
-        const double* vj = T.v.data() + size_t(j) * d;
-        for (int m = 0; m < d; ++m) LANE_LOOP gi[m * L + l] -= pt[l] * vj[m];
-      }
-    }
-  }
+  if (T.identity) identity_teacher(wb, g, f, n, d, s);
+  else general_teacher(wb, g, f, n, d, T, s);
 
   LANE_LOOP gmax[l] = 0.0;
   for (int i = 0; i < n; ++i) {

@@ -92,16 +92,21 @@ RELUFAST_HD RELUFAST_INLINE void identity_pair(T c, T sint, T al, T wn, T& a, T&
   identity_terms(angle(sint, c), c, sint, al, wn, a, gj, f);
 }
 
-// Student against a general teacher row of norm vn, from the sums D, S of add_pair_sums:
-// the coupling pt to v_j, and updates a and f.
-RELUFAST_HD RELUFAST_INLINE void teacher_pair_one(double D, double S, double al, double wn,
-                                                  double vn, double& a, double& pt, double& f) {
-  const double rd = std::sqrt(D), rs = std::sqrt(S);
-  const double t = 2.0 * angle(rd, rs);
-  const double sint = 0.5 * rd * rs, cost = 0.25 * (S - D);
+// Student (alive al, norm wn) against a general teacher row of norm vn, from the sums D, S of
+// add_pair_sums, their roots rd, rs and the angle t = 2 angle(rd, rs): the coupling pt to v_j, and
+// updates a and f. teacher_pair_one is the same from D and S.
+template <class T>
+RELUFAST_HD RELUFAST_INLINE void teacher_terms(T t, T rd, T rs, T D, T S, T al, T wn, double vn,
+                                               T& a, T& pt, T& f) {
+  const T sint = 0.5 * rd * rs, cost = 0.25 * (S - D);
   pt = (PI - t) * INV2PI * al;
   a -= vn * sint * INV2PI * al;
   f -= wn * vn * kappa(t, sint, cost);
+}
+RELUFAST_HD RELUFAST_INLINE void teacher_pair_one(double D, double S, double al, double wn,
+                                                  double vn, double& a, double& pt, double& f) {
+  const double rd = std::sqrt(D), rs = std::sqrt(S);
+  teacher_terms(2.0 * angle(rd, rs), rd, rs, D, S, al, wn, vn, a, pt, f);
 }
 
 }  // namespace relufast::teacher

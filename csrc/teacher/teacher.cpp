@@ -57,13 +57,13 @@ void evaluate(const double* W, int64_t R, int n, int d, const Teacher& T, double
               double* gmax) {
   const int nd = n * d;
   const int threads = team_size(num_blocks(R));
-  Guard guard("teacher", Scratch::bytes(n, d, 2), threads);
+  Guard guard("teacher", Scratch::bytes(n, d, T.k, 2), threads);
 #pragma omp parallel num_threads(threads)
   {
     std::unique_ptr<Scratch> s;
     std::vector<double> w, g;
     guard.run([&] {
-      s = std::make_unique<Scratch>(n, d);
+      s = std::make_unique<Scratch>(n, d, T.k);
       w.resize(size_t(nd) * L);
       g.resize(size_t(nd) * L);
     });
@@ -100,14 +100,14 @@ void gradient_descent(double* W, const double* W0, double* step, int64_t* iters,
   for (int64_t r = 0; r < R; ++r) running += status[r] == RUNNING;
   if (running == 0) return;
   const int threads = team_size(running);
-  Guard guard("teacher GD", Scratch::bytes(n, d, 3), threads);
+  Guard guard("teacher GD", Scratch::bytes(n, d, T.k, 3), threads);
   std::atomic<int64_t> next{0};  // the next restart no thread has taken
 #pragma omp parallel num_threads(threads)
   {
     std::unique_ptr<Scratch> sp;
     std::vector<double> w, w0, g;
     guard.run([&] {
-      sp = std::make_unique<Scratch>(n, d);
+      sp = std::make_unique<Scratch>(n, d, T.k);
       for (auto* v : {&w, &w0, &g}) v->resize(size_t(nd) * L);
     });
     guard.run([&] {
