@@ -11,8 +11,9 @@ Three workloads, all on the closed-form population loss with the identity teache
    counted). The NumPy reference is the registry's NumPy ``gd_chunk`` kernel (fewer steps). JAX:
    ``jit`` of a ``lax.fori_loop`` over GD steps of a ``vmap``-ed gradient; PyTorch: the batched
    (R, n, d) gradient, eager or ``torch.compile``-d. Each peer tries several formulations (autodiff
-   of the loss vs the closed-form gradient; pairwise angles from the Gram matrix or from |u - v|,
-   |u + v| as relufast does; the library atan2 vs the same branch-free rational atan relufast
+   of the loss vs the closed-form gradient; pairwise angles from the Gram matrix (through D, S
+   or, with one root per pair, as cos t and sin t = sqrt(1 - cos^2)) or from |u - v|, |u + v| as
+   relufast does; the library atan2 vs the same branch-free rational atan relufast
    uses); the fastest, picked at R = 1000, runs every R.
    Every formulation's gradient is checked against the NumPy reference (column ``max|dG|``).
 2. **Hessian + smallest eigenvalue** of 1000 Hessians at k = n = 20 (400 x 400): relufast
@@ -108,10 +109,15 @@ def analytic_grad(xp, W, atan2, form, offd):
     sq = (W * W).sum(-1)
     wn = xp.sqrt(sq)
     U = W / wn[..., None]
-    D, S = _pair_sums(xp, U, form)
-    rd, rs = xp.sqrt(D), xp.sqrt(S)
-    t = 2.0 * atan2(rd, rs)
-    sint = 0.5 * rd * rs
+    if form == "cos":  # one root per pair: cos t from the Gram matrix, sin t = sqrt(1 - cos^2)
+        c = xp.clip(U @ xp.swapaxes(U, -1, -2), -1.0, 1.0)
+        sint = xp.sqrt(xp.clip(1.0 - c * c, min=0.0))
+        t = atan2(sint, c)
+    else:
+        D, S = _pair_sums(xp, U, form)
+        rd, rs = xp.sqrt(D), xp.sqrt(S)
+        t = 2.0 * atan2(rd, rs)
+        sint = 0.5 * rd * rs
     U2 = U * U
     s = xp.sqrt(xp.clip(U2.sum(-1)[..., None] - U2, min=0.0))  # sin of the angle to e_j
     tt = atan2(s, U)
@@ -196,6 +202,7 @@ def make_numpy(W0):
 
 
 JAX_VARIANTS = (
+    "analytic-cos-poly",
     "analytic-gram-poly",
     "analytic-gramRlast-poly",
     "analytic-gram-atan2",
@@ -209,6 +216,7 @@ TORCH_VARIANTS = (
     "autograd-gram-atan2",
     "compile-analytic-gram-poly",
     "compile-analytic-gram-atan2",
+    "compile-analytic-cos-poly",
 )
 
 

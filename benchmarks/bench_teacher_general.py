@@ -9,7 +9,9 @@ the registry's NumPy ``gd_chunk``; JAX (when installed) ``jit`` of a ``fori_loop
 the closed-form gradient, batched over restarts, cosines from the Gram products, in four
 formulations (restarts first or last, where every op is elementwise over R; the library arctan2
 or bench_teacher's branch-free rational one, as relufast's) of which the fastest is quoted; its
-gradient is checked against the NumPy reference (``max|dG|``).
+gradient is checked against the NumPy reference (``max|dG|``). Against the identity teacher JAX
+runs the same general formulation with V = I; ``bench_teacher.py`` times JAX's identity-specific
+ones.
 
     python benchmarks/bench_teacher_general.py [--k 10 20] [--restarts 1000]
         [--out benchmarks/results/teacher_general.txt]
