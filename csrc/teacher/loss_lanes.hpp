@@ -325,20 +325,24 @@ void general_teacher(const double* wb, double* g, double* f, int n, int d, const
 // F.
 void neuron_norm(const double* w, int d, double* wn, double* alive, double* wb, double* un,
                  double* f) {
-  double sq[L] = {}, inv[L];
-  for (int m = 0; m < d; ++m) LANE_LOOP sq[l] += w[m * L + l] * w[m * L + l];
-  LANE_LOOP {
-    neuron_scale(sq[l], wn[l], alive[l], inv[l]);
-    f[l] += 0.25 * sq[l];
+  lanes q{}, norm, live, inv;
+  for (int m = 0; m < d; ++m) {
+    const lanes x = load(w + m * L);
+    q += x * x;
   }
-  for (int m = 0; m < d; ++m) LANE_LOOP wb[m * L + l] = w[m * L + l] * inv[l];
-  const lanes q = load(sq);  // rare: |w|^2 under- or overflows (or is NaN) in some lane
-  if (lane_bits((q >= 0x1p-900) & (q <= 0x1p900)) != ALL_LANES)
+  neuron_scale(q, norm, live, inv);
+  store(wn, norm), store(alive, live), store(f, load(f) + 0.25 * q);
+  for (int m = 0; m < d; ++m) store(wb + m * L, load(w + m * L) * inv);
+  // rare: |w|^2 under- or overflows (or is NaN) in some lane
+  if (const unsigned plain = lane_bits((q >= 0x1p-900) & (q <= 0x1p900)); plain != ALL_LANES)
     for (int l = 0; l < L; ++l)
-      if (!plain_norm(sq[l])) neuron_rescaled(w + l, L, d, wb + l, L, wn[l], alive[l]);
-  double uu[L] = {};
-  for (int m = 0; m < d; ++m) LANE_LOOP uu[l] += wb[m * L + l] * wb[m * L + l];
-  LANE_LOOP un[l] = std::sqrt(uu[l]);
+      if (!(plain >> l & 1u)) neuron_rescaled(w + l, L, d, wb + l, L, wn[l], alive[l]);
+  lanes uu{};
+  for (int m = 0; m < d; ++m) {
+    const lanes x = load(wb + m * L);
+    uu += x * x;
+  }
+  store(un, exact_root(uu));
 }
 
 // Loss, gradient and per-restart max neuron-gradient norm for one block (w, g: [n][d][L]).
@@ -363,17 +367,21 @@ void eval_block(const double* w, int n, int d, const Teacher& T, double* g, doub
   if (T.identity) identity_teacher(wb, g, f, n, d, s);
   else general_teacher(wb, g, f, n, d, T, s);
 
-  LANE_LOOP gmax[l] = 0.0;
+  lanes gm{};
   for (int i = 0; i < n; ++i) {
     double* gi = g + i * dl;
     const double* wbi = wb + i * dl;
-    double sq[L] = {};
-    for (int m = 0; m < d; ++m) LANE_LOOP {
-      gi[m * L + l] += a[i * L + l] * wbi[m * L + l];
-      sq[l] += gi[m * L + l] * gi[m * L + l];
+    const lanes ai = load(a + i * L);
+    lanes sq{};
+    for (int m = 0; m < d; ++m) {
+      const lanes x = load(gi + m * L) + ai * load(wbi + m * L);
+      store(gi + m * L, x);
+      sq += x * x;
     }
-    LANE_LOOP gmax[l] = std::max(gmax[l], std::sqrt(sq[l]));
+    const lanes r = exact_root(sq);
+    gm = gm < r ? r : gm;  // std::max, NaN included
   }
+  store(gmax, gm);
 }
 
 

@@ -18,6 +18,16 @@ RELUFAST_HD RELUFAST_INLINE void neuron_scale(double sq, double& wn, double& ali
   alive = live ? 1.0 : 0.0;
   inv = live ? 1.0 / std::sqrt(live ? sq : 1.0) : 0.0;
 }
+#if !defined(__CUDACC__)
+// The same on a block of lanes (correctly rounded roots and division, so each lane is the above).
+RELUFAST_INLINE void neuron_scale(lanes sq, lanes& wn, lanes& alive, lanes& inv) {
+  const auto live = sq > 0.0;
+  const lanes one = broadcast(1.0), zero = lanes{};
+  wn = exact_root(sq);
+  alive = live ? one : zero;
+  inv = live ? exact_divide(one, exact_root(live ? sq : one)) : zero;
+}
+#endif
 
 // Whether |w|^2 = sq is accurate and 1/|w| finite (2^-900 <= sq <= 2^900); elsewhere (or at w = 0)
 // the neuron is measured by neuron_rescaled.
