@@ -166,9 +166,10 @@ def closed_form_loss(xp, W, atan2, form, eye):
 # --------------------------------------------------------------------------- contenders
 
 
-def gd_runner(W0, backend):
+def gd_runner(W0, backend, V=None):
     """run(steps) -> restart-iterations done by one GD chunk kernel of ``backend`` (relufast's
-    native one or its NumPy twin, through the kernel registry) from W0, step 0.1, never stopping early."""
+    native one or its NumPy twin, through the kernel registry) from W0, step 0.1, never stopping
+    early; V: the teacher's rows (None: the identity)."""
     import numpy as np
 
     from relufast.backend import get
@@ -187,7 +188,7 @@ def gd_runner(W0, backend):
             F=np.full(R, np.nan),
             gmax=np.full(R, np.nan),
         )
-        kernel(s, None, GDOptions(steps=int(steps), max_iters=0, tol=0.0, diverge=1e4, f_stop=0.0))
+        kernel(s, V, GDOptions(steps=int(steps), max_iters=0, tol=0.0, diverge=1e4, f_stop=0.0))
         return int(s.iters.sum())
 
     return run

@@ -5,10 +5,11 @@ against the identity teacher (its own closed form in the kernel), a random ortho
 Gaussian teacher (``safran_shamir.make_teacher``: the general-teacher path, every (student,
 teacher row) angle from the sums D, S). Rates are restart-iterations per second of process CPU
 time, best of ``--repeat`` rounds in turn. relufast runs the registry's native ``gd_chunk``; NumPy
-the registry's NumPy ``gd_chunk``; JAX (when installed) ``jit`` of a ``fori_loop`` of GD steps on
-the closed-form gradient, batched over restarts, cosines from the Gram products, in four
-formulations (restarts first or last, where every op is elementwise over R; the library arctan2
-or bench_teacher's branch-free rational one, as relufast's) of which the fastest is quoted; its
+the registry's NumPy ``gd_chunk`` (both through ``bench_teacher.gd_runner``); JAX (when
+installed) ``jit`` of a ``fori_loop`` of GD steps on the closed-form gradient, batched over
+restarts, cosines from the Gram products, in four formulations (restarts first or last, where
+every op is elementwise over R; the library arctan2 or bench_teacher's branch-free rational one,
+as relufast's) of which the fastest is quoted; its
 gradient is checked against the NumPy reference (``max|dG|``). Against the identity teacher JAX
 runs the same general formulation with V = I; ``bench_teacher.py`` times JAX's identity-specific
 ones.
@@ -35,39 +36,18 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_teacher import poly_atan2
+from bench_teacher import gd_runner, poly_atan2
 from harness import machine, peers, tables
 
 from relufast import backend
 from relufast.experiments import safran_shamir as ss
 from relufast.objectives import teacher as objective
-from relufast.optim import GDOptions, GDState
 
 PI = math.pi
 INV2PI = 1.0 / (2.0 * math.pi)
 TEACHERS = ("identity", "orthogonal", "gaussian")
 #: JAX formulations: restarts first or last, library or rational atan2; the fastest is quoted.
 JAX_FORMS = ("first-lib", "last-lib", "first-poly", "last-poly")
-
-
-def gd_kernel(W0, V, name):
-    """run(steps) of the registry's ``gd_chunk`` kernel ``name`` from W0 (never stopping early)."""
-    R = W0.shape[0]
-    kernel = backend.get("teacher", "gd_chunk", name)
-
-    def run(steps):
-        s = GDState(
-            W=W0.copy(),
-            W0=W0,
-            step=np.full(R, 0.1),
-            iters=np.zeros(R, np.int64),
-            status=np.zeros(R, np.int8),
-            F=np.full(R, np.nan),
-            gmax=np.full(R, np.nan),
-        )
-        kernel(s, V, GDOptions(steps=int(steps), max_iters=0, tol=0.0, diverge=1e4, f_stop=0.0))
-
-    return run
 
 
 def jax_grad(jnp, layout, atan, V):
@@ -168,7 +148,7 @@ def main() -> None:
         for name in TEACHERS:
             Vk = ss.make_teacher(name, k, k, seed=1)
             V = np.eye(k) if Vk is None else Vk
-            runs = {"relufast": gd_kernel(W0, Vk, "cpu"), "numpy": gd_kernel(W0, Vk, "numpy")}
+            runs = {"relufast": gd_runner(W0, "cpu", Vk), "numpy": gd_runner(W0, "numpy", Vk)}
             errs = {}
             if jax is not None:
                 for form in JAX_FORMS:
