@@ -63,7 +63,7 @@ def real_array(x: object, name: str) -> np.ndarray:
     return a if a.flags.c_contiguous else np.ascontiguousarray(a)
 
 
-def float_array(x: object, name: str, ndims: tuple[int, ...]) -> np.ndarray:
+def float_array(x: object, name: str, ndims: tuple[int, ...], *, finite: bool = True) -> np.ndarray:
     """``x`` as a C-contiguous float64 array with one of ``ndims`` dimensions and finite entries.
 
     Parameters
@@ -77,6 +77,9 @@ def float_array(x: object, name: str, ndims: tuple[int, ...]) -> np.ndarray:
         The argument's name, used in the error message.
     ndims : tuple of int
         The allowed numbers of dimensions.
+    finite : bool, default True
+        Check that every entry is finite (:func:`require_finite`). False leaves that to the
+        kernel, where it checks the array in the pass that reads it anyway.
 
     Returns
     -------
@@ -111,9 +114,23 @@ def float_array(x: object, name: str, ndims: tuple[int, ...]) -> np.ndarray:
         raise ValueError(f"{name} must be {want}, got shape {a.shape}")
     if a.size == 0:
         raise ValueError(f"{name} must not be empty, got shape {a.shape}")
+    if finite:
+        require_finite(a, name)
+    return a
+
+
+def require_finite(a: np.ndarray, name: str) -> None:
+    """Raise ``ValueError("<name> contains NaN or infinity")`` unless every entry of ``a`` is finite.
+
+    Examples
+    --------
+    >>> require_finite(np.array([1.0, np.inf]), "W")
+    Traceback (most recent call last):
+    ...
+    ValueError: W contains NaN or infinity
+    """
     if not np.all(np.isfinite(a)):
         raise ValueError(f"{name} contains NaN or infinity")
-    return a
 
 
 def positive_int(x: object, name: str, minimum: int = 1, maximum: int = INT64_MAX) -> int:

@@ -356,6 +356,22 @@ def test_teacher_evaluate_moves_every_restart_through_its_lane(n, d):
             assert F1[0] == F[r] and g1[0] == gmax[r] and np.array_equal(G1[0], G[r])
 
 
+@pytest.mark.parametrize("n, d", [(1, 1), (2, 4), (3, 5), (4, 4), (2, 9)])
+def test_teacher_evaluate_finds_every_nonfinite_entry(n, d):
+    # the lanes check W while packing it (tiles and the columns past them) and skip no lane; the
+    # per-restart path has the binding check it first
+    rng = np.random.default_rng(n * 10 + d)
+    R = 2 * core.lanes + 3
+    W = rng.normal(size=(R, n, d))
+    for fn in (core.teacher_evaluate, core.teacher_evaluate_per_restart):
+        for idx in np.ndindex(W.shape):
+            X = W.copy()
+            X[idx] = (np.nan, np.inf, -np.inf)[sum(idx) % 3]
+            with pytest.raises(ValueError, match="^W contains NaN or infinity$"):
+                fn(X, None, False)
+        assert np.all(np.isfinite(fn(W, None, True)[1]))
+
+
 @pytest.mark.parametrize("k, d", [(6, 6), (9, 7), (4, 10), (1, 3)])
 def test_general_teacher_rows_in_lanes_match_numpy(k, d):
     # the general teacher's phases (csrc/teacher/loss_lanes.hpp): sums four rows at a time and one

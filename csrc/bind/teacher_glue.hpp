@@ -1,8 +1,10 @@
 // pybind11 glue of the teacher kernels, templated on the kernel so that every backend's binding
 // (C++ lanes, the per-restart host path, CUDA) checks and converts its arguments the same way.
 #pragma once
+#include <algorithm>
 #include <cmath>
 #include <optional>
+#include <type_traits>
 
 #include "bind/common.hpp"
 #include "teacher/teacher.hpp"
@@ -32,10 +34,18 @@ py::tuple evaluate(const In& W, const std::optional<In>& V, bool want_grad) {
   }
   const double* w = W.data();
   double *f = F.mutable_data(), *gm = gmax.mutable_data();
+  bool finite = true;
   {
     py::gil_scoped_release release;
-    Kernel(w, R, n, d, T, f, g, gm);
+    // the C++ lanes check W as they pack it (bool); for the others, one pass over W here
+    if constexpr (std::is_same_v<decltype(Kernel(w, R, n, d, T, f, g, gm)), bool>) {
+      finite = Kernel(w, R, n, d, T, f, g, gm);
+    } else {
+      finite = std::all_of(w, w + W.size(), [](double x) { return std::isfinite(x); });
+      if (finite) Kernel(w, R, n, d, T, f, g, gm);
+    }
   }
+  require(finite, "W contains NaN or infinity");
   return py::make_tuple(F, G, gmax);
 }
 

@@ -46,22 +46,29 @@ template <int W>
 constexpr bool tiled_blocks = W == 2 || W == 4 || W == 8;
 
 // Restarts [r0, r0 + W) of X (R, P) as blk [P][W]. Pure data movement: the values are unchanged.
+// Returns whether every value moved is finite (x * 0 is 0 for a finite x, NaN for NaN or +-inf), so
+// that a kernel checks its input in the pass that reads it anyway, not in a second one.
 template <int W = LANES>
-inline void pack_block(const double* X, int64_t R, int64_t r0, int64_t P, double* blk) {
+inline bool pack_block(const double* X, int64_t R, int64_t r0, int64_t P, double* blk) {
   const double* src[W];
   for (int l = 0; l < W; ++l) src[l] = X + std::min(r0 + l, R - 1) * P;
   const int64_t tiles = tiled_blocks<W> ? P - P % W : 0;  // columns moved by whole tiles
+  bool finite = true;
   if constexpr (tiled_blocks<W>) {
     using V = typename simd<W>::type;
+    V zero = {};
     for (int64_t p = 0; p < tiles; p += W) {
       V r[W];
-      for (int l = 0; l < W; ++l) r[l] = load<V>(src[l] + p);
+      for (int l = 0; l < W; ++l) r[l] = load<V>(src[l] + p), zero += r[l] * 0.0;
       transpose<W>(r);
       for (int q = 0; q < W; ++q) store(blk + (p + q) * W, r[q]);
     }
+    for (int l = 0; l < W; ++l) finite &= zero[l] == 0.0;
   }
+  double zero = 0.0;
   for (int64_t p = tiles; p < P; ++p)
-    for (int l = 0; l < W; ++l) blk[p * W + l] = src[l][p];
+    for (int l = 0; l < W; ++l) blk[p * W + l] = src[l][p], zero += src[l][p] * 0.0;
+  return finite && zero == 0.0;
 }
 
 template <int W = LANES>

@@ -53,11 +53,12 @@ Teacher::Teacher(const double* V, int k_, int d_) : k(k_), d(d_), identity(V == 
   half_vv = 0.5 * c;
 }
 
-void evaluate(const double* W, int64_t R, int n, int d, const Teacher& T, double* F, double* G,
+bool evaluate(const double* W, int64_t R, int n, int d, const Teacher& T, double* F, double* G,
               double* gmax) {
   const int nd = n * d;
   const int threads = team_size(num_blocks(R));
   Guard guard("teacher", Scratch::bytes(n, d, T.k, 2), threads);
+  std::atomic<bool> nonfinite{false};  // found while packing: no second pass over W
 #pragma omp parallel num_threads(threads)
   {
     std::unique_ptr<Scratch> s;
@@ -72,7 +73,7 @@ void evaluate(const double* W, int64_t R, int n, int d, const Teacher& T, double
     for (int64_t b = 0; b < num_blocks(R); ++b)
       guard.run([&] {
         const int64_t r0 = b * L;
-        pack_block(W, R, r0, nd, w.data());
+        if (!pack_block(W, R, r0, nd, w.data())) nonfinite.store(true, std::memory_order_relaxed);
         eval_block(w.data(), n, d, T, g.data(), f, gm, *s);
         for (int l = 0; l < L && r0 + l < R; ++l) {
           if (F) F[r0 + l] = f[l];
@@ -82,6 +83,7 @@ void evaluate(const double* W, int64_t R, int n, int d, const Teacher& T, double
       });
   }
   guard.rethrow();
+  return !nonfinite.load();
 }
 
 // Each thread keeps one block of L lanes full: a lane whose restart stops (or has run this call's

@@ -25,8 +25,9 @@ inline TeacherView host_view(const Teacher& T) {
 }
 
 // Loss F (R), gradient G (R, n, d) and max_i |grad_i| (R) of R students W (R, n, d); G/gmax may be
-// null.
-void evaluate(const double* W, int64_t R, int n, int d, const Teacher& T, double* F, double* G,
+// null. Returns whether every entry of W is finite (checked as W is read: F and G mean nothing
+// otherwise).
+bool evaluate(const double* W, int64_t R, int n, int d, const Teacher& T, double* F, double* G,
               double* gmax);
 
 // Exact Hessians H (R, n*d, n*d), neuron-major.

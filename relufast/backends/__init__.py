@@ -28,7 +28,10 @@ linalg     min_eigenvalues      H (R, m, m) symmetric                          (
 backend (CUDA only: no Hessian leaves the device); backends without it get the host Lanczos of
 :mod:`relufast.lanczos` on their ``hessian_operator``.
 
-Inputs arrive validated (float64, C-contiguous, batch-first); see :mod:`relufast._kernels`.
+Inputs arrive validated (float64, C-contiguous, batch-first); see :mod:`relufast._kernels`. One
+check is the kernel's own: the teacher's ``loss_grad`` gets W unchecked for NaN and infinity and
+raises ``ValueError("W contains NaN or infinity")`` itself (the C++ core as it packs W into lanes,
+so the public ``teacher.grad`` makes one pass over W, not two).
 
 Some kernels run some cases only: ``register(..., accepts=fn)`` with ``fn(case)`` returning None or
 the reason it cannot, and callers pass the case as ``get(..., case=case)`` ("auto" then skips the

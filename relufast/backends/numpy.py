@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._kernels import register
+from .._validate import require_finite
 from ..objectives.mlp import reference as mlp_ref
 from ..objectives.teacher import reference as teacher_ref
 from ..objectives.teacher.operator import HessianOperator
@@ -12,7 +13,14 @@ from ..optim import reference as optim_ref
 
 BACKEND = "numpy"
 
-register("teacher", "loss_grad", BACKEND, teacher_ref.loss_grad)
+
+def teacher_loss_grad(W, V, want_grad):
+    """The reference loss and gradient, after the finiteness check of W every loss_grad kernel makes."""
+    require_finite(W, "W")
+    return teacher_ref.loss_grad(W, V, want_grad)
+
+
+register("teacher", "loss_grad", BACKEND, teacher_loss_grad)
 register("teacher", "hessian", BACKEND, teacher_ref.hessian)
 register("teacher", "hvp", BACKEND, teacher_ref.hvp)
 register("teacher", "hessian_operator", BACKEND, HessianOperator)

@@ -49,9 +49,12 @@ __all__ = [
 OBJECTIVE = "teacher"
 
 
-def check_students(W: object) -> tuple[np.ndarray, bool]:
-    """Validate W; return it as (R, n, d) and whether a single (n, d) point was given."""
-    W = float_array(W, "W", (2, 3))
+def check_students(W: object, *, finite: bool = True) -> tuple[np.ndarray, bool]:
+    """Validate W; return it as (R, n, d) and whether a single (n, d) point was given.
+
+    ``finite=False`` leaves the finiteness check to the kernel (the ``loss_grad`` kernels make it).
+    """
+    W = float_array(W, "W", (2, 3), finite=finite)
     return (W[None], True) if W.ndim == 2 else (W, False)
 
 
@@ -65,8 +68,8 @@ def check_teacher(V: object, d: int) -> np.ndarray | None:
     return V
 
 
-def _prepare(W: object, V: object) -> tuple[np.ndarray, bool, np.ndarray | None]:
-    W3, single = check_students(W)
+def _prepare(W: object, V: object, finite: bool = True) -> tuple[np.ndarray, bool, np.ndarray | None]:
+    W3, single = check_students(W, finite=finite)
     return W3, single, check_teacher(V, W3.shape[2])
 
 
@@ -79,7 +82,8 @@ def loss_and_grad(W, V=None, *, backend: str = "auto") -> tuple[float | np.ndarr
     >>> float(F), float(np.abs(G).max())
     (0.0, 0.0)
     """
-    W3, single, V = _prepare(W, V)
+    # every loss_grad kernel checks that W is finite as it reads it (relufast.backends)
+    W3, single, V = _prepare(W, V, finite=False)
     F, G = get(OBJECTIVE, "loss_grad", backend)(W3, V, True)
     return (float(F[0]), G[0]) if single else (F, G)
 
@@ -106,7 +110,7 @@ def loss(W, V=None, *, backend: str = "auto") -> float | np.ndarray:
     >>> round(loss(np.zeros((2, 2))), 6)   # 1/2 E[(relu(x_1) + relu(x_2))^2] = 1/2 + 1/(2 pi)
     0.659155
     """
-    W3, single, V = _prepare(W, V)
+    W3, single, V = _prepare(W, V, finite=False)
     F = get(OBJECTIVE, "loss_grad", backend)(W3, V, False)[0]
     return float(F[0]) if single else F
 
