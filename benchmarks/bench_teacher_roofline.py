@@ -6,17 +6,22 @@ One pinned thread, R restarts, identity teacher, step 0.1, no early stop. It pri
   the same batch, per restart-evaluation, beside one native GD step: with each gradient dropped
   before the next call (its memory reused), and with every call's gradient kept, where the
   first touch of fresh output pages adds its page faults; and the floor of that beside GD's
-  loop, which keeps each block in cache: a bare copy of the batch (W read, G written) and the
-  finiteness check of W that every public call makes;
+  loop, which keeps each block in cache: a bare copy of the batch (W read, G written); the
+  finiteness check of W that every public call makes happens as the kernel packs W into lanes,
+  and what it would cost as a pass of its own is printed beside it;
 * with ``perf`` on the machine: instructions and cycles per restart-iteration of the GD loop (a
   subprocess running only that loop; Python's share is under 1 %) and the IPC;
 * the core's float64 FMA peak (``harness/peak.py``) and the kernel's useful float64 work per
   restart-iteration (the FMAs of its dot products, Gram coupling, norms and gradient assembly, as
   counted from ``csrc/teacher/loss_lanes.hpp``; the 590 angle evaluations at k = n = 20 come on
   top), so the share of peak is a lower bound;
+* a floor from the kernel's own operations: the angles, square roots and divisions of one
+  restart-iteration, each at the throughput ``harness/ops.py`` measures for the kernel's code
+  (``csrc/core/math.hpp``, independent evaluations in L1), plus the useful FMAs at the measured
+  peak, all on the same vector units;
 * the rate 5x the JAX peer needs (the JAX column of the --jax-results report, with relufast's
-  rate from that same run beside it) and, with perf, the instructions per restart-iteration that
-  rate allows at the measured IPC.
+  rate from that same run beside it), the time per restart-iteration it allows beside that floor
+  and, with perf, the instructions per restart-iteration that rate allows at the measured IPC.
 
     python benchmarks/bench_teacher_roofline.py [--restarts 1000] [--out results/roofline.txt]
 """
@@ -39,6 +44,7 @@ from relufast import backend, optim, teacher
 from relufast.experiments import safran_shamir as ss
 
 sys.path.insert(0, str(Path(__file__).parent))
+from harness.ops import measure_ops
 from harness.peak import measure_peak
 
 K = 20
@@ -60,6 +66,16 @@ def useful_fmas(n: int, k: int, d: int) -> int:
     teacher_sines = 2 * n * d  # prefix and suffix sums of squares
     assembly = 2 * n * d  # g_i += a_i wb_i, |g_i|^2
     return norms + dots + coupling + teacher_sines + assembly
+
+
+def kernel_ops(n: int, k: int, d: int) -> dict[str, int]:
+    """Angles, roots and divisions per restart-iteration (identity teacher, d = k), as in
+    ``csrc/teacher/loss_lanes.hpp`` and ``pair_terms.hpp``: an angle and a sine (``root``) per
+    student pair and per (student, coordinate); per neuron |w| and |wb| (``exact_root``) and
+    1 / |w| (``exact_divide``), and the gradient norm |g_i| (``exact_root``).
+    """
+    pairs = n * (n - 1) // 2 + n * d
+    return {"angle": pairs, "root": pairs, "exact_root": 3 * n, "exact_divide": n}
 
 
 def cpu_seconds(fn) -> float:
@@ -158,6 +174,7 @@ def main() -> None:
     per_kept = min(times["kept"]) / (evals * R)
     per_copy, per_check = (min(times[name]) / (evals * R) for name in ("traffic", "check"))
     peak = measure_peak()
+    ops = measure_ops()
     fmas = useful_fmas(K, K, K)
     flops = 2 * fmas
     lines = [
@@ -167,12 +184,28 @@ def main() -> None:
         f"({per_grad * rate:.2f} GD steps); {per_kept * 1e6:.2f} us ({per_kept * rate:.2f} GD "
         f"steps) when every call's {R * K * K * 8 / 1e6:.1f} MB gradient is kept (fresh pages)",
         f"its floor beside GD's loop: moving W in and G out (a bare np.copyto of the batch) "
-        f"{per_copy * 1e6:.2f} us and the finiteness check of W {per_check * 1e6:.2f} us per "
-        f"restart, so teacher.grad >= {1 + (per_copy + per_check) * rate:.2f} GD steps at this R",
+        f"{per_copy * 1e6:.2f} us per restart, so teacher.grad >= {1 + per_copy * rate:.2f} GD steps "
+        f"at this R (the finiteness check of W is made as the kernel packs it; as a pass of its own, "
+        f"np.isfinite(W).all(), it would add {per_check * 1e6:.2f} us)",
         f"float64 peak of one core: {peak['measured_flops']:.3g} flop/s ({peak['method']})",
         f"useful linear-algebra work: {fmas} FMAs = {flops} flops per restart-iteration "
         f"(+ {K * (K - 1) // 2 + K * K} angles): {rate * flops / peak['measured_flops']:.1%} of peak",
     ]
+    floor = None
+    if "error" in ops:
+        lines.append(f"kernel operations: not measured ({ops['error']})")
+    else:
+        counts_ops = kernel_ops(K, K, K)
+        parts = {name: c * ops[name] * 1e-3 for name, c in counts_ops.items()}  # us
+        fma_us = flops / peak["measured_flops"] * 1e6
+        floor = sum(parts.values()) + fma_us
+        lines.append(
+            "floor from the kernel's own operations (harness/ops.py: csrc/core/math.hpp, ns per lane "
+            "at full throughput): "
+            + ", ".join(f"{counts_ops[name]} x {name} {ops[name]:.3g} ns" for name in counts_ops)
+            + f" = {sum(parts.values()):.2f} us, + the useful FMAs at peak {fma_us:.2f} us: "
+            f"{floor:.2f} us per restart-iteration ({floor * rate / 1e6:.0%} of the measured GD step)"
+        )
     counts = perf_counts(R, steps)
     if counts:
         lines.append(
@@ -192,6 +225,12 @@ def main() -> None:
             f"{need / ours:.2f}x relufast's rate in that run and {need / rate:.2f}x the rate here; "
             f"the useful flops alone would then be {need * flops / peak['measured_flops']:.0%} of peak"
         )
+        if floor is not None:
+            line += (
+                f"; it allows {1e6 / need:.2f} us per restart-iteration, {ours / (need * rate) * 1e6:.2f} "
+                f"at this run's speed (relufast's rate here against that run's), against the floor's "
+                f"{floor:.2f}"
+            )
         if counts:
             line += (
                 f", and at today's IPC it allows {counts['instructions'] * rate / need:.0f} "
