@@ -5,7 +5,7 @@ cell on the native threads, and records its wall time and the GD steps its runs 
 the protocol needs: labels identical to GD run to the end, see ``bench_table1_labels.py``). Then
 it prices those steps at a floor: each restart-iteration's angles, square roots, exact roots and
 divisions at the throughput ``harness/ops.py`` measures for the kernel's own code, plus its useful
-FMAs at the measured peak (``bench_teacher_roofline.kernel_ops`` and ``useful_fmas``, identity
+FMAs at the measured peak (``bench_teacher_roofline.step_floor``, identity
 teacher), shared perfectly over the threads, with no lane left idle and nothing else (Hessians,
 eigenvalues, Newton, the certificate) costing anything. Time below that floor needs fewer GD steps
 or a cheaper formulation of the step, not a faster kernel.
@@ -26,16 +26,10 @@ from relufast.experiments import safran_shamir as ss
 
 sys.path.insert(0, str(Path(__file__).parent))
 from bench_table1_tail import block_steps
-from bench_teacher_roofline import kernel_ops, useful_fmas
+from bench_teacher_roofline import step_floor
 from harness import cells
 from harness.ops import measure_ops
 from harness.peak import measure_peak
-
-
-def step_floor(n: int, k: int, ops: dict, peak_flops: float) -> float:
-    """Seconds per restart-iteration at (n, k = d): the kernel's operations at full throughput."""
-    t = sum(count * ops[name] * 1e-9 for name, count in kernel_ops(n, k, k).items())
-    return t + 2 * useful_fmas(n, k, k) / peak_flops
 
 
 def main() -> None:
@@ -67,7 +61,7 @@ def main() -> None:
             res = ss.run(k, n, restarts=args.runs)
             w = time.perf_counter() - t0
             it = res.iterations
-            f = it.sum() * step_floor(n, k, ops, peak["measured_flops"]) / args.threads
+            f = it.sum() * sum(step_floor(n, k, ops, peak["measured_flops"])) / args.threads
             occupancy = block_steps(it, args.threads, lanes) / (it.sum() / (args.threads * lanes))
             wall, steps, floor = wall + w, steps + it.sum(), floor + f
             row = f"{k:<3} {n:<3} {w:9.2f} {it.sum():10.4g} {f:9.2f} {occupancy:6.2f}"

@@ -78,6 +78,14 @@ def kernel_ops(n: int, k: int, d: int) -> dict[str, int]:
     return {"angle": pairs, "root": pairs, "exact_root": 3 * n, "exact_divide": n}
 
 
+def step_floor(n: int, k: int, ops: dict, peak_flops: float) -> tuple[float, float]:
+    """Seconds per restart-iteration at (n, k = d) of the kernel's operations at full throughput
+    (``harness.ops.measure_ops``) and of its useful FMAs at ``peak_flops``.
+    """
+    transcendental = sum(count * ops[name] * 1e-9 for name, count in kernel_ops(n, k, k).items())
+    return transcendental, 2 * useful_fmas(n, k, k) / peak_flops
+
+
 def cpu_seconds(fn) -> float:
     t0 = time.process_time()
     fn()
@@ -196,14 +204,13 @@ def main() -> None:
         lines.append(f"kernel operations: not measured ({ops['error']})")
     else:
         counts_ops = kernel_ops(K, K, K)
-        parts = {name: c * ops[name] * 1e-3 for name, c in counts_ops.items()}  # us
-        fma_us = flops / peak["measured_flops"] * 1e6
-        floor = sum(parts.values()) + fma_us
+        op_us, fma_us = (t * 1e6 for t in step_floor(K, K, ops, peak["measured_flops"]))
+        floor = op_us + fma_us
         lines.append(
             "floor from the kernel's own operations (harness/ops.py: csrc/core/math.hpp, ns per lane "
             "at full throughput): "
             + ", ".join(f"{counts_ops[name]} x {name} {ops[name]:.3g} ns" for name in counts_ops)
-            + f" = {sum(parts.values()):.2f} us, + the useful FMAs at peak {fma_us:.2f} us: "
+            + f" = {op_us:.2f} us, + the useful FMAs at peak {fma_us:.2f} us: "
             f"{floor:.2f} us per restart-iteration ({floor * rate / 1e6:.0%} of the measured GD step)"
         )
     counts = perf_counts(R, steps)

@@ -232,8 +232,9 @@ def test_bad_students(bad, match):
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
 def test_every_loss_grad_kernel_refuses_nonfinite_students(be, bad):
     # The kernels check W as they read it (the C++ core while packing lanes: by whole tiles of
-    # lanes x lanes values, the columns past them one by one); each entry of a batch of 19
-    # restarts at (n, d) = (3, 5) (15 values: a tile of 8 and 7 more on AVX-512) in turn.
+    # lanes x lanes values, the columns past them one by one): a batch of 19 restarts at
+    # (n, d) = (3, 5) (15 values: a tile of 8 and 7 more on AVX-512), a bad value at its first
+    # and last entries and at entries in a tile and past it, one at a time.
     W = np.random.default_rng(5).normal(size=(19, 3, 5))
     F0, G0 = teacher.loss_and_grad(W, backend=be)
     for r, i, m in [(0, 0, 0), (18, 2, 4), (9, 1, 2), (18, 0, 0), (7, 2, 4)]:
@@ -244,7 +245,7 @@ def test_every_loss_grad_kernel_refuses_nonfinite_students(be, bad):
                 call(X, backend=be)
         with pytest.raises(ValueError, match="^W contains NaN or infinity$"):  # a single student
             teacher.loss(X[r], backend=be)
-    F, G = teacher.loss_and_grad(W, backend=be)  # finite W is untouched by the check
+    F, G = teacher.loss_and_grad(W, backend=be)  # the refused calls left no trace: same numbers
     assert np.array_equal(F, F0) and np.array_equal(G, G0)
     huge = W.copy()
     huge[3, 0, 0] = 1e300  # finite, if F overflows: no error

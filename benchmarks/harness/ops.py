@@ -25,9 +25,9 @@ constexpr int B = 256;  // blocks of LANES doubles: 2 x 16 KB (AVX-512) of input
 alignas(64) static double y[B * LANES], x[B * LANES], out[B * LANES];
 template <class Op>
 static double ns_per_lane(Op op) {
+  constexpr int reps = 2000;
   double best = 1e30;
   for (int round = 0; round < 7; ++round) {
-    const int reps = 2000;
     const auto t0 = std::chrono::steady_clock::now();
     for (int r = 0; r < reps; ++r) {
       for (int b = 0; b < B; ++b) store(out + b * LANES, op(load(y + b * LANES), load(x + b * LANES)));
@@ -36,7 +36,7 @@ static double ns_per_lane(Op op) {
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     best = s < best ? s : best;
   }
-  return best * 1e9 / (2000.0 * B * LANES);
+  return best * 1e9 / (double(reps) * B * LANES);
 }
 int main() {
   for (int i = 0; i < B * LANES; ++i) {  // y in [0, 1], x in [-1, 1]: every branch of angle()

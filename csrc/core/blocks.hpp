@@ -56,19 +56,19 @@ inline bool pack_block(const double* X, int64_t R, int64_t r0, int64_t P, double
   bool finite = true;
   if constexpr (tiled_blocks<W>) {
     using V = typename simd<W>::type;
-    V zero = {};
+    V probe = {};  // stays 0 while every value is finite
     for (int64_t p = 0; p < tiles; p += W) {
       V r[W];
-      for (int l = 0; l < W; ++l) r[l] = load<V>(src[l] + p), zero += r[l] * 0.0;
+      for (int l = 0; l < W; ++l) r[l] = load<V>(src[l] + p), probe += r[l] * 0.0;
       transpose<W>(r);
       for (int q = 0; q < W; ++q) store(blk + (p + q) * W, r[q]);
     }
-    for (int l = 0; l < W; ++l) finite &= zero[l] == 0.0;
+    for (int l = 0; l < W; ++l) finite &= probe[l] == 0.0;
   }
-  double zero = 0.0;
+  double probe = 0.0;
   for (int64_t p = tiles; p < P; ++p)
-    for (int l = 0; l < W; ++l) blk[p * W + l] = src[l][p], zero += src[l][p] * 0.0;
-  return finite && zero == 0.0;
+    for (int l = 0; l < W; ++l) blk[p * W + l] = src[l][p], probe += src[l][p] * 0.0;
+  return finite && probe == 0.0;
 }
 
 template <int W = LANES>
