@@ -1,6 +1,8 @@
 """The app in a real browser: `streamlit run app.py` on 127.0.0.1, driven by Debian's chromium through
 Playwright (no `playwright install`: the system browser is used). Every page must draw its charts
-without an error box; a full-page screenshot of each goes to docs/screenshots/<page>.png.
+without an error box. A full-page screenshot of each goes to the test's temporary folder, or to
+$RELUFAST_SCREENSHOTS/<page>.png when that is set (scripts/screenshots.sh refreshes the README's
+docs/screenshots that way), so a test run never rewrites tracked files.
 
 Needs ``apt-get install chromium`` and ``pip install playwright``; skipped (with the reason) when
 either is missing.
@@ -23,7 +25,6 @@ from .conftest import PAGES, ROOT
 
 pytestmark = pytest.mark.browser
 
-SHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("RELUFAST_CHROMIUM", "/usr/bin/chromium")
 ERROR_BOXES = "[data-testid='stException'], .stException, [data-testid='stAlertContentError']"
 CHARTS = ".vega-embed canvas, .vega-embed svg"
@@ -138,8 +139,15 @@ def _full_page_screenshot(page, path: Path) -> None:
     page.screenshot(path=str(path), full_page=True)
 
 
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    """Where the screenshots go: $RELUFAST_SCREENSHOTS when set, else this test's temporary folder."""
+    chosen = os.environ.get("RELUFAST_SCREENSHOTS")
+    return Path(chosen).resolve() if chosen else tmp_path
+
+
 @pytest.mark.parametrize("name", list(PAGES))
-def test_page_in_browser(server, browser, name):
+def test_page_in_browser(server, browser, shots, name):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     try:
         page.goto(f"{server}/{name}")  # every page at its own URL, the first one included
@@ -149,7 +157,7 @@ def test_page_in_browser(server, browser, name):
         errors = page.locator(ERROR_BOXES)
         assert errors.count() == 0, errors.first.inner_text()
         assert page.locator("h1").first.inner_text().strip()
-        _full_page_screenshot(page, SHOTS / f"{name}.png")
+        _full_page_screenshot(page, shots / f"{name}.png")
         assert errors.count() == 0
     finally:
         page.close()
