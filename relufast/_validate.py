@@ -101,11 +101,17 @@ def float_array(x: object, name: str, ndims: tuple[int, ...], *, finite: bool = 
     Traceback (most recent call last):
     ...
     ValueError: x must be 1-D, got shape (1, 1)
+    >>> float_array(True, "x", (1,))
+    Traceback (most recent call last):
+    ...
+    relufast._validate.BadTypeError: x must be a real number or an array of them, got the bool True
     >>> float_array([1 + 0j], "x", (1,))
     Traceback (most recent call last):
     ...
     relufast._validate.BadTypeError: x must be an array of real numbers, got dtype complex128
     """
+    if isinstance(x, (bool, np.bool_)):  # True as a number is a slip, not an input of 1.0
+        raise BadTypeError(f"{name} must be a real number or an array of them, got the bool {x}")
     a = real_array(x, name)
     if a.ndim == 0:  # a number is a 1-D array of one
         a = a.reshape(1)

@@ -60,6 +60,16 @@ def test_family_rows_follow_a_family_across_k():
     assert colt2021.fit_a_over_k(rows[:4]) is None  # seen at two k only
 
 
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), 0.0, -0.01])
+def test_fit_a_over_k_refuses_a_loss_that_no_family_has(bad):
+    """A NaN or a non-positive F (a run not polished, a global minimum mislabelled) names the
+    family instead of coming back as a fit of NaN."""
+    rows = [{"k": k, "type": "[1, k-1]", "F": 0.3 / k} for k in (6, 10, 20)]
+    rows[1]["F"] = bad
+    with pytest.raises(ValueError, match=r"F of family '\[1, k-1\]' must be finite and positive"):
+        colt2021.fit_a_over_k(rows)
+
+
 def test_sweep_rejects_bad_runs():
     with pytest.raises(ValueError, match="runs"):
         colt2021.sweep({1: 10})

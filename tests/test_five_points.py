@@ -156,6 +156,8 @@ def test_predict_by_hand():
     both = fp.predict(np.stack([fp.RED, fp.BLUE]), [-1.0, 0.0])
     assert both.shape == (2, 2) and both[1].tolist() == [3.0, 0.0]  # blue: relu(7 - 4) at -1, dead at 0
     assert fp.basin_work(10_000, 20_000) == 200_000_000
+    with pytest.raises(TypeError, match="x must be a real number or an array of them, got the bool"):
+        fp.predict(p, True)  # was taken as x = 1.0
 
 
 def test_basin_to_summary_is_the_table_and_a_loss_histogram():

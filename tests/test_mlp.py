@@ -79,6 +79,10 @@ def test_pack_errors():
         mlp.pack([(W, b), (np.ones((1, 3)), np.ones(1))])
     with pytest.raises(TypeError, match="layers must be a sequence of"):
         mlp.pack(None)
+    with pytest.raises(ValueError, match=r"layers\[0\] weight contains NaN"):
+        mlp.pack([(np.full((2, 3), np.nan), b), (np.ones((1, 2)), np.ones(1))])
+    with pytest.raises(ValueError, match=r"layers\[1\] bias contains NaN or infinity"):
+        mlp.pack([(W, b), (np.ones((1, 2)), np.array([np.inf]))])
 
 
 # --------------------------------------------------------------------------- five points

@@ -386,6 +386,8 @@ def test_complex_params_and_x_are_refused_not_cast():
         mm.loss("prop2", p * (1 + 1j))  # the imaginary part was discarded (L = 2602)
     with pytest.raises(ValueError, match="x"):
         mm.predict("prop2", p, np.ones(5) * 1j)
+    with pytest.raises(TypeError, match="got the bool True"):
+        mm.predict("prop2", p, True)  # was taken as x = 1.0
     with pytest.raises(ValueError, match="p must hold 3h"):
         mm.params_str((F(1), F(2)), 2)  # IndexError before
 

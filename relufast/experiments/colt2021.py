@@ -197,7 +197,9 @@ def fit_a_over_k(rows: Sequence[dict], family: str = "[1, k-1]") -> dict | None:
     if len(pts) < 3:
         return None
     k = np.array(sorted(pts), dtype=float)
-    F = np.array([pts[int(x)] for x in k])
+    F = np.array([pts[int(x)] for x in k], dtype=float)
+    if not (np.all(np.isfinite(F)) and np.all(F > 0)):  # a family's loss is positive and finite
+        raise ValueError(f"rows: the F of family {family!r} must be finite and positive, got {F.tolist()}")
     (a, b), *_ = np.linalg.lstsq(np.stack([1 / k, 1 / k**2], axis=1), F, rcond=None)
     return {
         "family": family,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..._validate import INT64_MAX, BadTypeError, flag, real_array
+from ..._validate import INT64_MAX, BadTypeError, flag, real_array, require_finite
 
 __all__ = ["ACTIVATIONS", "Layer", "Net", "check_activation", "check_sizes", "num_params", "unpack", "pack"]
 
@@ -162,7 +162,8 @@ def pack(layers, output_bias: bool = True) -> np.ndarray:
 
     The sizes are read from the weight shapes; consecutive layers must chain (``in`` of a layer
     equals ``out`` of the previous). Hidden biases are required; the output layer's bias must be
-    given when ``output_bias=True`` and must be None when ``output_bias=False``.
+    given when ``output_bias=True`` and must be None when ``output_bias=False``. Every entry must
+    be finite: no kernel takes NaN or infinite parameters, so the error comes here, naming the layer.
     """
     try:
         layers = list(layers)
@@ -177,6 +178,7 @@ def pack(layers, output_bias: bool = True) -> np.ndarray:
         except (TypeError, ValueError):
             raise ValueError(f"layers[{i}] must be a pair (W, b)") from None
         W = real_array(W, f"layers[{i}] weight")
+        require_finite(W, f"layers[{i}] weight")
         if W.ndim < 2:
             raise ValueError(f"layers[{i}] weight must be (..., out, in), got shape {W.shape}")
         if lead is None:
@@ -196,6 +198,7 @@ def pack(layers, output_bias: bool = True) -> np.ndarray:
         if last and not output_bias:
             raise ValueError("the output layer's bias must be None when output_bias=False")
         b = real_array(b, f"layers[{i}] bias")
+        require_finite(b, f"layers[{i}] bias")
         if b.shape != (*lead, dout):
             raise ValueError(f"layers[{i}] bias must have shape {(*lead, dout)}, got {b.shape}")
         parts.append(b)
